@@ -1,0 +1,142 @@
+'use strict';
+// The documented API of the native engine (see index.d.ts). Wraps the raw Neon exports: payloads cross
+// as JSON, results come back parsed, every error is an Error with a `code`, and per-request options
+// (requestId, timeoutMs, AbortSignal, onToken) are handled here.
+const path = require('node:path');
+const { randomUUID } = require('node:crypto');
+
+const DEFAULT_TIMEOUT_MS = 60_000;
+const MAX_TIMEOUT_MS = 3_600_000;
+const DEFAULT_MODEL = path.join(__dirname, '..', 'models', 'SmolLM2-135M-Instruct.Q4_1.gguf');
+
+function codedError(code, message) {
+  const e = new Error(message);
+  e.code = code;
+  return e;
+}
+
+function loadAddon() {
+  const file = process.env.SAMSARA_NATIVE_PATH || path.join(__dirname, 'index.node');
+  try {
+    return require(file);
+  } catch (e) {
+    throw codedError('ENGINE_DOWN',
+      `The native addon ${file} could not be loaded (${e.message}). Run \`npm install\` or \`npm run build:native\`.`);
+  }
+}
+
+const raw = loadAddon();
+if (!process.env.SAMSARA_MODEL) raw.configure(JSON.stringify({ modelPath: DEFAULT_MODEL }));
+
+function isPlainObject(v) {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function toJson(what, value) {
+  if (!isPlainObject(value)) throw codedError('INVALID_REQUEST', `${what} expects an object.`);
+  try {
+    return JSON.stringify(value, (key, v) => {
+      if (typeof v === 'number' && !Number.isFinite(v)) {
+        throw codedError('INVALID_REQUEST', `${key || 'value'} must be a finite number.`);
+      }
+      return v;
+    });
+  } catch (e) {
+    if (e.code) throw e;
+    throw codedError('INVALID_REQUEST', `${what}: the payload cannot be serialized (${e.message}).`);
+  }
+}
+
+const OPTION_KEYS = new Set(['requestId', 'timeoutMs', 'signal', 'onToken']);
+
+function requestOptions(o) {
+  if (o === undefined || o === null) return { timeoutMs: DEFAULT_TIMEOUT_MS };
+  if (!isPlainObject(o)) throw codedError('INVALID_REQUEST', 'options must be an object.');
+  for (const k of Object.keys(o)) {
+    if (!OPTION_KEYS.has(k)) throw codedError('INVALID_REQUEST', `Unknown option ${k}.`);
+  }
+  const { requestId, timeoutMs = DEFAULT_TIMEOUT_MS, signal, onToken } = o;
+  if (requestId !== undefined && (typeof requestId !== 'string' || requestId.length === 0 || requestId.length > 200)) {
+    throw codedError('INVALID_REQUEST', 'requestId must be a string of 1 to 200 characters.');
+  }
+  if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_TIMEOUT_MS) {
+    throw codedError('INVALID_REQUEST', `timeoutMs must be a number between 1 and ${MAX_TIMEOUT_MS}.`);
+  }
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw codedError('INVALID_REQUEST', 'signal must be an AbortSignal.');
+  }
+  if (onToken !== undefined && typeof onToken !== 'function') {
+    throw codedError('INVALID_REQUEST', 'onToken must be a function.');
+  }
+  return { requestId, timeoutMs: Math.floor(timeoutMs), signal, onToken };
+}
+
+async function run(action, input, options) {
+  const o = requestOptions(options);
+  const json = action === 'loadModel' ? '{}' : toJson(action, input);
+  const requestId = o.requestId ?? randomUUID();
+  if (o.signal?.aborted) throw codedError('CANCELLED', 'The request was cancelled.');
+  // A throwing callback must not become an uncaught exception inside the addon's callback.
+  const onToken = o.onToken && ((text) => {
+    try { o.onToken(text); } catch { /* the caller's bug; generation goes on */ }
+  });
+  const pending = raw[action](json, requestId, o.timeoutMs, onToken);
+  const abort = () => raw.cancel(requestId, 'cancel');
+  o.signal?.addEventListener('abort', abort, { once: true });
+  // The worker checks the deadline itself; this timer also answers a request still waiting in the queue.
+  const timer = setTimeout(() => raw.cancel(requestId, 'timeout'), o.timeoutMs);
+  try {
+    return JSON.parse(await pending);
+  } finally {
+    clearTimeout(timer);
+    o.signal?.removeEventListener('abort', abort);
+  }
+}
+
+function configure(opts) {
+  raw.configure(toJson('configure', opts));
+}
+
+async function healthCheck() {
+  const r = JSON.parse(raw.healthCheck());
+  return { ...r, timestamp: new Date().toISOString() };
+}
+
+function tokenize(text, opts) {
+  if (typeof text !== 'string') throw codedError('INVALID_REQUEST', 'tokenize expects a string.');
+  if (opts !== undefined && !isPlainObject(opts)) throw codedError('INVALID_REQUEST', 'options must be an object.');
+  const special = opts?.parseSpecialTokens ?? false;
+  if (typeof special !== 'boolean') throw codedError('INVALID_REQUEST', 'parseSpecialTokens must be a boolean.');
+  return raw.tokenize(text, special);
+}
+
+function detokenize(ids) {
+  if (!Array.isArray(ids)) throw codedError('INVALID_REQUEST', 'detokenize expects an array of token ids.');
+  return raw.detokenize(ids);
+}
+
+function cancel(requestId) {
+  if (typeof requestId !== 'string') return false;
+  return raw.cancel(requestId, 'cancel');
+}
+
+/** Cancels all queued and running work and frees the model (app quit). */
+async function shutdown() {
+  raw.cancelAll();
+  raw.unloadModel();
+}
+
+module.exports = {
+  configure,
+  loadModel: (options) => run('loadModel', undefined, options),
+  healthCheck,
+  assessEssay: (input, options) => run('assessEssay', input, options),
+  chat: (input, options) => run('chat', input, options),
+  generateFeedbackSummary: (input, options) => run('generateFeedbackSummary', input, options),
+  complete: (input, options) => run('complete', input, options),
+  tokenize,
+  detokenize,
+  cancel,
+  shutdown,
+  DEFAULT_MODEL,
+};

@@ -1,0 +1,479 @@
+//! The engine: one lazily loaded model, one inference worker thread, one bounded FIFO queue.
+//!
+//! Only the worker loads the model, so ten simultaneous first requests cause exactly one load; the
+//! others wait in the queue. `health()` only takes short locks and never waits for the model or queue.
+
+pub mod config;
+pub mod control;
+
+use std::collections::{HashMap, VecDeque};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::Instant;
+
+use once_cell::sync::{Lazy, OnceCell};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::error::{EngineError, Result};
+use crate::model::{self, transformer::KvState, LoadedModel};
+use crate::tokenizer::TextCodec;
+use config::{Config, ConfigPatch};
+pub use control::{JobControl, StopReason};
+
+/// What a job sees while it runs on the worker.
+pub struct JobCtx<'a> {
+    pub model: Arc<LoadedModel>,
+    /// The worker's KV cache, kept between jobs so a shared prompt prefix is not computed again.
+    pub kv: &'a mut KvState,
+    pub control: &'a JobControl,
+    pub on_token: Option<&'a mut (dyn FnMut(&str) + Send)>,
+}
+
+impl JobCtx<'_> {
+    pub fn check(&self) -> Result<()> {
+        self.control.check()
+    }
+
+    pub fn emit(&mut self, text: &str) {
+        if let Some(f) = self.on_token.as_mut() {
+            if !text.is_empty() {
+                f(text);
+            }
+        }
+    }
+}
+
+pub type Work = Box<dyn FnOnce(&mut JobCtx) -> Result<Value> + Send>;
+pub type Reply = Box<dyn FnOnce(Result<Value>) + Send>;
+pub type OnToken = Box<dyn FnMut(&str) + Send>;
+
+pub struct Task {
+    pub action: &'static str,
+    /// `loadModel()`: retries a failed load even when the settings did not change.
+    pub force_load: bool,
+    pub work: Work,
+    pub on_token: Option<OnToken>,
+    pub reply: Reply,
+}
+
+struct Pending {
+    id: String,
+    control: Arc<JobControl>,
+    task: Task,
+}
+
+#[derive(Default)]
+struct Queue {
+    waiting: VecDeque<Pending>,
+    running: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ModelState {
+    Unloaded,
+    Loading,
+    Ready,
+    Failed,
+}
+
+struct Slot {
+    state: ModelState,
+    model: Option<Arc<LoadedModel>>,
+    error: Option<String>,
+    progress: f32,
+    /// The settings generation the model (or the failure) belongs to.
+    generation: u64,
+}
+
+pub struct Engine {
+    config: Mutex<Config>,
+    slot: Mutex<Slot>,
+    queue: Mutex<Queue>,
+    wake: Condvar,
+    controls: Mutex<HashMap<String, Arc<JobControl>>>,
+    codecs: Mutex<HashMap<PathBuf, Arc<TextCodec>>>,
+    worker: OnceCell<()>,
+    threads_in_use: OnceCell<usize>,
+    started: Instant,
+    loads: AtomicU64,
+    next_id: AtomicU64,
+}
+
+static ENGINE: Lazy<Engine> = Lazy::new(|| Engine {
+    config: Mutex::new(Config::default()),
+    slot: Mutex::new(Slot {
+        state: ModelState::Unloaded,
+        model: None,
+        error: None,
+        progress: 0.0,
+        generation: 0,
+    }),
+    queue: Mutex::new(Queue::default()),
+    wake: Condvar::new(),
+    controls: Mutex::new(HashMap::new()),
+    codecs: Mutex::new(HashMap::new()),
+    worker: OnceCell::new(),
+    threads_in_use: OnceCell::new(),
+    started: Instant::now(),
+    loads: AtomicU64::new(0),
+    next_id: AtomicU64::new(1),
+});
+
+pub fn engine() -> &'static Engine {
+    &ENGINE
+}
+
+/// Locks survive a panic elsewhere: the data they guard stays consistent between statements.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelReport {
+    pub state: ModelState,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub architecture: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quantization: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context_length: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub load_progress: Option<f32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HealthReport {
+    pub status: &'static str,
+    pub version: &'static str,
+    pub uptime_ms: u64,
+    pub model: ModelReport,
+    pub queue: QueueReport,
+    pub threads: usize,
+    pub model_loads: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct QueueReport {
+    pub running: usize,
+    pub waiting: usize,
+    pub capacity: usize,
+}
+
+impl Engine {
+    pub fn configure(&self, patch: ConfigPatch) -> Result<()> {
+        lock(&self.config).apply(patch)
+    }
+
+    pub fn config(&self) -> Config {
+        lock(&self.config).clone()
+    }
+
+    /// Queues a task. Fails at once (nothing queued) when the id is in use or the queue is full.
+    /// On failure the task comes back so the caller can answer it with the error.
+    pub fn submit(
+        &self,
+        request_id: Option<String>,
+        timeout_ms: u64,
+        task: Task,
+    ) -> std::result::Result<String, (EngineError, Task)> {
+        let id = match request_id {
+            Some(id) if id.is_empty() || id.len() > 200 => {
+                return Err((
+                    EngineError::invalid("requestId must be 1 to 200 characters."),
+                    task,
+                ))
+            }
+            Some(id) => id,
+            None => format!("req-{}", self.next_id.fetch_add(1, Ordering::Relaxed)),
+        };
+        let control = Arc::new(JobControl::new(timeout_ms));
+        {
+            let mut controls = lock(&self.controls);
+            if controls.contains_key(&id) {
+                return Err((
+                    EngineError::invalid(format!("requestId {id:?} is already in use.")),
+                    task,
+                ));
+            }
+            let capacity = lock(&self.config).queue_capacity;
+            let mut q = lock(&self.queue);
+            if q.waiting.len() >= capacity {
+                let e = EngineError::Busy(format!(
+                    "The engine is busy ({} requests waiting). Try again in a moment.",
+                    q.waiting.len()
+                ));
+                return Err((e, task));
+            }
+            controls.insert(id.clone(), control.clone());
+            q.waiting.push_back(Pending {
+                id: id.clone(),
+                control,
+                task,
+            });
+        }
+        self.ensure_worker();
+        self.wake.notify_one();
+        Ok(id)
+    }
+
+    /// Stops a request: a waiting one is answered at once, a running one at its next check.
+    pub fn cancel(&self, id: &str, reason: StopReason) -> bool {
+        let control = lock(&self.controls).get(id).cloned();
+        let Some(control) = control else { return false };
+        control.stop(reason);
+        let removed = {
+            let mut q = lock(&self.queue);
+            match q.waiting.iter().position(|p| p.id == id) {
+                Some(i) => q.waiting.remove(i),
+                None => None,
+            }
+        };
+        if let Some(p) = removed {
+            lock(&self.controls).remove(&p.id);
+            (p.task.reply)(Err(p.control.error()));
+        }
+        true
+    }
+
+    /// Cancels everything waiting or running (app quit).
+    pub fn cancel_all(&self) -> usize {
+        let ids: Vec<String> = lock(&self.controls).keys().cloned().collect();
+        ids.iter()
+            .filter(|id| self.cancel(id, StopReason::Cancel))
+            .count()
+    }
+
+    pub fn health(&self) -> HealthReport {
+        let cfg = self.config();
+        let (running, waiting) = {
+            let q = lock(&self.queue);
+            (usize::from(q.running.is_some()), q.waiting.len())
+        };
+        let slot = lock(&self.slot);
+        let current = slot.generation == cfg.model_generation;
+        let m = slot.model.as_ref().filter(|_| current);
+        let mut state = if current || slot.state == ModelState::Loading {
+            slot.state
+        } else {
+            ModelState::Unloaded
+        };
+        let mut error = slot.error.clone().filter(|_| state == ModelState::Failed);
+        if state == ModelState::Unloaded && !cfg.model_path.is_file() {
+            error = Some(format!(
+                "Model file {} not found.",
+                cfg.model_path.display()
+            ));
+            state = ModelState::Unloaded;
+        }
+        let status = match (state, &error) {
+            (ModelState::Failed, _) | (ModelState::Unloaded, Some(_)) => "down",
+            _ => "ok",
+        };
+        HealthReport {
+            status,
+            version: env!("CARGO_PKG_VERSION"),
+            uptime_ms: self.started.elapsed().as_millis() as u64,
+            model: ModelReport {
+                state,
+                name: m.map(|m| m.name.clone()),
+                path: m
+                    .map(|m| m.path.clone())
+                    .unwrap_or(cfg.model_path.clone())
+                    .display()
+                    .to_string(),
+                architecture: m.map(|m| m.architecture.to_string()),
+                quantization: m.map(|m| m.quantization.clone()),
+                context_length: m.map(|m| m.net.context),
+                load_progress: (state == ModelState::Loading).then_some(slot.progress),
+                error,
+            },
+            queue: QueueReport {
+                running,
+                waiting,
+                capacity: cfg.queue_capacity,
+            },
+            threads: self.threads_in_use.get().copied().unwrap_or(cfg.threads),
+            model_loads: self.loads.load(Ordering::Relaxed),
+        }
+    }
+
+    /// The tokenizer of the configured model, built from the file's metadata without loading weights.
+    pub fn codec(&self) -> Result<Arc<TextCodec>> {
+        let cfg = self.config();
+        {
+            let slot = lock(&self.slot);
+            if let Some(m) = slot
+                .model
+                .as_ref()
+                .filter(|_| slot.generation == cfg.model_generation)
+            {
+                return Ok(m.codec.clone());
+            }
+        }
+        if let Some(c) = lock(&self.codecs).get(&cfg.model_path) {
+            return Ok(c.clone());
+        }
+        let codec = Arc::new(model::load_codec(&cfg.model_path)?);
+        lock(&self.codecs).insert(cfg.model_path.clone(), codec.clone());
+        Ok(codec)
+    }
+
+    fn ensure_worker(&self) {
+        self.worker.get_or_init(|| {
+            let spawned = std::thread::Builder::new()
+                .name("samsara-inference".into())
+                .spawn(|| engine().worker_loop());
+            if let Err(e) = spawned {
+                // Without a worker nothing can run; answer everything queued instead of hanging.
+                let msg = format!("Could not start the inference thread: {e}");
+                let drained: Vec<Pending> = lock(&self.queue).waiting.drain(..).collect();
+                for p in drained {
+                    lock(&self.controls).remove(&p.id);
+                    (p.task.reply)(Err(EngineError::ActionFailed(msg.clone())));
+                }
+            }
+        });
+    }
+
+    fn worker_loop(&self) {
+        let mut kv = KvState::default();
+        let mut kv_owner: Option<Arc<LoadedModel>> = None;
+        loop {
+            let job = {
+                let mut q = lock(&self.queue);
+                loop {
+                    if let Some(p) = q.waiting.pop_front() {
+                        q.running = Some(p.id.clone());
+                        break p;
+                    }
+                    q = self.wake.wait(q).unwrap_or_else(|p| p.into_inner());
+                }
+            };
+            let Pending { id, control, task } = job;
+            let Task {
+                action: _,
+                force_load,
+                work,
+                mut on_token,
+                reply,
+            } = task;
+            let outcome = catch_unwind(AssertUnwindSafe(|| -> Result<Value> {
+                control.check()?;
+                let model = self.ensure_model(force_load)?;
+                control.check()?;
+                if !kv_owner.as_ref().is_some_and(|o| Arc::ptr_eq(o, &model)) {
+                    kv = model.net.new_state();
+                    kv_owner = Some(model.clone());
+                }
+                let mut ctx = JobCtx {
+                    model,
+                    kv: &mut kv,
+                    control: &control,
+                    on_token: on_token
+                        .as_mut()
+                        .map(|f| f.as_mut() as &mut (dyn FnMut(&str) + Send)),
+                };
+                work(&mut ctx)
+            }));
+            let result = match outcome {
+                Ok(r) => r,
+                Err(panic) => {
+                    // The cache may be half-written: start the next job from scratch.
+                    kv.clear();
+                    Err(EngineError::ActionFailed(format!(
+                        "The engine hit an internal error and stopped this request ({}). Other requests are not affected.",
+                        panic_message(&panic)
+                    )))
+                }
+            };
+            lock(&self.controls).remove(&id);
+            lock(&self.queue).running = None;
+            reply(result);
+        }
+    }
+
+    /// Returns the loaded model, loading it on this (worker) thread if needed.
+    fn ensure_model(&self, force: bool) -> Result<Arc<LoadedModel>> {
+        let cfg = self.config();
+        {
+            let mut slot = lock(&self.slot);
+            let current = slot.generation == cfg.model_generation;
+            match (&slot.model, slot.state) {
+                (Some(m), ModelState::Ready) if current => return Ok(m.clone()),
+                (_, ModelState::Failed) if current && !force => {
+                    return Err(EngineError::Down(slot.error.clone().unwrap_or_default()))
+                }
+                _ => {}
+            }
+            slot.state = ModelState::Loading;
+            slot.progress = 0.0;
+            slot.error = None;
+            slot.model = None; // free the old weights before loading new ones
+            slot.generation = cfg.model_generation;
+        }
+        let threads = *self.threads_in_use.get_or_init(|| {
+            // candle sizes its thread pool once, from these variables, at first use.
+            std::env::set_var("CANDLE_NUM_THREADS", cfg.threads.to_string());
+            std::env::set_var("RAYON_NUM_THREADS", cfg.threads.to_string());
+            cfg.threads
+        });
+        let _ = threads;
+        self.loads.fetch_add(1, Ordering::Relaxed);
+        let progress = |p: f32| lock(&self.slot).progress = p;
+        let loaded = catch_unwind(AssertUnwindSafe(|| {
+            model::load(&cfg.model_path, cfg.context_size, &progress)
+        }))
+        .unwrap_or_else(|p| {
+            Err(EngineError::Down(format!(
+                "Model file {}: loading failed ({}).",
+                cfg.model_path.display(),
+                panic_message(&p)
+            )))
+        });
+        let mut slot = lock(&self.slot);
+        match loaded {
+            Ok(m) => {
+                let m = Arc::new(m);
+                lock(&self.codecs).insert(cfg.model_path.clone(), m.codec.clone());
+                slot.state = ModelState::Ready;
+                slot.progress = 1.0;
+                slot.model = Some(m.clone());
+                Ok(m)
+            }
+            Err(e) => {
+                slot.state = ModelState::Failed;
+                slot.error = Some(e.to_string());
+                Err(e)
+            }
+        }
+    }
+
+    /// Drops the model (and waiting work) so memory is returned; the next request loads it again.
+    pub fn unload(&self) {
+        let mut slot = lock(&self.slot);
+        slot.model = None;
+        slot.state = ModelState::Unloaded;
+        slot.error = None;
+    }
+}
+
+fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {
+    if let Some(s) = p.downcast_ref::<&str>() {
+        s.to_string()
+    } else if let Some(s) = p.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "panic".into()
+    }
+}

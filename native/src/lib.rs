@@ -1,0 +1,250 @@
+//! Neon glue only: JS values in, engine calls, JS values (or coded errors) out. No logic lives here.
+//! Payloads cross as JSON strings; native/index.js wraps these raw exports in the documented API.
+
+pub mod engine;
+pub mod error;
+pub mod model;
+pub mod sampling;
+pub mod tasks;
+pub mod template;
+pub mod tokenizer;
+
+use std::sync::Arc;
+
+use neon::prelude::*;
+use neon::types::Deferred;
+
+use engine::config::ConfigPatch;
+use engine::{engine, JobCtx, StopReason, Task, Work};
+use error::EngineError;
+use tasks::requests::{parse, AssessInput, ChatInput, CompleteInput, SummaryInput, Validate};
+
+const MAX_TIMEOUT_MS: f64 = 3_600_000.0;
+
+fn js_error<'a, C: Context<'a>>(cx: &mut C, e: &EngineError) -> JsResult<'a, JsError> {
+    let err = cx.error(e.to_string())?;
+    let code = cx.string(e.code());
+    err.set(cx, "code", code)?;
+    Ok(err)
+}
+
+fn throw<'a, C: Context<'a>, T>(cx: &mut C, e: &EngineError) -> NeonResult<T> {
+    let err = js_error(cx, e)?;
+    cx.throw(err)
+}
+
+fn reject(cx: &mut FunctionContext, deferred: Deferred, e: &EngineError) -> NeonResult<()> {
+    let err = js_error(cx, e)?;
+    deferred.reject(cx, err);
+    Ok(())
+}
+
+fn opt_string(cx: &mut FunctionContext, i: usize) -> NeonResult<Option<String>> {
+    match cx.argument_opt(i) {
+        Some(v) => match v.downcast::<JsString, _>(cx) {
+            Ok(s) => Ok(Some(s.value(cx))),
+            Err(_) => Ok(None),
+        },
+        None => Ok(None),
+    }
+}
+
+/// (payloadJson, requestId?, timeoutMs, onToken?) → Promise<resultJson>
+fn queue_action<'a>(
+    mut cx: FunctionContext<'a>,
+    action: &'static str,
+    prepare: fn(&str) -> Result<Work, EngineError>,
+) -> JsResult<'a, JsPromise> {
+    let (deferred, promise) = cx.promise();
+    let json = cx.argument::<JsString>(0)?.value(&mut cx);
+    let request_id = opt_string(&mut cx, 1)?;
+    let timeout = cx.argument::<JsNumber>(2)?.value(&mut cx);
+    if !(timeout.is_finite() && timeout >= 1.0 && timeout <= MAX_TIMEOUT_MS) {
+        reject(
+            &mut cx,
+            deferred,
+            &EngineError::invalid("timeoutMs must be between 1 and 3600000."),
+        )?;
+        return Ok(promise);
+    }
+    let on_token = match cx.argument_opt(3) {
+        Some(v) => v
+            .downcast::<JsFunction, _>(&mut cx)
+            .ok()
+            .map(|f| Arc::new(f.root(&mut cx))),
+        None => None,
+    };
+    let work = match prepare(&json) {
+        Ok(w) => w,
+        Err(e) => {
+            reject(&mut cx, deferred, &e)?;
+            return Ok(promise);
+        }
+    };
+    let channel = cx.channel();
+    let on_token: Option<engine::OnToken> = on_token.map(|cb| {
+        let channel = channel.clone();
+        Box::new(move |text: &str| {
+            let cb = cb.clone();
+            let text = text.to_string();
+            channel.send(move |mut cx| {
+                let f = cb.to_inner(&mut cx);
+                let s = cx.string(text);
+                f.call_with(&cx).arg(s).exec(&mut cx)
+            });
+        }) as engine::OnToken
+    });
+    let reply: engine::Reply = Box::new(move |result| {
+        deferred.settle_with(&channel, move |mut cx| match result {
+            Ok(v) => Ok(cx.string(v.to_string())),
+            Err(e) => throw(&mut cx, &e),
+        });
+    });
+    let task = Task {
+        action,
+        force_load: action == "loadModel",
+        work,
+        on_token,
+        reply,
+    };
+    if let Err((e, task)) = engine().submit(request_id, timeout as u64, task) {
+        (task.reply)(Err(e));
+    }
+    Ok(promise)
+}
+
+fn prepare<T, F>(action: &str, json: &str, run: F) -> Result<Work, EngineError>
+where
+    T: for<'de> serde::Deserialize<'de> + Validate + Send + 'static,
+    F: FnOnce(&mut JobCtx, T) -> Result<serde_json::Value, EngineError> + Send + 'static,
+{
+    let input: T = parse(action, json)?;
+    input.validate()?;
+    Ok(Box::new(move |ctx: &mut JobCtx| run(ctx, input)))
+}
+
+fn assess_essay(cx: FunctionContext) -> JsResult<JsPromise> {
+    queue_action(cx, "assessEssay", |j| {
+        prepare::<AssessInput, _>("assessEssay", j, tasks::assess::assess)
+    })
+}
+
+fn chat(cx: FunctionContext) -> JsResult<JsPromise> {
+    queue_action(cx, "chat", |j| {
+        prepare::<ChatInput, _>("chat", j, tasks::chat)
+    })
+}
+
+fn generate_feedback_summary(cx: FunctionContext) -> JsResult<JsPromise> {
+    queue_action(cx, "generateFeedbackSummary", |j| {
+        prepare::<SummaryInput, _>("generateFeedbackSummary", j, tasks::summary)
+    })
+}
+
+fn complete(cx: FunctionContext) -> JsResult<JsPromise> {
+    queue_action(cx, "complete", |j| {
+        prepare::<CompleteInput, _>("complete", j, tasks::complete)
+    })
+}
+
+fn load_model(cx: FunctionContext) -> JsResult<JsPromise> {
+    queue_action(cx, "loadModel", |_| {
+        Ok(Box::new(|ctx: &mut JobCtx| {
+            Ok(serde_json::to_value(engine().health().model).unwrap_or_default()).map(|mut v| {
+                v["name"] = serde_json::Value::String(ctx.model.name.clone());
+                v
+            })
+        }))
+    })
+}
+
+fn health_check(mut cx: FunctionContext) -> JsResult<JsString> {
+    let report = serde_json::to_string(&engine().health()).unwrap_or_else(|_| "{}".into());
+    Ok(cx.string(report))
+}
+
+fn configure(mut cx: FunctionContext) -> JsResult<JsUndefined> {
+    let json = cx.argument::<JsString>(0)?.value(&mut cx);
+    let applied = parse::<ConfigPatch>("configure", &json).and_then(|p| engine().configure(p));
+    match applied {
+        Ok(()) => Ok(cx.undefined()),
+        Err(e) => throw(&mut cx, &e),
+    }
+}
+
+fn tokenize(mut cx: FunctionContext) -> JsResult<JsArray> {
+    let text = cx.argument::<JsString>(0)?.value(&mut cx);
+    let special = cx.argument::<JsBoolean>(1)?.value(&mut cx);
+    let ids = engine().codec().and_then(|c| c.encode(&text, special));
+    let ids = match ids {
+        Ok(ids) => ids,
+        Err(e) => return throw(&mut cx, &e),
+    };
+    let arr = JsArray::new(&mut cx, ids.len());
+    for (i, id) in ids.iter().enumerate() {
+        let n = cx.number(*id as f64);
+        arr.set(&mut cx, i as u32, n)?;
+    }
+    Ok(arr)
+}
+
+fn detokenize(mut cx: FunctionContext) -> JsResult<JsString> {
+    let arr = cx.argument::<JsArray>(0)?.to_vec(&mut cx)?;
+    let mut ids = Vec::with_capacity(arr.len());
+    for v in arr {
+        let n = match v.downcast::<JsNumber, _>(&mut cx) {
+            Ok(n) => n.value(&mut cx),
+            Err(_) => f64::NAN,
+        };
+        if !(n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n <= u32::MAX as f64) {
+            return throw(
+                &mut cx,
+                &EngineError::invalid(
+                    "detokenize takes an array of token ids (non-negative integers).",
+                ),
+            );
+        }
+        ids.push(n as u32);
+    }
+    match engine().codec().and_then(|c| c.decode(&ids)) {
+        Ok(s) => Ok(cx.string(s)),
+        Err(e) => throw(&mut cx, &e),
+    }
+}
+
+fn cancel(mut cx: FunctionContext) -> JsResult<JsBoolean> {
+    let id = cx.argument::<JsString>(0)?.value(&mut cx);
+    let reason = match opt_string(&mut cx, 1)?.as_deref() {
+        Some("timeout") => StopReason::Timeout,
+        _ => StopReason::Cancel,
+    };
+    let found = engine().cancel(&id, reason);
+    Ok(cx.boolean(found))
+}
+
+fn cancel_all(mut cx: FunctionContext) -> JsResult<JsNumber> {
+    let n = engine().cancel_all();
+    Ok(cx.number(n as f64))
+}
+
+fn unload_model(mut cx: FunctionContext) -> JsResult<JsUndefined> {
+    engine().unload();
+    Ok(cx.undefined())
+}
+
+#[neon::main]
+fn main(mut cx: ModuleContext) -> NeonResult<()> {
+    cx.export_function("assessEssay", assess_essay)?;
+    cx.export_function("chat", chat)?;
+    cx.export_function("generateFeedbackSummary", generate_feedback_summary)?;
+    cx.export_function("complete", complete)?;
+    cx.export_function("loadModel", load_model)?;
+    cx.export_function("healthCheck", health_check)?;
+    cx.export_function("configure", configure)?;
+    cx.export_function("tokenize", tokenize)?;
+    cx.export_function("detokenize", detokenize)?;
+    cx.export_function("cancel", cancel)?;
+    cx.export_function("cancelAll", cancel_all)?;
+    cx.export_function("unloadModel", unload_model)?;
+    Ok(())
+}

@@ -1,0 +1,204 @@
+//! Opening a GGUF file and reading its metadata. Every failure here is `ENGINE_DOWN` naming the file.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+
+use candle_core::quantized::gguf_file::{Content, Value};
+use candle_core::quantized::QTensor;
+use candle_core::Device;
+
+use crate::error::{EngineError, Result};
+
+pub struct GgufFile {
+    pub path: PathBuf,
+    pub content: Content,
+    reader: BufReader<File>,
+}
+
+fn down(path: &Path, what: impl std::fmt::Display) -> EngineError {
+    EngineError::Down(format!("Model file {}: {what}", path.display()))
+}
+
+impl GgufFile {
+    pub fn open(path: &Path) -> Result<Self> {
+        let file = File::open(path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => down(
+                path,
+                "not found. Run `npm run fetch-model`, or set SAMSARA_MODEL / configure({modelPath}) to a .gguf file.",
+            ),
+            _ => down(path, format_args!("cannot be opened ({e})")),
+        })?;
+        let meta = file.metadata().map_err(|e| down(path, e))?;
+        if !meta.is_file() {
+            return Err(down(path, "is not a regular file"));
+        }
+        let mut reader = BufReader::new(file);
+        let mut magic = [0u8; 4];
+        std::io::Read::read_exact(&mut reader, &mut magic)
+            .map_err(|_| down(path, "is too short to be a GGUF model"))?;
+        if &magic != b"GGUF" {
+            return Err(down(path, "is not a GGUF model (wrong magic bytes)"));
+        }
+        std::io::Seek::rewind(&mut reader).map_err(|e| down(path, e))?;
+        // candle bounds-checks lengths against the file size; a header it still chokes on (e.g. an
+        // alignment of 0) panics, which we turn into the same error instead of unwinding further.
+        let content =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Content::read(&mut reader)))
+                .map_err(|_| down(path, "has a malformed GGUF header"))?
+                .map_err(|e| down(path, format_args!("has a malformed GGUF header ({e})")))?;
+        let data_start = content.tensor_data_offset;
+        for (name, info) in &content.tensor_infos {
+            let elems = info.shape.elem_count() as u64;
+            let block = info.ggml_dtype.block_size() as u64;
+            let bytes = (elems / block.max(1)).saturating_mul(info.ggml_dtype.type_size() as u64);
+            let end = data_start.saturating_add(info.offset).saturating_add(bytes);
+            if end > meta.len() {
+                return Err(down(
+                    path,
+                    format_args!(
+                        "is truncated: tensor {name} ends at byte {end} but the file has {} bytes",
+                        meta.len()
+                    ),
+                ));
+            }
+        }
+        Ok(Self {
+            path: path.to_path_buf(),
+            content,
+            reader,
+        })
+    }
+
+    pub fn metadata(&self) -> &HashMap<String, Value> {
+        &self.content.metadata
+    }
+
+    pub fn has_tensor(&self, name: &str) -> bool {
+        self.content.tensor_infos.contains_key(name)
+    }
+
+    pub fn tensor(&mut self, name: &str) -> Result<QTensor> {
+        self.content
+            .tensor(&mut self.reader, name, &Device::Cpu)
+            .map_err(|e| down(&self.path, format_args!("tensor {name}: {e}")))
+    }
+
+    pub fn tensor_count(&self) -> usize {
+        self.content.tensor_infos.len()
+    }
+}
+
+/// Typed access to metadata values, with errors that say which key is wrong.
+pub struct Meta<'a> {
+    pub map: &'a HashMap<String, Value>,
+    pub path: &'a Path,
+}
+
+impl<'a> Meta<'a> {
+    fn missing(&self, key: &str) -> EngineError {
+        down(
+            self.path,
+            format_args!("metadata key {key} is missing or has the wrong type"),
+        )
+    }
+
+    pub fn get(&self, key: &str) -> Option<&'a Value> {
+        self.map.get(key)
+    }
+
+    pub fn string(&self, key: &str) -> Result<&'a str> {
+        match self.map.get(key) {
+            Some(Value::String(s)) => Ok(s),
+            _ => Err(self.missing(key)),
+        }
+    }
+
+    pub fn opt_string(&self, key: &str) -> Option<&'a str> {
+        match self.map.get(key) {
+            Some(Value::String(s)) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn u64(&self, key: &str) -> Result<u64> {
+        self.opt_u64(key).ok_or_else(|| self.missing(key))
+    }
+
+    pub fn opt_u64(&self, key: &str) -> Option<u64> {
+        match self.map.get(key)? {
+            Value::U8(v) => Some(*v as u64),
+            Value::U16(v) => Some(*v as u64),
+            Value::U32(v) => Some(*v as u64),
+            Value::U64(v) => Some(*v),
+            Value::I8(v) => u64::try_from(*v).ok(),
+            Value::I16(v) => u64::try_from(*v).ok(),
+            Value::I32(v) => u64::try_from(*v).ok(),
+            Value::I64(v) => u64::try_from(*v).ok(),
+            _ => None,
+        }
+    }
+
+    pub fn usize(&self, key: &str) -> Result<usize> {
+        usize::try_from(self.u64(key)?).map_err(|_| self.missing(key))
+    }
+
+    pub fn opt_f32(&self, key: &str) -> Option<f32> {
+        match self.map.get(key)? {
+            Value::F32(v) => Some(*v),
+            Value::F64(v) => Some(*v as f32),
+            _ => self.opt_u64(key).map(|v| v as f32),
+        }
+    }
+
+    pub fn opt_bool(&self, key: &str) -> Option<bool> {
+        match self.map.get(key)? {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    pub fn string_array(&self, key: &str) -> Result<Vec<&'a str>> {
+        match self.map.get(key) {
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|v| match v {
+                    Value::String(s) => Ok(s.as_str()),
+                    _ => Err(self.missing(key)),
+                })
+                .collect(),
+            _ => Err(self.missing(key)),
+        }
+    }
+
+    pub fn opt_i32_array(&self, key: &str) -> Option<Vec<i32>> {
+        match self.map.get(key)? {
+            Value::Array(items) => items
+                .iter()
+                .map(|v| match v {
+                    Value::I32(x) => Some(*x),
+                    Value::U32(x) => i32::try_from(*x).ok(),
+                    Value::I8(x) => Some(*x as i32),
+                    Value::U8(x) => Some(*x as i32),
+                    _ => None,
+                })
+                .collect(),
+            _ => None,
+        }
+    }
+
+    pub fn opt_f32_array(&self, key: &str) -> Option<Vec<f32>> {
+        match self.map.get(key)? {
+            Value::Array(items) => items
+                .iter()
+                .map(|v| match v {
+                    Value::F32(x) => Some(*x),
+                    Value::F64(x) => Some(*x as f32),
+                    _ => None,
+                })
+                .collect(),
+            _ => None,
+        }
+    }
+}

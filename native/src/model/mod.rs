@@ -1,0 +1,132 @@
+//! A loaded model: weights, tokenizer and chat template from one GGUF file.
+
+pub mod gguf;
+pub mod hparams;
+pub mod transformer;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::error::{EngineError, Result};
+use crate::template::{ChatTemplate, Message, Segment};
+use crate::tokenizer::TextCodec;
+use gguf::{GgufFile, Meta};
+use hparams::HParams;
+use transformer::Transformer;
+
+pub struct LoadedModel {
+    pub name: String,
+    pub path: PathBuf,
+    pub architecture: &'static str,
+    pub quantization: String,
+    pub codec: Arc<TextCodec>,
+    pub template: ChatTemplate,
+    pub net: Transformer,
+}
+
+/// Reads only the metadata and builds the tokenizer (fast; used by `tokenize()` before a load).
+pub fn load_codec(path: &Path) -> Result<TextCodec> {
+    let f = GgufFile::open(path)?;
+    let meta = Meta {
+        map: f.metadata(),
+        path,
+    };
+    // Validate the architecture too, so an unsupported file fails the same way everywhere.
+    HParams::from_meta(&meta)?;
+    TextCodec::from_gguf(&meta)
+}
+
+pub fn load(
+    path: &Path,
+    context_size: Option<usize>,
+    progress: &dyn Fn(f32),
+) -> Result<LoadedModel> {
+    let mut f = GgufFile::open(path)?;
+    let meta = Meta {
+        map: f.metadata(),
+        path,
+    };
+    let hp = HParams::from_meta(&meta)?;
+    let codec = Arc::new(TextCodec::from_gguf(&meta)?);
+    let name = meta
+        .opt_string("general.name")
+        .map(str::to_string)
+        .unwrap_or_else(|| {
+            path.file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        });
+    let token_text = |key: &str| {
+        meta.opt_u64(key)
+            .and_then(|id| codec.token_text(id as u32))
+            .unwrap_or_default()
+    };
+    let template = ChatTemplate::new(
+        meta.opt_string("tokenizer.chat_template"),
+        hp.arch,
+        token_text("tokenizer.ggml.bos_token_id"),
+        token_text("tokenizer.ggml.eos_token_id"),
+    );
+    let quantization = dominant_quantization(&f);
+    let context = context_size
+        .unwrap_or(hp.context_length)
+        .clamp(64, hp.context_length);
+    let architecture = hp.arch.name();
+    let net = Transformer::load(&mut f, hp, context, progress)?;
+    if net.vocab_size() < codec.vocab_size {
+        return Err(EngineError::Down(format!(
+            "Model file {}: the tokenizer has {} tokens but the embedding only {}.",
+            path.display(),
+            codec.vocab_size,
+            net.vocab_size()
+        )));
+    }
+    Ok(LoadedModel {
+        name,
+        path: path.to_path_buf(),
+        architecture,
+        quantization,
+        codec,
+        template,
+        net,
+    })
+}
+
+/// The most common weight format among the matrices, e.g. "Q4_1".
+fn dominant_quantization(f: &GgufFile) -> String {
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for info in f.content.tensor_infos.values() {
+        if info.shape.rank() >= 2 {
+            *counts.entry(format!("{:?}", info.ggml_dtype)).or_default() += 1;
+        }
+    }
+    counts
+        .into_iter()
+        .max_by_key(|(k, n)| (*n, k.clone()))
+        .map(|(k, _)| k)
+        .unwrap_or_default()
+}
+
+impl LoadedModel {
+    /// Renders a chat and tokenizes it: template text with special tokens, message text without.
+    pub fn chat_tokens(&self, messages: &[Message]) -> Result<Vec<u32>> {
+        let mut ids = Vec::new();
+        for seg in self.template.render(messages, true)? {
+            match seg {
+                Segment::Template(t) => ids.extend(self.codec.encode(&t, true)?),
+                Segment::Content(c) => ids.extend(self.codec.encode(&c, false)?),
+            }
+        }
+        self.with_bos(ids)
+    }
+
+    pub fn with_bos(&self, mut ids: Vec<u32>) -> Result<Vec<u32>> {
+        if let (true, Some(bos)) = (self.codec.add_bos, self.codec.bos) {
+            if ids.first() != Some(&bos) {
+                ids.insert(0, bos);
+            }
+        }
+        Ok(ids)
+    }
+}

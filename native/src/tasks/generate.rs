@@ -1,0 +1,168 @@
+//! The decode loop shared by every task: prefix reuse, sampling, stop conditions, streaming.
+
+use crate::engine::JobCtx;
+use crate::error::{EngineError, Result};
+use crate::sampling::Sampler;
+
+pub struct GenParams {
+    pub max_tokens: usize,
+    pub temperature: f64,
+    pub top_p: f64,
+    pub seed: u64,
+    pub stop: Vec<String>,
+}
+
+impl GenParams {
+    pub fn greedy(max_tokens: usize) -> Self {
+        Self {
+            max_tokens,
+            temperature: 0.0,
+            top_p: 1.0,
+            seed: 0,
+            stop: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Finish {
+    Stop,
+    Length,
+}
+
+impl Finish {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Finish::Stop => "stop",
+            Finish::Length => "length",
+        }
+    }
+}
+
+pub struct GenOutput {
+    pub text: String,
+    pub tokens: Vec<u32>,
+    pub finish: Finish,
+}
+
+/// Tokens the prompt may use at most so that `reserve` tokens can still be generated.
+pub fn prompt_budget(ctx: &JobCtx, reserve: usize) -> usize {
+    ctx.model.net.context.saturating_sub(reserve)
+}
+
+pub fn generate(ctx: &mut JobCtx, prompt: &[u32], p: &GenParams) -> Result<GenOutput> {
+    let context = ctx.model.net.context;
+    if prompt.is_empty() {
+        return Err(EngineError::invalid(
+            "The prompt is empty after tokenization.",
+        ));
+    }
+    if prompt.len() >= context {
+        return Err(EngineError::invalid(format!(
+            "The prompt is {} tokens; the model's context holds {context}. Use a shorter text.",
+            prompt.len()
+        )));
+    }
+    let max_new = p.max_tokens.min(context - prompt.len());
+    let model = ctx.model.clone();
+    let codec = &model.codec;
+
+    // Reuse the cached prefix (e.g. the same essay for a second question); at least one token is run
+    // so that we get logits.
+    let mut common = ctx
+        .kv
+        .tokens
+        .iter()
+        .zip(prompt)
+        .take_while(|(a, b)| a == b)
+        .count();
+    if common == prompt.len() {
+        common -= 1;
+    }
+    ctx.kv.truncate(common);
+    let control = ctx.control;
+    let mut check = || control.check();
+    let mut logits = model.net.forward(ctx.kv, &prompt[common..], &mut check)?;
+
+    let mut sampler = Sampler::new(p.temperature, p.top_p, p.seed);
+    let mut tokens = Vec::new();
+    let mut text = String::new();
+    let mut sent = 0usize;
+    let max_stop = p.stop.iter().map(|s| s.len()).max().unwrap_or(0);
+    let finish = loop {
+        ctx.check()?;
+        let next = sampler.next(&logits)?;
+        if codec.is_end_of_generation(next) {
+            break Finish::Stop;
+        }
+        tokens.push(next);
+        text = codec.decode(&tokens)?;
+        if let Some(cut) = find_stop(&text, &p.stop, sent.saturating_sub(max_stop)) {
+            text.truncate(cut);
+            break Finish::Stop;
+        }
+        let safe = stream_safe_end(&text, &p.stop);
+        if safe > sent {
+            ctx.emit(&text[sent..safe]);
+            sent = safe;
+        }
+        if tokens.len() >= max_new {
+            break Finish::Length;
+        }
+        logits = model.net.forward(ctx.kv, &[next], &mut check)?;
+    };
+    if sent < text.len() {
+        let rest = text[sent..].to_string();
+        ctx.emit(&rest);
+    }
+    Ok(GenOutput {
+        text,
+        tokens,
+        finish,
+    })
+}
+
+fn find_stop(text: &str, stops: &[String], from: usize) -> Option<usize> {
+    let mut from = from.min(text.len());
+    while !text.is_char_boundary(from) {
+        from -= 1;
+    }
+    stops
+        .iter()
+        .filter_map(|s| text[from..].find(s.as_str()).map(|i| i + from))
+        .min()
+}
+
+/// How much of `text` may be streamed: not a trailing incomplete character (decoded as U+FFFD), and not
+/// a suffix that could be the start of a stop string.
+fn stream_safe_end(text: &str, stops: &[String]) -> usize {
+    let mut end = text.trim_end_matches('\u{FFFD}').len();
+    for s in stops {
+        for (k, _) in s.char_indices().skip(1) {
+            if text[..end].ends_with(&s[..k]) {
+                end = end.min(text[..end].len() - k);
+            }
+        }
+    }
+    end
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn holds_back_partial_characters_and_stop_prefixes() {
+        assert_eq!(stream_safe_end("abc\u{FFFD}", &[]), 3);
+        let stops = vec!["END".to_string()];
+        assert_eq!(stream_safe_end("hello EN", &stops), 6);
+        assert_eq!(stream_safe_end("hello", &stops), 5);
+    }
+
+    #[test]
+    fn finds_earliest_stop() {
+        let stops = vec!["b".to_string(), "zz".to_string()];
+        assert_eq!(find_stop("aazzb", &stops, 0), Some(2));
+        assert_eq!(find_stop("ééé", &stops, 1), None);
+    }
+}

@@ -1,0 +1,88 @@
+//! What each action does on the worker. Each function validates nothing (done before queueing) and
+//! returns the JSON result of the declared shape.
+
+pub mod assess;
+pub mod generate;
+pub mod requests;
+
+use serde_json::{json, Value};
+
+use crate::engine::JobCtx;
+use crate::error::{EngineError, Result};
+use crate::template::Message;
+use generate::{generate, GenParams};
+use requests::{ChatInput, CompleteInput, SummaryInput};
+
+pub const CHAT_MAX_TOKENS: usize = 256;
+pub const SUMMARY_MAX_TOKENS: usize = 120;
+/// Prompt tokens kept for instructions and the chat turn around an essay.
+const PROMPT_OVERHEAD: usize = 200;
+
+/// The essay as the model sees it: cut to fit the context (the analysis still sees all of it).
+pub fn fit_essay(ctx: &JobCtx, text: &str, reserve: usize) -> Result<String> {
+    let budget = generate::prompt_budget(ctx, reserve + PROMPT_OVERHEAD);
+    let ids = ctx.model.codec.encode(text, false)?;
+    if ids.len() <= budget {
+        return Ok(text.to_string());
+    }
+    let cut = ctx.model.codec.decode(&ids[..budget])?;
+    Ok(cut.trim_end_matches('\u{FFFD}').to_string())
+}
+
+pub fn complete(ctx: &mut JobCtx, input: CompleteInput) -> Result<Value> {
+    let ids = ctx
+        .model
+        .codec
+        .encode(&input.prompt, input.parse_special_tokens.unwrap_or(false))?;
+    let ids = ctx.model.with_bos(ids)?;
+    let params = GenParams {
+        max_tokens: input.max_tokens.unwrap_or(128) as usize,
+        temperature: input.temperature.unwrap_or(0.8),
+        top_p: input.top_p.unwrap_or(0.95),
+        seed: input.seed.unwrap_or_else(random_seed),
+        stop: input.stop.unwrap_or_default(),
+    };
+    let out = generate(ctx, &ids, &params)?;
+    Ok(json!({ "text": out.text, "tokens": out.tokens, "finishReason": out.finish.as_str() }))
+}
+
+const TUTOR: &str =
+    "You are a friendly, honest writing tutor. Answer the student's question about their essay \
+briefly and specifically, in plain language.";
+
+pub fn chat(ctx: &mut JobCtx, input: ChatInput) -> Result<Value> {
+    let mut messages = Vec::new();
+    match &input.context_text {
+        Some(essay) => {
+            let essay = fit_essay(ctx, essay, CHAT_MAX_TOKENS)?;
+            messages.push(Message::system(format!(
+                "{TUTOR}\n\nThe student's essay:\n\n{essay}"
+            )));
+        }
+        None => messages.push(Message::system(TUTOR)),
+    }
+    messages.push(Message::user(input.message));
+    let ids = ctx.model.chat_tokens(&messages)?;
+    let out = generate(ctx, &ids, &GenParams::greedy(CHAT_MAX_TOKENS))?;
+    let reply = out.text.trim();
+    if reply.is_empty() {
+        return Err(EngineError::InvalidResponse(
+            "The model gave an empty answer. Try rephrasing the question.".into(),
+        ));
+    }
+    Ok(json!({ "reply": reply }))
+}
+
+pub fn summary(ctx: &mut JobCtx, input: SummaryInput) -> Result<Value> {
+    let comments = input.comments.unwrap_or_default();
+    let summary = assess::summarize(ctx, &input.text, &comments)?;
+    Ok(json!({ "summary": summary }))
+}
+
+fn random_seed() -> u64 {
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    (t as u64) ^ 0x9E37_79B9_7F4A_7C15
+}

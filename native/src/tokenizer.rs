@@ -1,0 +1,274 @@
+//! Tokenizers built from GGUF metadata with the `tokenizers` crate (no tokenizer.json ships with these
+//! files). The pre-tokenizers mirror llama.cpp's per `tokenizer.ggml.pre`, so ids match it token for token.
+//! User text is always encoded with special-token parsing off: `<|im_end|>` typed into an essay stays text.
+
+use std::collections::HashMap;
+
+use ahash::AHashMap;
+use tokenizers::decoders::byte_fallback::ByteFallback;
+use tokenizers::decoders::byte_level::ByteLevel;
+use tokenizers::decoders::fuse::Fuse;
+use tokenizers::decoders::sequence::Sequence as DecoderSequence;
+use tokenizers::models::bpe::BPE;
+use tokenizers::normalizers::replace::Replace;
+use tokenizers::normalizers::unicode::NFC;
+use tokenizers::pre_tokenizers::digits::Digits;
+use tokenizers::pre_tokenizers::sequence::Sequence as PreSequence;
+use tokenizers::pre_tokenizers::split::{Split, SplitPattern};
+use tokenizers::{
+    AddedToken, DecoderWrapper, PreTokenizerWrapper, SplitDelimiterBehavior, Tokenizer,
+};
+
+use crate::error::{EngineError, Result};
+use crate::model::gguf::Meta;
+
+// GGUF token types (llama.cpp's llama_token_type).
+const TOKEN_TYPE_CONTROL: i32 = 3;
+const TOKEN_TYPE_USER_DEFINED: i32 = 4;
+const TOKEN_TYPE_UNUSED: i32 = 5;
+const TOKEN_TYPE_BYTE: i32 = 6;
+
+/// Qwen2's pre-tokenizer regex, as llama.cpp uses for `pre = qwen2`.
+const QWEN2_REGEX: &str = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
+
+pub struct TextCodec {
+    /// Special tokens are matched (templates only).
+    with_special: Tokenizer,
+    /// Special-token text is encoded as plain text (all user input).
+    plain: Tokenizer,
+    pub vocab_size: usize,
+    pub bos: Option<u32>,
+    pub add_bos: bool,
+    /// Tokens that end generation: EOS plus end-of-turn markers.
+    pub end_of_generation: Vec<u32>,
+    pub kind: &'static str,
+}
+
+fn bad(meta: &Meta, what: impl std::fmt::Display) -> EngineError {
+    EngineError::Down(format!(
+        "Model file {}: tokenizer {what}",
+        meta.path.display()
+    ))
+}
+
+impl TextCodec {
+    pub fn from_gguf(meta: &Meta) -> Result<Self> {
+        let model = meta.string("tokenizer.ggml.model")?;
+        let tokens = meta.string_array("tokenizer.ggml.tokens")?;
+        let types = meta
+            .opt_i32_array("tokenizer.ggml.token_type")
+            .unwrap_or_else(|| vec![1; tokens.len()]);
+        if types.len() != tokens.len() {
+            return Err(bad(meta, "token_type and tokens differ in length"));
+        }
+        let pre = meta.opt_string("tokenizer.ggml.pre").unwrap_or("default");
+
+        let mut vocab: AHashMap<String, u32> = AHashMap::with_capacity(tokens.len());
+        for (id, tok) in tokens.iter().enumerate() {
+            vocab.entry((*tok).to_string()).or_insert(id as u32);
+        }
+
+        let (mut tokenizer, kind) = match model {
+            "gpt2" => {
+                let merges = meta
+                    .string_array("tokenizer.ggml.merges")?
+                    .into_iter()
+                    .map(|m| {
+                        m.split_once(' ')
+                            .map(|(a, b)| (a.to_string(), b.to_string()))
+                            .ok_or_else(|| bad(meta, format_args!("merge {m:?} has no space")))
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                let bpe = BPE::builder()
+                    .vocab_and_merges(vocab.clone(), merges)
+                    .build()
+                    .map_err(|e| bad(meta, e))?;
+                let mut t = Tokenizer::new(bpe);
+                let byte_level = ByteLevel::new(false, false, true);
+                match pre {
+                    "qwen2" => {
+                        let split = Split::new(
+                            SplitPattern::Regex(QWEN2_REGEX.into()),
+                            SplitDelimiterBehavior::Isolated,
+                            false,
+                        )
+                        .map_err(|e| bad(meta, e))?;
+                        t.with_normalizer(Some(NFC));
+                        t.with_pre_tokenizer(Some(PreSequence::new(vec![
+                            PreTokenizerWrapper::Split(split),
+                            PreTokenizerWrapper::ByteLevel(ByteLevel::new(false, false, false)),
+                        ])));
+                    }
+                    "smollm" | "starcoder" => {
+                        t.with_pre_tokenizer(Some(PreSequence::new(vec![
+                            PreTokenizerWrapper::Digits(Digits::new(true)),
+                            PreTokenizerWrapper::ByteLevel(byte_level),
+                        ])));
+                    }
+                    _ => {
+                        t.with_pre_tokenizer(Some(byte_level));
+                    }
+                }
+                t.with_decoder(Some(ByteLevel::new(false, false, true)));
+                (t, "bpe")
+            }
+            "llama" => {
+                // SentencePiece vocabulary as a byte-fallback BPE whose merges come from the scores.
+                let scores = meta
+                    .opt_f32_array("tokenizer.ggml.scores")
+                    .ok_or_else(|| bad(meta, "scores are missing"))?;
+                if scores.len() != tokens.len() {
+                    return Err(bad(meta, "scores and tokens differ in length"));
+                }
+                let merges = merges_from_scores(&tokens, &types, &scores, &vocab);
+                let mut builder = BPE::builder()
+                    .vocab_and_merges(vocab.clone(), merges)
+                    .byte_fallback(true)
+                    .fuse_unk(true);
+                if let Some(unk) = meta
+                    .opt_u64("tokenizer.ggml.unknown_token_id")
+                    .and_then(|id| tokens.get(id as usize))
+                {
+                    builder = builder.unk_token((*unk).to_string());
+                }
+                let bpe = builder.build().map_err(|e| bad(meta, e))?;
+                let mut t = Tokenizer::new(bpe);
+                t.with_normalizer(Some(Replace::new(" ", "▁").map_err(|e| bad(meta, e))?));
+                t.with_decoder(Some(DecoderSequence::new(vec![
+                    DecoderWrapper::Replace(Replace::new("▁", " ").map_err(|e| bad(meta, e))?),
+                    DecoderWrapper::ByteFallback(ByteFallback::new()),
+                    DecoderWrapper::Fuse(Fuse::new()),
+                ])));
+                (t, "spm")
+            }
+            other => {
+                return Err(bad(
+                    meta,
+                    format_args!("type {other:?} is not supported (supported: gpt2, llama)"),
+                ));
+            }
+        };
+
+        // Control tokens are special (matched only in templates); user-defined tokens are always matched,
+        // as llama.cpp does.
+        let mut special = Vec::new();
+        let mut user = Vec::new();
+        for (tok, ty) in tokens.iter().zip(types.iter()) {
+            match *ty {
+                TOKEN_TYPE_CONTROL => {
+                    special.push(AddedToken::from(tok.to_string(), true).normalized(false))
+                }
+                TOKEN_TYPE_USER_DEFINED => {
+                    user.push(AddedToken::from(tok.to_string(), false).normalized(false))
+                }
+                _ => {}
+            }
+        }
+        tokenizer.add_special_tokens(&special);
+        tokenizer.add_tokens(&user);
+
+        let mut plain = tokenizer.clone();
+        plain.set_encode_special_tokens(true);
+
+        let id_of = |t: &str| vocab.get(t).copied();
+        let eos = meta
+            .opt_u64("tokenizer.ggml.eos_token_id")
+            .map(|v| v as u32);
+        let mut end_of_generation: Vec<u32> = eos.into_iter().collect();
+        for t in [
+            "<|im_end|>",
+            "<|endoftext|>",
+            "<end_of_turn>",
+            "<|eot_id|>",
+            "<eos>",
+        ] {
+            if let Some(id) = id_of(t) {
+                if !end_of_generation.contains(&id) {
+                    end_of_generation.push(id);
+                }
+            }
+        }
+        if let Some(eot) = meta.opt_u64("tokenizer.ggml.eot_token_id") {
+            if !end_of_generation.contains(&(eot as u32)) {
+                end_of_generation.push(eot as u32);
+            }
+        }
+        let bos = meta
+            .opt_u64("tokenizer.ggml.bos_token_id")
+            .map(|v| v as u32);
+        let add_bos = meta
+            .opt_bool("tokenizer.ggml.add_bos_token")
+            .unwrap_or(kind == "spm");
+        Ok(Self {
+            with_special: tokenizer,
+            plain,
+            vocab_size: tokens.len(),
+            bos,
+            add_bos,
+            end_of_generation,
+            kind,
+        })
+    }
+
+    pub fn encode(&self, text: &str, parse_special: bool) -> Result<Vec<u32>> {
+        let t = if parse_special {
+            &self.with_special
+        } else {
+            &self.plain
+        };
+        t.encode_fast(text, false)
+            .map(|e| e.get_ids().to_vec())
+            .map_err(|e| EngineError::ActionFailed(format!("Tokenization failed: {e}")))
+    }
+
+    pub fn decode(&self, ids: &[u32]) -> Result<String> {
+        if let Some(bad) = ids.iter().find(|&&id| id as usize >= self.vocab_size) {
+            return Err(EngineError::invalid(format!(
+                "Token id {bad} is outside the vocabulary (size {}).",
+                self.vocab_size
+            )));
+        }
+        self.with_special
+            .decode(ids, false)
+            .map_err(|e| EngineError::ActionFailed(format!("Detokenization failed: {e}")))
+    }
+
+    pub fn token_text(&self, id: u32) -> Option<String> {
+        self.with_special.id_to_token(id)
+    }
+
+    pub fn is_end_of_generation(&self, id: u32) -> bool {
+        self.end_of_generation.contains(&id)
+    }
+}
+
+/// SentencePiece scores → BPE merges, as Hugging Face's SentencePieceExtractor does: every split of a
+/// piece into two known pieces is a merge, ranked by the merged piece's score.
+fn merges_from_scores(
+    tokens: &[&str],
+    types: &[i32],
+    scores: &[f32],
+    vocab: &AHashMap<String, u32>,
+) -> Vec<(String, String)> {
+    let mut merges: Vec<(f32, u32, u32, String, String)> = Vec::new();
+    for (id, piece) in tokens.iter().enumerate() {
+        if matches!(
+            types[id],
+            TOKEN_TYPE_CONTROL | TOKEN_TYPE_BYTE | TOKEN_TYPE_UNUSED
+        ) {
+            continue;
+        }
+        let bounds: Vec<usize> = piece.char_indices().map(|(i, _)| i).skip(1).collect();
+        for i in bounds {
+            let (l, r) = piece.split_at(i);
+            if let (Some(&li), Some(&ri)) = (vocab.get(l), vocab.get(r)) {
+                merges.push((scores[id], li, ri, l.to_string(), r.to_string()));
+            }
+        }
+    }
+    merges.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    merges.into_iter().map(|(_, _, _, l, r)| (l, r)).collect()
+}
+
+/// Keeps a cache of codecs per model path so `tokenize()` works before the weights are loaded.
+pub type CodecCache = HashMap<std::path::PathBuf, std::sync::Arc<TextCodec>>;

@@ -1,0 +1,54 @@
+//! The transformer's own logic (chunked prefill, KV cache growth, reuse after truncation, rope offsets)
+//! checked exactly: with weights dequantized to f32, every way of splitting the prompt must give the
+//! same logits. This file is its own test process because CANDLE_DEQUANTIZE_ALL is read per thread.
+
+use std::path::PathBuf;
+
+use samsara_native::error::EngineError;
+use samsara_native::model;
+
+#[test]
+fn splits_and_cache_reuse_are_exact_with_f32_weights() {
+    std::env::set_var("CANDLE_DEQUANTIZE_ALL", "1");
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models/SmolLM2-135M-Instruct.Q4_1.gguf");
+    let m = match model::load(&path, Some(512), &|_| {}) {
+        Ok(m) => m,
+        Err(e) => panic!("the default model must load: {e}"),
+    };
+    let ids = m
+        .codec
+        .encode("The quick brown fox jumps over the lazy dog. It was a sunny day in the park, and the children", false)
+        .unwrap_or_default();
+    assert!(ids.len() > 20);
+    let mut ok = || -> Result<(), EngineError> { Ok(()) };
+    let run = |cuts: &[usize], ok: &mut dyn FnMut() -> Result<(), EngineError>| {
+        let mut state = m.net.new_state();
+        let mut prev = 0;
+        let mut out = Vec::new();
+        for &c in cuts.iter().chain(std::iter::once(&ids.len())) {
+            out = m
+                .net
+                .forward(&mut state, &ids[prev..c], ok)
+                .unwrap_or_default();
+            prev = c;
+        }
+        out
+    };
+    let full = run(&[], &mut ok);
+    assert_eq!(full.len(), m.net.vocab_size());
+    let token_by_token: Vec<usize> = (1..ids.len()).collect();
+    for cuts in [vec![1], vec![4], vec![15], vec![17], token_by_token] {
+        let other = run(&cuts, &mut ok);
+        let d = full
+            .iter()
+            .zip(&other)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f32::max);
+        assert!(
+            d < 1e-3,
+            "cuts {:?}: logits differ by {d}",
+            &cuts[..cuts.len().min(3)]
+        );
+    }
+}
