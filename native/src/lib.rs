@@ -59,7 +59,7 @@ fn queue_action<'a>(
     let json = cx.argument::<JsString>(0)?.value(&mut cx);
     let request_id = opt_string(&mut cx, 1)?;
     let timeout = cx.argument::<JsNumber>(2)?.value(&mut cx);
-    if !(timeout.is_finite() && timeout >= 1.0 && timeout <= MAX_TIMEOUT_MS) {
+    if !(timeout.is_finite() && (1.0..=MAX_TIMEOUT_MS).contains(&timeout)) {
         reject(
             &mut cx,
             deferred,

@@ -2,8 +2,6 @@
 //! files). The pre-tokenizers mirror llama.cpp's per `tokenizer.ggml.pre`, so ids match it token for token.
 //! User text is always encoded with special-token parsing off: `<|im_end|>` typed into an essay stays text.
 
-use std::collections::HashMap;
-
 use ahash::AHashMap;
 use tokenizers::decoders::byte_fallback::ByteFallback;
 use tokenizers::decoders::byte_level::ByteLevel;
@@ -269,6 +267,3 @@ fn merges_from_scores(
     merges.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
     merges.into_iter().map(|(_, _, _, l, r)| (l, r)).collect()
 }
-
-/// Keeps a cache of codecs per model path so `tokenize()` works before the weights are loaded.
-pub type CodecCache = HashMap<std::path::PathBuf, std::sync::Arc<TextCodec>>;

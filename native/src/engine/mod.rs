@@ -362,7 +362,7 @@ impl Engine {
             };
             let Pending { id, control, task } = job;
             let Task {
-                action: _,
+                action,
                 force_load,
                 work,
                 mut on_token,
@@ -392,7 +392,8 @@ impl Engine {
                     // The cache may be half-written: start the next job from scratch.
                     kv.clear();
                     Err(EngineError::ActionFailed(format!(
-                        "The engine hit an internal error and stopped this request ({}). Other requests are not affected.",
+                        "The engine hit an internal error in {action} and stopped this request ({}). \
+Other requests are not affected.",
                         panic_message(&panic)
                     )))
                 }
@@ -422,13 +423,12 @@ impl Engine {
             slot.model = None; // free the old weights before loading new ones
             slot.generation = cfg.model_generation;
         }
-        let threads = *self.threads_in_use.get_or_init(|| {
+        self.threads_in_use.get_or_init(|| {
             // candle sizes its thread pool once, from these variables, at first use.
             std::env::set_var("CANDLE_NUM_THREADS", cfg.threads.to_string());
             std::env::set_var("RAYON_NUM_THREADS", cfg.threads.to_string());
             cfg.threads
         });
-        let _ = threads;
         self.loads.fetch_add(1, Ordering::Relaxed);
         let progress = |p: f32| lock(&self.slot).progress = p;
         let loaded = catch_unwind(AssertUnwindSafe(|| {

@@ -134,6 +134,8 @@ impl HParams {
 
     /// Gemma-3: layers 0-4 of every 6 use the sliding window, every 6th is global (llama.cpp's pattern).
     pub fn is_sliding(&self, layer: usize) -> bool {
-        self.sliding_window.is_some() && self.swa_pattern > 1 && (layer + 1) % self.swa_pattern != 0
+        self.sliding_window.is_some()
+            && self.swa_pattern > 1
+            && !(layer + 1).is_multiple_of(self.swa_pattern)
     }
 }

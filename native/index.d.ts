@@ -1,0 +1,131 @@
+// The native engine's API (see README "Native module"). Every rejected promise / thrown error is an
+// `EngineError`: an Error with one of the codes below.
+
+export type ErrorCode =
+  | 'INVALID_REQUEST'
+  | 'ENGINE_TIMEOUT'
+  | 'ENGINE_DOWN'
+  | 'ENGINE_INVALID_RESPONSE'
+  | 'ENGINE_ACTION_FAILED'
+  | 'ENGINE_BUSY'
+  | 'CANCELLED';
+
+export interface EngineError extends Error {
+  code: ErrorCode;
+}
+
+export type EngineState = 'unloaded' | 'loading' | 'ready' | 'failed';
+
+export interface ModelInfo {
+  state: EngineState;
+  name?: string;
+  path?: string;
+  architecture?: string;
+  quantization?: string;
+  contextLength?: number;
+  /** 0..1 while loading. */
+  loadProgress?: number;
+  error?: string;
+}
+
+export interface HealthReport {
+  /** ok: ready or loadable; down: the model failed to load or its file is missing. */
+  status: 'ok' | 'degraded' | 'down';
+  version: string;
+  /** ISO-8601 */
+  timestamp: string;
+  uptimeMs: number;
+  model: ModelInfo;
+  queue: { running: number; waiting: number; capacity: number };
+  /** Inference threads in use (fixed at the first model load). */
+  threads: number;
+  /** How many times a model load was started in this process. */
+  modelLoads: number;
+}
+
+export interface RequestOptions {
+  /** Your id for cancel(); generated when absent. Must not be in use. */
+  requestId?: string;
+  /** Default 60000. The work is stopped when it passes. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Streamed text as it is generated, on the JS thread; never splits a character. */
+  onToken?: (text: string) => void;
+}
+
+export interface Anchor {
+  /** UTF-16 offsets into the essay: text.slice(start, end) === quote. */
+  start: number;
+  end: number;
+  quote: string;
+}
+
+export interface Comment {
+  content: string;
+  kind: 'inline' | 'block';
+  anchor?: Anchor;
+}
+
+export interface EssayMetrics {
+  [name: string]: number;
+}
+
+export interface Assessment {
+  comments: Comment[];
+  summary?: string;
+  metrics?: EssayMetrics;
+}
+
+export interface EngineConfig {
+  /** A .gguf file (llama, qwen2 or gemma3). Default: models/SmolLM2-135M-Instruct.Q4_1.gguf or $SAMSARA_MODEL. */
+  modelPath?: string;
+  /** Inference threads, default 1 ($SAMSARA_THREADS). Takes effect at the first model load. */
+  threads?: number;
+  /** Context tokens, default: the model's ($SAMSARA_CONTEXT). */
+  contextSize?: number;
+  storePath?: string;
+  /** Requests that may wait; more are refused with ENGINE_BUSY. Default 16. */
+  queueCapacity?: number;
+}
+
+export interface CompleteInput {
+  prompt: string;
+  maxTokens?: number;
+  /** 0 = greedy and deterministic. Default 0.8. */
+  temperature?: number;
+  topP?: number;
+  seed?: number;
+  stop?: string[];
+  /** Default false: the prompt is data, `<|im_start|>` in it stays text. */
+  parseSpecialTokens?: boolean;
+}
+
+export interface CompleteResult {
+  text: string;
+  tokens: number[];
+  /** 'cancelled' is reserved: a cancelled request rejects with CANCELLED. */
+  finishReason: 'stop' | 'length' | 'cancelled';
+}
+
+export function configure(opts: EngineConfig): void;
+export function loadModel(options?: Omit<RequestOptions, 'onToken'>): Promise<ModelInfo>;
+export function healthCheck(): Promise<HealthReport>;
+export function assessEssay(
+  input: { fileId: string; text: string; instruction?: string },
+  options?: RequestOptions,
+): Promise<Assessment>;
+export function chat(
+  input: { fileId?: string; message: string; contextText?: string },
+  options?: RequestOptions,
+): Promise<{ reply: string }>;
+export function generateFeedbackSummary(
+  input: { fileId: string; text: string; comments?: Comment[] },
+  options?: RequestOptions,
+): Promise<{ summary: string }>;
+export function complete(input: CompleteInput, options?: RequestOptions): Promise<CompleteResult>;
+export function tokenize(text: string, options?: { parseSpecialTokens?: boolean }): number[];
+export function detokenize(ids: number[]): string;
+export function cancel(requestId: string): boolean;
+/** Cancels all queued and running work and frees the model (app quit). */
+export function shutdown(): Promise<void>;
+export const DEFAULT_MODEL: string;

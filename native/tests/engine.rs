@@ -1,0 +1,58 @@
+//! The engine's worker through its Rust API (no Node): a panic inside a job is caught, answered with
+//! ENGINE_ACTION_FAILED, and the worker goes on serving the next job.
+
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use samsara_native::engine::config::ConfigPatch;
+use samsara_native::engine::{engine, Task};
+use samsara_native::error::Result;
+use serde_json::{json, Value};
+
+fn run(work: samsara_native::engine::Work) -> Result<Value> {
+    let (tx, rx) = mpsc::channel();
+    let task = Task {
+        action: "test",
+        force_load: false,
+        work,
+        on_token: None,
+        reply: Box::new(move |r| {
+            let _ = tx.send(r);
+        }),
+    };
+    if let Err((e, _)) = engine().submit(None, 60_000, task) {
+        return Err(e);
+    }
+    match rx.recv_timeout(Duration::from_secs(120)) {
+        Ok(r) => r,
+        Err(e) => panic!("no reply: {e}"),
+    }
+}
+
+#[test]
+fn a_panicking_job_is_answered_and_the_worker_survives() {
+    let model =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models/SmolLM2-135M-Instruct.Q4_1.gguf");
+    let patch = ConfigPatch {
+        model_path: Some(model.display().to_string()),
+        threads: None,
+        context_size: Some(1024),
+        store_path: None,
+        queue_capacity: None,
+    };
+    if let Err(e) = engine().configure(patch) {
+        panic!("configure: {e}");
+    }
+    let err = run(Box::new(|_ctx| panic!("boom in a task"))).expect_err("a panic is an error");
+    assert_eq!(err.code(), "ENGINE_ACTION_FAILED");
+    assert!(err.to_string().contains("boom in a task"), "{err}");
+    let ok = run(Box::new(|ctx| {
+        Ok(json!({ "vocab": ctx.model.codec.vocab_size }))
+    }))
+    .expect("next job runs");
+    assert_eq!(ok["vocab"], 49152);
+    let health = engine().health();
+    assert_eq!(health.queue.running, 0);
+    assert_eq!(health.model_loads, 1);
+}

@@ -1,0 +1,72 @@
+// Bad model files: missing, truncated, not GGUF, unsupported architecture. Each is ENGINE_DOWN with a
+// message naming the file; the process stays up; pointing to a good file then works.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import * as native from 'samsara-native';
+import { SMOLLM2, rejectsWith, throwsWith } from './helpers';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'samsara-bad-models-'));
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/** A minimal GGUF v3 header with string metadata and no tensors. */
+function gguf(meta: Record<string, string>): Buffer {
+  const parts: Buffer[] = [];
+  const u32 = (v: number) => { const b = Buffer.alloc(4); b.writeUInt32LE(v); return b; };
+  const u64 = (v: number) => { const b = Buffer.alloc(8); b.writeBigUInt64LE(BigInt(v)); return b; };
+  const str = (s: string) => Buffer.concat([u64(Buffer.byteLength(s)), Buffer.from(s)]);
+  parts.push(Buffer.from('GGUF'), u32(3), u64(0), u64(Object.keys(meta).length));
+  for (const [k, v] of Object.entries(meta)) parts.push(str(k), u32(8), str(v));
+  return Buffer.concat(parts);
+}
+
+const cases: [string, () => void, string][] = [
+  ['missing.gguf', () => {}, 'not found'],
+  ['notes.gguf', () => fs.writeFileSync(path.join(dir, 'notes.gguf'), 'Dear diary, this is no model.'), 'not a GGUF'],
+  ['empty.gguf', () => fs.writeFileSync(path.join(dir, 'empty.gguf'), ''), 'too short'],
+  ['truncated.gguf', () => {
+    const fd = fs.openSync(SMOLLM2, 'r');
+    const buf = Buffer.alloc(20_000_000);
+    fs.readSync(fd, buf, 0, buf.length, 0);
+    fs.closeSync(fd);
+    fs.writeFileSync(path.join(dir, 'truncated.gguf'), buf);
+  }, 'truncated'],
+  ['mamba.gguf', () => fs.writeFileSync(path.join(dir, 'mamba.gguf'), gguf({ 'general.architecture': 'mamba' })), 'mamba'],
+];
+
+test('bad model files give ENGINE_DOWN naming the file, and a good file then works', async () => {
+  for (const [name, make, why] of cases) {
+    make();
+    const file = path.join(dir, name);
+    native.configure({ modelPath: file });
+    const err = await rejectsWith(native.complete({ prompt: 'Hello', maxTokens: 2 }), 'ENGINE_DOWN', file);
+    assert.ok(err.message.includes(why), `${name}: "${err.message}" says ${why}`);
+    const h = await native.healthCheck();
+    assert.equal(h.status, 'down', `${name}: health is down`);
+    assert.ok(h.model.error?.includes(file), `${name}: health names the file`);
+    // The failure is kept: the next request fails fast with the same message, without a new load.
+    const loads = h.modelLoads;
+    await rejectsWith(native.chat({ message: 'hi' }), 'ENGINE_DOWN', file);
+    assert.equal((await native.healthCheck()).modelLoads, loads);
+    // tokenize() needs the tokenizer from the file, and fails the same way.
+    throwsWith(() => native.tokenize('hi'), 'ENGINE_DOWN');
+  }
+  native.configure({ modelPath: SMOLLM2 });
+  const r = await native.complete({ prompt: 'The capital of France is', maxTokens: 4, temperature: 0 });
+  assert.ok(r.text.length > 0);
+  const h = await native.healthCheck();
+  assert.equal(h.status, 'ok');
+  assert.equal(h.model.state, 'ready');
+});
+
+test('loadModel() retries a failed load once the file is fixed', async () => {
+  const file = path.join(dir, 'later.gguf');
+  native.configure({ modelPath: file });
+  await rejectsWith(native.loadModel(), 'ENGINE_DOWN', file);
+  fs.copyFileSync(SMOLLM2, file);
+  const info = await native.loadModel();
+  assert.equal(info.state, 'ready');
+  assert.equal(info.architecture, 'llama');
+});
