@@ -263,7 +263,7 @@ impl Engine {
         let slot = lock(&self.slot);
         let current = slot.generation == cfg.model_generation;
         let m = slot.model.as_ref().filter(|_| current);
-        let mut state = if current || slot.state == ModelState::Loading {
+        let state = if current || slot.state == ModelState::Loading {
             slot.state
         } else {
             ModelState::Unloaded
@@ -274,7 +274,6 @@ impl Engine {
                 "Model file {} not found.",
                 cfg.model_path.display()
             ));
-            state = ModelState::Unloaded;
         }
         let status = match (state, &error) {
             (ModelState::Failed, _) | (ModelState::Unloaded, Some(_)) => "down",
@@ -368,6 +367,11 @@ impl Engine {
                 mut on_token,
                 reply,
             } = task;
+            if kv_owner.as_ref().is_some_and(|m| !self.is_current(m)) {
+                // Let the old weights go before a new model loads, instead of holding both.
+                kv = KvState::default();
+                kv_owner = None;
+            }
             let outcome = catch_unwind(AssertUnwindSafe(|| -> Result<Value> {
                 control.check()?;
                 let model = self.ensure_model(force_load)?;
@@ -402,6 +406,13 @@ Other requests are not affected.",
             lock(&self.queue).running = None;
             reply(result);
         }
+    }
+
+    /// Whether `m` is the model the current settings ask for.
+    fn is_current(&self, m: &Arc<LoadedModel>) -> bool {
+        let generation = lock(&self.config).model_generation;
+        let slot = lock(&self.slot);
+        slot.generation == generation && slot.model.as_ref().is_some_and(|s| Arc::ptr_eq(s, m))
     }
 
     /// Returns the loaded model, loading it on this (worker) thread if needed.
