@@ -149,11 +149,10 @@ fn complete(cx: FunctionContext) -> JsResult<JsPromise> {
 
 fn load_model(cx: FunctionContext) -> JsResult<JsPromise> {
     queue_action(cx, "loadModel", |_| {
-        Ok(Box::new(|ctx: &mut JobCtx| {
-            Ok(serde_json::to_value(engine().health().model).unwrap_or_default()).map(|mut v| {
-                v["name"] = serde_json::Value::String(ctx.model.name.clone());
-                v
-            })
+        // The worker has loaded the model before this runs; report it as healthCheck does.
+        Ok(Box::new(|_ctx: &mut JobCtx| {
+            serde_json::to_value(engine().health().model)
+                .map_err(|e| EngineError::ActionFailed(e.to_string()))
         }))
     })
 }
