@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm test`: every check, in order, stopping at the first failure.
-//   --only node    just the node:test suites (after building the addon)
+//   --only rust | node | e2e    just that group (node and e2e build the addon and the app first)
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -9,30 +9,35 @@ const path = require('node:path');
 const root = path.resolve(__dirname, '..');
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : null;
 
-function testFiles(dir) {
-  const abs = path.join(root, dir);
-  return fs.readdirSync(abs).filter((f) => f.endsWith('.test.ts')).sort().map((f) => path.join(dir, f));
+function testFiles(...dirs) {
+  return dirs.flatMap((dir) =>
+    fs.readdirSync(path.join(root, dir)).filter((f) => f.endsWith('.test.ts')).sort().map((f) => path.join(dir, f)),
+  );
 }
 
+// One file at a time: the machine has 2 cores and some tests measure latency.
+const nodeTest = (...dirs) => ['--import', 'tsx', '--test', '--test-concurrency=1', ...testFiles(...dirs)];
 const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 const steps = [
-  { name: 'rustfmt', group: 'rust', cmd: 'cargo', args: ['fmt', '--all', '--', '--check'] },
-  { name: 'clippy', group: 'rust', cmd: 'cargo', args: ['clippy', '--release', '--all-targets', '--', '-D', 'warnings'] },
-  { name: 'rust tests (release)', group: 'rust', cmd: 'cargo', args: ['test', '--release'] },
-  { name: 'build addon', group: 'node', cmd: process.execPath, args: ['scripts/build-native.js'] },
-  { name: 'tsc --noEmit', group: 'node', cmd: process.execPath, args: [tsc, '--noEmit'] },
+  { name: 'rustfmt', groups: ['rust'], cmd: 'cargo', args: ['fmt', '--all', '--', '--check'] },
+  { name: 'clippy', groups: ['rust'], cmd: 'cargo', args: ['clippy', '--release', '--all-targets', '--', '-D', 'warnings'] },
+  { name: 'rust tests (release)', groups: ['rust'], cmd: 'cargo', args: ['test', '--release'] },
+  { name: 'build addon', groups: ['node', 'e2e'], cmd: process.execPath, args: ['scripts/build-native.js'] },
+  { name: 'build app (dist/)', groups: ['node', 'e2e'], cmd: process.execPath, args: ['scripts/build-app.js'] },
+  { name: 'tsc --noEmit (main, preload, tests)', groups: ['node'], cmd: process.execPath, args: [tsc, '--noEmit', '-p', 'tsconfig.json'] },
+  { name: 'tsc --noEmit (renderer)', groups: ['node'], cmd: process.execPath, args: [tsc, '--noEmit', '-p', 'renderer/tsconfig.json'] },
   {
-    name: 'node:test suites',
-    group: 'node',
+    name: 'node:test suites (native, service, electron, renderer)',
+    groups: ['node'],
     cmd: process.execPath,
-    // One file at a time: the machine has 2 cores and some tests measure latency.
-    args: ['--import', 'tsx', '--test', '--test-concurrency=1', ...testFiles('tests/native')],
+    args: nodeTest('tests/native', 'tests/service', 'tests/electron', 'tests/renderer'),
   },
+  { name: 'end-to-end (Chromium)', groups: ['e2e'], cmd: process.execPath, args: nodeTest('tests/e2e') },
 ];
 
 const t0 = Date.now();
 for (const step of steps) {
-  if (only && step.group !== only) continue;
+  if (only && !step.groups.includes(only)) continue;
   console.log(`\n=== ${step.name}`);
   const s = Date.now();
   const r = spawnSync(step.cmd, step.args, { cwd: root, stdio: 'inherit' });

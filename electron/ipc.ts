@@ -1,0 +1,25 @@
+// One IPC channel per action, each handed to the service; nothing else is handled (the whitelist).
+import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
+import { CHANNELS, REQUEST_ACTIONS } from '../preload/api';
+import type { Sender, SamsaraService } from './service';
+
+/** The sender as the service sees it: a top frame counts only if it is the main frame of our window. */
+function senderOf(event: IpcMainInvokeEvent, window: BrowserWindow): Sender {
+  const frame = event.senderFrame;
+  const ours = !window.isDestroyed() && event.sender.id === window.webContents.id;
+  return { id: event.sender.id, url: frame?.url ?? '', isMainFrame: ours && frame !== null && frame.parent === null };
+}
+
+export function registerIpc(service: SamsaraService, window: BrowserWindow): void {
+  for (const action of REQUEST_ACTIONS) {
+    ipcMain.handle(CHANNELS[action], (event, envelope: unknown) =>
+      service.request(action, senderOf(event, window), envelope, (ticket, text) => {
+        // Streamed text goes back to the frame that asked, and only there.
+        const frame = event.senderFrame;
+        if (frame && !frame.isDestroyed()) frame.send(CHANNELS.token, ticket, text);
+      }),
+    );
+  }
+  ipcMain.handle(CHANNELS.healthCheck, (event) => service.healthCheck(senderOf(event, window)));
+  ipcMain.handle(CHANNELS.cancel, (event, ticket: unknown) => service.cancel(senderOf(event, window), ticket));
+}

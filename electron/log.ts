@@ -1,0 +1,35 @@
+// Lifecycle log lines for main: one JSON object per line. What goes in is fixed by the LogEntry type:
+// ids, action names, durations, outcomes and codes; never essay or chat text.
+import type { ErrorCode } from '../preload/api';
+
+export type LogEntry =
+  | { event: 'request.start'; requestId: string; action: string }
+  | {
+      event: 'request.end';
+      requestId: string;
+      action: string;
+      durationMs: number;
+      outcome: 'ok' | 'error' | 'cancelled';
+      code?: ErrorCode;
+    }
+  | { event: 'request.refused'; action: string; reason: 'sender' | 'closing' }
+  | { event: 'engine.warmup'; durationMs: number; outcome: 'ok' | 'error'; code?: ErrorCode }
+  | { event: 'engine.shutdown'; durationMs: number; cancelled: number }
+  | { event: 'app.start'; version: string; packaged: boolean; modelPath: string }
+  | { event: 'app.error'; where: string; code?: ErrorCode };
+
+export type Logger = (entry: LogEntry) => void;
+
+/** A logger that writes each entry as a JSON line (with a timestamp) to the given sinks. */
+export function jsonLogger(...sinks: Array<(line: string) => void>): Logger {
+  return (entry) => {
+    const line = JSON.stringify({ ts: new Date().toISOString(), ...entry });
+    for (const sink of sinks) {
+      try {
+        sink(line);
+      } catch {
+        // A full disk or closed stream must not break a request.
+      }
+    }
+  };
+}

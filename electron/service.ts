@@ -1,0 +1,232 @@
+// Main's job, without Electron: check the sender, validate the payload, assign the requestId, apply the
+// deadline, call the engine, and answer with a normalized result. electron/ipc.ts wires it to IPC; the
+// test harness wires the same class to loopback HTTP. Logs carry ids, durations and codes, never text.
+import { randomUUID } from 'node:crypto';
+import type * as Native from '../native/index';
+import {
+  REQUEST_ACTIONS,
+  type ApiError,
+  type ApiResult,
+  type ErrorCode,
+  type HealthReport,
+  type RequestAction,
+} from '../preload/api';
+import type { Logger } from './log';
+import { describeIssue, envelopeSchema, payloadSchemas, ticketSchema } from './schemas';
+
+/** The part of the native module the service uses (a stub can stand in for it in tests of this layer). */
+export type Engine = Pick<
+  typeof Native,
+  'assessEssay' | 'chat' | 'generateFeedbackSummary' | 'healthCheck' | 'loadModel' | 'cancel' | 'shutdown'
+>;
+
+/** Who sent a request: the web contents, the URL of the sending frame, and whether it is a top frame. */
+export interface Sender {
+  id: number;
+  url: string;
+  isMainFrame: boolean;
+}
+
+export interface ServiceOptions {
+  engine: Engine;
+  log: Logger;
+  /** Origins whose top frame may call the engine, e.g. `app://samsara`. */
+  trustedOrigins: readonly string[];
+  /** Deadline of each request; default 60 s. */
+  timeoutMs?: number;
+}
+
+export const DEFAULT_TIMEOUT_MS = 60_000;
+
+const ERROR_CODES: readonly ErrorCode[] = [
+  'INVALID_REQUEST',
+  'ENGINE_TIMEOUT',
+  'ENGINE_DOWN',
+  'ENGINE_INVALID_RESPONSE',
+  'ENGINE_ACTION_FAILED',
+  'ENGINE_BUSY',
+  'CANCELLED',
+];
+
+const MAX_MESSAGE = 600;
+
+/**
+ * The user-facing message for an engine error. The engine's messages for these codes are written for
+ * people (they name the file, the field or the limit); an ACTION_FAILED carries internals, so the user
+ * gets a fixed sentence instead.
+ */
+export function userMessage(code: ErrorCode, engineMessage: string, timeoutMs: number): string {
+  switch (code) {
+    case 'ENGINE_ACTION_FAILED':
+      return 'Something went wrong inside the engine. Try again; if it keeps happening, restart Samsara.';
+    case 'ENGINE_TIMEOUT':
+      return `This took longer than ${Math.round(timeoutMs / 1000)} seconds and was stopped. Try again, or with a shorter text.`;
+    case 'ENGINE_BUSY':
+      return 'Samsara is busy with other requests. Try again in a moment.';
+    case 'CANCELLED':
+      return 'Cancelled.';
+    case 'ENGINE_DOWN':
+      return clip(`The AI model is not available. ${engineMessage}`);
+    case 'INVALID_REQUEST':
+    case 'ENGINE_INVALID_RESPONSE':
+      return clip(engineMessage || 'The request could not be handled.');
+  }
+}
+
+function clip(s: string): string {
+  return s.length <= MAX_MESSAGE ? s : `${s.slice(0, MAX_MESSAGE - 1)}…`;
+}
+
+function codeOf(e: unknown): ErrorCode {
+  const code = (e as { code?: unknown } | null)?.code;
+  return ERROR_CODES.includes(code as ErrorCode) ? (code as ErrorCode) : 'ENGINE_ACTION_FAILED';
+}
+
+function fail(code: ErrorCode, message: string): { ok: false; error: ApiError } {
+  return { ok: false, error: { code, message } };
+}
+
+function isRequestAction(action: string): action is RequestAction {
+  return (REQUEST_ACTIONS as readonly string[]).includes(action);
+}
+
+export class SamsaraService {
+  private readonly engine: Engine;
+  private readonly log: Logger;
+  private readonly trustedOrigins: ReadonlySet<string>;
+  private readonly timeoutMs: number;
+  /** Running requests by `${sender.id}:${ticket}` → requestId: a window can cancel only its own. */
+  private readonly running = new Map<string, string>();
+  private closing = false;
+
+  constructor(options: ServiceOptions) {
+    this.engine = options.engine;
+    this.log = options.log;
+    this.trustedOrigins = new Set(options.trustedOrigins);
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  }
+
+  /** Only the top frame of a page from a trusted origin may use the engine. */
+  isTrusted(sender: Sender): boolean {
+    if (!sender.isMainFrame) return false;
+    try {
+      // Not URL.origin: WHATWG gives "null" for custom schemes like app://, which Chromium treats as
+      // standard (registerSchemesAsPrivileged).
+      const u = new URL(sender.url);
+      return this.trustedOrigins.has(`${u.protocol}//${u.host}`);
+    } catch {
+      return false;
+    }
+  }
+
+  /** assessEssay, chat or generateFeedbackSummary. `stream` receives the request's text as it is generated. */
+  async request(
+    action: string,
+    sender: Sender,
+    envelope: unknown,
+    stream?: (ticket: string, text: string) => void,
+  ): Promise<ApiResult<unknown>> {
+    const refused = this.refusal(action, sender);
+    if (refused) return refused;
+    if (!isRequestAction(action)) return fail('INVALID_REQUEST', `Unknown action "${clip(action)}".`);
+    const env = envelopeSchema.safeParse(envelope);
+    if (!env.success) return fail('INVALID_REQUEST', `The request envelope is not valid: ${describeIssue(env.error)}`);
+    const payload = payloadSchemas[action].safeParse(env.data.payload);
+    if (!payload.success) return fail('INVALID_REQUEST', describeIssue(payload.error));
+
+    const { ticket } = env.data;
+    const key = `${sender.id}:${ticket}`;
+    if (this.running.has(key)) return fail('INVALID_REQUEST', `Request ${ticket} is already running.`);
+    const requestId = randomUUID();
+    this.running.set(key, requestId);
+    const started = performance.now();
+    this.log({ event: 'request.start', requestId, action });
+    const onToken = env.data.stream && stream ? (text: string) => stream(ticket, text) : undefined;
+    try {
+      // The schemas above match the engine's input types; the engine validates again on its side.
+      const data: unknown = await (this.engine[action] as (i: unknown, o: Native.RequestOptions) => Promise<unknown>)(
+        payload.data,
+        { requestId, timeoutMs: this.timeoutMs, onToken },
+      );
+      this.end(requestId, action, started, 'ok');
+      return { ok: true, data };
+    } catch (e) {
+      const code = codeOf(e);
+      this.end(requestId, action, started, code === 'CANCELLED' ? 'cancelled' : 'error', code);
+      const message = e instanceof Error ? e.message : '';
+      return fail(code, userMessage(code, message, this.timeoutMs));
+    } finally {
+      this.running.delete(key);
+    }
+  }
+
+  async healthCheck(sender: Sender): Promise<ApiResult<HealthReport>> {
+    const refused = this.refusal('healthCheck', sender);
+    if (refused) return refused;
+    try {
+      return { ok: true, data: await this.engine.healthCheck() };
+    } catch (e) {
+      const code = codeOf(e);
+      return fail(code, userMessage(code, e instanceof Error ? e.message : '', this.timeoutMs));
+    }
+  }
+
+  /** Cancels one of this sender's running requests; `data` says whether there was one to cancel. */
+  cancel(sender: Sender, ticket: unknown): ApiResult<{ cancelled: boolean }> {
+    const refused = this.refusal('cancel', sender);
+    if (refused) return refused;
+    const t = ticketSchema.safeParse(ticket);
+    if (!t.success) return fail('INVALID_REQUEST', 'cancel expects the ticket of a request.');
+    const requestId = this.running.get(`${sender.id}:${t.data}`);
+    return { ok: true, data: { cancelled: requestId !== undefined && this.engine.cancel(requestId) } };
+  }
+
+  /** Loads the model in the background (after the window shows), so the first request does not wait. */
+  async warmUp(): Promise<void> {
+    const started = performance.now();
+    try {
+      await this.engine.loadModel({ timeoutMs: 10 * 60_000 });
+      this.log({ event: 'engine.warmup', durationMs: since(started), outcome: 'ok' });
+    } catch (e) {
+      // Not the user's request: the status indicator shows it, and the next request reports it.
+      this.log({ event: 'engine.warmup', durationMs: since(started), outcome: 'error', code: codeOf(e) });
+    }
+  }
+
+  /** App quit: refuse new work, cancel running work, free the model. */
+  async shutdown(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    const started = performance.now();
+    const cancelled = this.running.size;
+    for (const requestId of this.running.values()) this.engine.cancel(requestId);
+    await this.engine.shutdown();
+    this.log({ event: 'engine.shutdown', durationMs: since(started), cancelled });
+  }
+
+  private refusal(action: string, sender: Sender): { ok: false; error: ApiError } | null {
+    if (!this.isTrusted(sender)) {
+      this.log({ event: 'request.refused', action: clip(action), reason: 'sender' });
+      return fail('INVALID_REQUEST', 'This request did not come from the Samsara window and was refused.');
+    }
+    if (this.closing) {
+      this.log({ event: 'request.refused', action: clip(action), reason: 'closing' });
+      return fail('ENGINE_DOWN', 'Samsara is closing.');
+    }
+    return null;
+  }
+
+  private end(
+    requestId: string,
+    action: string,
+    started: number,
+    outcome: 'ok' | 'error' | 'cancelled',
+    code?: ErrorCode,
+  ): void {
+    this.log({ event: 'request.end', requestId, action, durationMs: since(started), outcome, ...(code ? { code } : {}) });
+  }
+}
+
+function since(t: number): number {
+  return Math.round(performance.now() - t);
+}

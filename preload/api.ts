@@ -1,0 +1,76 @@
+// The typed contract between the renderer and the main process: window.api, the IPC channels behind
+// it, and the normalized results. Pure types and constants, shared by electron/, preload/, renderer/
+// and the test harness (no Node or Electron imports here).
+import type { Assessment, Comment, ErrorCode, HealthReport } from '../native/index';
+
+export type { Anchor, Assessment, Comment, ErrorCode, EssayMetrics, HealthReport, ModelInfo } from '../native/index';
+
+/** What every window.api call resolves to; it never rejects with raw internals. */
+export type ApiResult<T> = { ok: true; data: T } | { ok: false; error: ApiError };
+export interface ApiError {
+  code: ErrorCode;
+  /** Meant for the user: what happened and what to do. */
+  message: string;
+}
+
+export interface AssessInput {
+  fileId: string;
+  text: string;
+  instruction?: string;
+}
+export interface ChatInput {
+  fileId?: string;
+  message: string;
+  contextText?: string;
+}
+export interface SummaryInput {
+  fileId: string;
+  text: string;
+  comments?: Comment[];
+}
+
+export interface RequestOptions {
+  /** Streamed text as it is generated (never splits a character). */
+  onToken?: (text: string) => void;
+}
+
+/** A running request: its normalized result, and cancel() to stop it (the result is then CANCELLED). */
+export interface PendingRequest<T> {
+  result: Promise<ApiResult<T>>;
+  cancel(): void;
+}
+
+export interface SamsaraApi {
+  assessEssay(input: AssessInput, options?: RequestOptions): PendingRequest<Assessment>;
+  chat(input: ChatInput, options?: RequestOptions): PendingRequest<{ reply: string }>;
+  generateFeedbackSummary(input: SummaryInput, options?: RequestOptions): PendingRequest<{ summary: string }>;
+  healthCheck(): Promise<ApiResult<HealthReport>>;
+}
+
+/** Exactly the functions window.api has (tests compare against this list). */
+export const API_FUNCTIONS = ['assessEssay', 'chat', 'generateFeedbackSummary', 'healthCheck'] as const;
+
+/** The long-running actions: they stream, can be cancelled, and have a deadline. */
+export const REQUEST_ACTIONS = ['assessEssay', 'chat', 'generateFeedbackSummary'] as const;
+export type RequestAction = (typeof REQUEST_ACTIONS)[number];
+
+/** One IPC channel per action; main handles these and nothing else (the action whitelist). */
+export const CHANNELS = {
+  assessEssay: 'samsara:assessEssay',
+  chat: 'samsara:chat',
+  generateFeedbackSummary: 'samsara:generateFeedbackSummary',
+  healthCheck: 'samsara:healthCheck',
+  cancel: 'samsara:cancel',
+  /** main → renderer: streamed text of one request, `(ticket, text)`. */
+  token: 'samsara:token',
+} as const;
+
+/**
+ * What the preload sends with a request. `ticket` is the renderer's own name for the request (main
+ * assigns the real requestId and keeps the mapping per window, so a window can only cancel its own).
+ */
+export interface RequestEnvelope {
+  ticket: string;
+  payload: unknown;
+  stream: boolean;
+}

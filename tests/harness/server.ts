@@ -1,0 +1,134 @@
+// TEST/DEV HARNESS ONLY (never in the packaged app): serves the built renderer (dist/renderer) on
+// 127.0.0.1 and answers its window.api over loopback with the same SamsaraService that Electron's main
+// uses over IPC, against the real addon. Run: `npm run harness` (prints the URL), or spawn it from tests.
+//   --port N   listen on N (default: a free port)
+// The model comes from $SAMSARA_MODEL (default models/SmolLM2-…); $SAMSARA_TIMEOUT_MS sets the deadline.
+import * as esbuild from 'esbuild';
+import http from 'node:http';
+import path from 'node:path';
+import type * as Native from '../../native/index';
+import { contentSecurityPolicy, serveStatic } from '../../electron/content-policy';
+import { jsonLogger } from '../../electron/log';
+import { resolveModelPath } from '../../electron/paths';
+import { SamsaraService, type Sender } from '../../electron/service';
+
+const root = path.resolve(__dirname, '..', '..');
+
+async function browserApi(): Promise<string> {
+  const out = await esbuild.build({
+    entryPoints: [path.join(__dirname, 'browser-api.ts')],
+    bundle: true,
+    write: false,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+  });
+  return out.outputFiles[0]?.text ?? '';
+}
+
+function readBody(req: http.IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > 4 * 1024 * 1024) req.destroy(new Error('body too large'));
+      else chunks.push(c);
+    });
+    req.on('end', () => {
+      try {
+        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null'));
+      } catch (e) {
+        reject(e);
+      }
+    });
+    req.on('error', reject);
+  });
+}
+
+export async function startHarness(port = 0): Promise<{ url: string; close(): Promise<void> }> {
+  const engine = require(path.join(root, 'native')) as typeof Native;
+  engine.configure({
+    modelPath: resolveModelPath({ env: process.env, isPackaged: false, resourcesPath: '', appPath: root }),
+  });
+  const log = jsonLogger((line) => process.stdout.write(`${line}\n`));
+  const timeoutMs = Number(process.env.SAMSARA_TIMEOUT_MS) || undefined;
+  // Both are set once the server listens (the origin needs the port), before any request can arrive.
+  let origin = '';
+  let service: SamsaraService | undefined;
+  const apiScript = await browserApi();
+  const renderer = path.join(root, 'dist', 'renderer');
+  const csp = contentSecurityPolicy({ connectSelf: true });
+
+  const server = http.createServer((req, res) => {
+    void (async () => {
+      if (!service) throw new Error('not listening yet');
+      const url = new URL(req.url ?? '/', origin);
+      if (req.method === 'POST' && url.pathname.startsWith('/api/')) {
+        // The page is the only sender the harness has; its Origin header stands in for the frame URL.
+        const sender: Sender = { id: 1, url: String(req.headers.origin ?? ''), isMainFrame: true };
+        const action = url.pathname.slice('/api/'.length);
+        const body = await readBody(req).catch(() => undefined);
+        if (action === 'healthCheck' || action === 'cancel') {
+          const result = action === 'cancel' ? service.cancel(sender, body) : await service.healthCheck(sender);
+          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result));
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
+        const result = await service.request(action, sender, body, (_ticket, token) => {
+          res.write(`${JSON.stringify({ token })}\n`);
+        });
+        res.end(`${JSON.stringify({ result })}\n`);
+        return;
+      }
+      if (req.method !== 'GET') {
+        res.writeHead(405).end();
+        return;
+      }
+      if (url.pathname === '/harness/api.js') {
+        res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'content-security-policy': csp });
+        res.end(apiScript);
+        return;
+      }
+      const r = await serveStatic(renderer, url.pathname, csp);
+      let body = r.body;
+      if (r.status === 200 && (url.pathname === '/' || url.pathname === '/index.html')) {
+        // The harness's window.api must exist before the app script (deferred) runs.
+        body = body.toString().replace('<script src="app.js" defer></script>', '<script src="/harness/api.js"></script>\n    $&');
+      }
+      res.writeHead(r.status, r.headers).end(body);
+    })().catch(() => {
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const address = server.address();
+  origin = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}`;
+  const ready = new SamsaraService({ engine, log, trustedOrigins: [origin], ...(timeoutMs ? { timeoutMs } : {}) });
+  service = ready;
+  return {
+    url: `${origin}/`,
+    close: async () => {
+      await ready.shutdown();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+if (require.main === module) {
+  const i = process.argv.indexOf('--port');
+  const port = i > 0 ? Number(process.argv[i + 1]) : 0;
+  startHarness(port).then(
+    (h) => {
+      process.stdout.write(`${JSON.stringify({ event: 'harness.ready', url: h.url })}\n`);
+      const stop = () => void h.close().finally(() => process.exit(0));
+      process.on('SIGTERM', stop);
+      process.on('SIGINT', stop);
+    },
+    (e: unknown) => {
+      console.error(e instanceof Error ? e.message : e);
+      process.exit(1);
+    },
+  );
+}

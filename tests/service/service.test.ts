@@ -1,0 +1,201 @@
+// The main-process service against the real addon and the real model: sender check, validation,
+// normalized results for every code the engine can produce here, streaming, cancel, the lifecycle log.
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import * as engine from 'samsara-native';
+import { jsonLogger } from '../../electron/log';
+import { SamsaraService, type Sender } from '../../electron/service';
+import type { ApiResult } from '../../preload/api';
+import { ESSAY, SMOLLM2 } from '../native/helpers';
+import { APP, APP_ORIGIN, MARKER, envelope } from './helpers';
+
+const lines: string[] = [];
+const log = jsonLogger((line) => lines.push(line));
+const service = new SamsaraService({ engine, log, trustedOrigins: [APP_ORIGIN] });
+const essay = `${ESSAY}\n\n${MARKER}`;
+const CHAT_SECRET = 'Would a quokka named Zanzibar agree with my thesis?';
+
+engine.configure({ modelPath: SMOLLM2, queueCapacity: 16 });
+after(() => engine.shutdown());
+
+function assertError(r: ApiResult<unknown>, code: string, messagePart?: string | RegExp): string {
+  assert.equal(r.ok, false, `expected ${code}, got ok`);
+  if (r.ok) return '';
+  assert.equal(r.error.code, code, `expected ${code}, got ${r.error.code}: ${r.error.message}`);
+  assert.equal(Object.keys(r.error).sort().join(), 'code,message', 'only code and message reach the renderer');
+  assert.ok(r.error.message.length > 0);
+  if (typeof messagePart === 'string') assert.ok(r.error.message.includes(messagePart), r.error.message);
+  if (messagePart instanceof RegExp) assert.match(r.error.message, messagePart);
+  return r.error.message;
+}
+
+test('requests from an unexpected sender are refused before anything runs', async () => {
+  const before = lines.length;
+  const strangers: Sender[] = [
+    { id: 1, url: 'https://evil.example/index.html', isMainFrame: true },
+    { id: 1, url: `${APP_ORIGIN}/index.html`, isMainFrame: false }, // a subframe of our page
+    { id: 1, url: 'file:///etc/passwd', isMainFrame: true },
+    { id: 1, url: 'not a url', isMainFrame: true },
+    { id: 1, url: '', isMainFrame: true },
+  ];
+  for (const s of strangers) {
+    assertError(await service.request('chat', s, envelope('a', { message: 'hi' })), 'INVALID_REQUEST', 'refused');
+    assertError(await service.healthCheck(s), 'INVALID_REQUEST', 'refused');
+    assertError(service.cancel(s, 'a'), 'INVALID_REQUEST', 'refused');
+  }
+  const logged = lines.slice(before).map((l) => JSON.parse(l) as { event: string });
+  assert.ok(logged.every((e) => e.event === 'request.refused'), 'no request started');
+  assert.equal(logged.length, strangers.length * 3);
+  const h = await engine.healthCheck();
+  assert.equal(h.queue.running + h.queue.waiting, 0);
+});
+
+test('invalid payloads and envelopes get INVALID_REQUEST with a readable message', async () => {
+  const cases: Array<[string, unknown, string | RegExp]> = [
+    ['assessEssay', { fileId: 'f', text: '' }, 'text must not be empty'],
+    ['assessEssay', { fileId: 'f', text: '   \n\t ' }, 'text must not be empty'],
+    ['assessEssay', { fileId: 'f', text: 'x'.repeat(100_001) }, 'longer than 100,000'],
+    ['assessEssay', { fileId: 'f' }, 'text is missing'],
+    ['assessEssay', { fileId: 'f', text: 42 }, 'text must be a string'],
+    ['assessEssay', { fileId: '', text: 'essay' }, 'fileId must not be empty'],
+    ['assessEssay', { fileId: 'f', text: 'essay', extra: 1 }, 'unknown field "extra"'],
+    ['assessEssay', null, /payload/],
+    ['assessEssay', 'essay', /payload/],
+    ['chat', { message: '' }, 'message must not be empty'],
+    ['chat', { message: 'm'.repeat(8_001) }, 'longer than 8,000'],
+    ['chat', { message: 'hi', contextText: 7 }, 'contextText must be a string'],
+    ['chat', { message: 'hi', history: [] }, 'unknown field "history"'],
+    ['generateFeedbackSummary', { fileId: 'f', text: 'essay', comments: [{ content: 'x', kind: 'side' }] }, /comments\.0\.kind/],
+    ['generateFeedbackSummary', { fileId: 'f', text: 'essay', comments: 'none' }, /comments/],
+  ];
+  for (const [action, payload, part] of cases) {
+    assertError(await service.request(action, APP, envelope('v', payload)), 'INVALID_REQUEST', part);
+  }
+  // The action whitelist and the envelope itself.
+  assertError(await service.request('complete', APP, envelope('v', { prompt: 'x' })), 'INVALID_REQUEST', 'Unknown action');
+  assertError(await service.request('loadModel', APP, envelope('v', {})), 'INVALID_REQUEST', 'Unknown action');
+  assertError(await service.request('chat', APP, { payload: { message: 'hi' } }), 'INVALID_REQUEST', 'envelope');
+  assertError(await service.request('chat', APP, { ticket: 'v', payload: {}, stream: 'yes' }), 'INVALID_REQUEST', 'envelope');
+  assertError(await service.request('chat', APP, null), 'INVALID_REQUEST', 'envelope');
+  assertError(service.cancel(APP, { ticket: 1 }), 'INVALID_REQUEST');
+});
+
+test('a chat streams its reply in pieces and returns {ok: true, data}', async () => {
+  const pieces: string[] = [];
+  const r = await service.request('chat', APP, envelope('c1', { message: 'Give me one tip for a strong thesis.' }, true), (ticket, text) => {
+    assert.equal(ticket, 'c1');
+    pieces.push(text);
+  });
+  assert.ok(r.ok, JSON.stringify(r));
+  const reply = (r.data as { reply: string }).reply;
+  assert.ok(pieces.length >= 2, `streamed in ${pieces.length} pieces`);
+  assert.equal(pieces.join('').trim(), reply);
+  // stream: false sends nothing to the window.
+  let sent = 0;
+  const quiet = await service.request('chat', APP, envelope('c2', { message: 'Say hello.' }, false), () => sent++);
+  assert.ok(quiet.ok);
+  assert.equal(sent, 0);
+});
+
+test('cancel stops a running request (CANCELLED); another window cannot cancel it', async () => {
+  let first!: () => void;
+  const started = new Promise<void>((r) => (first = r));
+  const pending = service.request('chat', APP, envelope('k1', { message: CHAT_SECRET, contextText: essay }, true), () => first());
+  await started;
+  const otherWindow: Sender = { ...APP, id: 2 };
+  assert.deepEqual(service.cancel(otherWindow, 'k1'), { ok: true, data: { cancelled: false } });
+  assert.deepEqual(service.cancel(APP, 'unknown-ticket'), { ok: true, data: { cancelled: false } });
+  const t0 = performance.now();
+  assert.deepEqual(service.cancel(APP, 'k1'), { ok: true, data: { cancelled: true } });
+  assertError(await pending, 'CANCELLED');
+  assert.ok(performance.now() - t0 < 1000, 'settles promptly');
+  // Cancelling twice or after the end is harmless.
+  assert.deepEqual(service.cancel(APP, 'k1'), { ok: true, data: { cancelled: false } });
+});
+
+test('a ticket already running is refused', async () => {
+  const a = service.request('chat', APP, envelope('dup', { message: 'Say one word.' }));
+  assertError(await service.request('chat', APP, envelope('dup', { message: 'Say one word.' })), 'INVALID_REQUEST', 'already running');
+  assert.ok((await a).ok);
+});
+
+test('the deadline gives ENGINE_TIMEOUT and stops the work', async () => {
+  const short = new SamsaraService({ engine, log, trustedOrigins: [APP_ORIGIN], timeoutMs: 300 });
+  const t0 = performance.now();
+  const r = await short.request('assessEssay', APP, envelope('t1', { fileId: 'essay-1', text: essay }));
+  assertError(r, 'ENGINE_TIMEOUT', 'longer than 0 seconds');
+  assert.ok(performance.now() - t0 < 2000);
+  const h = await engine.healthCheck();
+  assert.equal(h.queue.running, 0, 'nothing left running');
+});
+
+test('a full queue gives ENGINE_BUSY', async () => {
+  engine.configure({ queueCapacity: 1 });
+  try {
+    const runs = [1, 2, 3, 4].map((i) => service.request('chat', APP, envelope(`b${i}`, { message: 'Count to three.' })));
+    const results = await Promise.all(runs);
+    const codes = results.map((r) => (r.ok ? 'ok' : r.error.code));
+    assert.ok(codes.includes('ENGINE_BUSY'), codes.join());
+    assert.ok(codes.includes('ok'), codes.join());
+    const busy = results.find((r) => !r.ok && r.error.code === 'ENGINE_BUSY');
+    assert.ok(busy && !busy.ok && /busy/i.test(busy.error.message));
+  } finally {
+    engine.configure({ queueCapacity: 16 });
+  }
+});
+
+test('a missing model gives ENGINE_DOWN naming the file, and health says down', async () => {
+  const missing = '/nonexistent/samsara-model.gguf';
+  engine.configure({ modelPath: missing });
+  try {
+    const message = assertError(
+      await service.request('chat', APP, envelope('d1', { message: 'hello' })),
+      'ENGINE_DOWN',
+      missing,
+    );
+    assert.match(message, /not available/);
+    const h = await service.healthCheck(APP);
+    assert.ok(h.ok);
+    assert.equal(h.data.status, 'down');
+    assert.equal(h.data.model.state, 'failed');
+  } finally {
+    engine.configure({ modelPath: SMOLLM2 });
+  }
+  assert.ok((await service.request('chat', APP, envelope('d2', { message: 'Say yes.' }))).ok, 'works again');
+});
+
+test('the log has one start and one end per request, with ids, durations and codes, and never text', () => {
+  const entries = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+  const ends = entries.filter((e) => e.event === 'request.end');
+  const starts = entries.filter((e) => e.event === 'request.start');
+  assert.equal(starts.length, ends.length);
+  assert.ok(ends.length >= 8);
+  const outcomes = new Set(ends.map((e) => `${e.outcome}/${e.code ?? ''}`));
+  for (const o of ['ok/', 'cancelled/CANCELLED', 'error/ENGINE_TIMEOUT', 'error/ENGINE_BUSY', 'error/ENGINE_DOWN']) {
+    assert.ok(outcomes.has(o), `logged ${o}: ${[...outcomes].join(' ')}`);
+  }
+  const allowed = new Set(['ts', 'event', 'requestId', 'action', 'durationMs', 'outcome', 'code', 'reason']);
+  for (const e of entries) {
+    for (const k of Object.keys(e)) assert.ok(allowed.has(k), `unexpected log field ${k}`);
+  }
+  for (const e of ends) {
+    assert.match(String(e.requestId), /^[0-9a-f-]{36}$/);
+    assert.equal(typeof e.durationMs, 'number');
+  }
+  const all = lines.join('\n');
+  for (const secret of [MARKER, CHAT_SECRET, 'teenagers', 'Zanzibar', 'thesis']) {
+    assert.ok(!all.includes(secret), `the log contains "${secret}"`);
+  }
+});
+
+test('shutdown cancels running work, then refuses new requests', async () => {
+  let first!: () => void;
+  const started = new Promise<void>((r) => (first = r));
+  const pending = service.request('chat', APP, envelope('s1', { message: 'Tell me a long story.' }, true), () => first());
+  await started;
+  await service.shutdown();
+  assertError(await pending, 'CANCELLED');
+  assertError(await service.request('chat', APP, envelope('s2', { message: 'hi' })), 'ENGINE_DOWN', 'closing');
+  const end = lines.map((l) => JSON.parse(l) as { event: string; cancelled?: number }).find((e) => e.event === 'engine.shutdown');
+  assert.equal(end?.cancelled, 1);
+});
