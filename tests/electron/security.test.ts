@@ -53,7 +53,7 @@ function runPreload(answer: (channel: string, arg: unknown) => unknown) {
     ipcRenderer: {
       invoke: (channel: string, arg: unknown) => {
         ipc.invoked.push([channel, arg]);
-        return Promise.resolve().then(() => answer(channel, arg)); // rejects like the real one
+        return Promise.resolve().then(() => answer(channel, arg)); // rejects (never throws) like the real one
       },
       on: (channel: string, listener: (...args: unknown[]) => void) => ipc.listeners.set(channel, listener),
     },

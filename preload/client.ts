@@ -1,0 +1,70 @@
+// window.api on top of a transport: IPC in the preload, loopback HTTP in the test harness. Tickets,
+// per-request streaming and cancel, and the rule that a call never rejects live here, once.
+import type {
+  ApiResult,
+  HealthReport,
+  PendingRequest,
+  RequestAction,
+  RequestEnvelope,
+  RequestOptions,
+  SamsaraApi,
+} from './api';
+
+export interface Transport {
+  /** Sends one request; `onToken` receives its streamed text. Rejects when main can't be reached. */
+  request(action: RequestAction, envelope: RequestEnvelope, onToken?: (text: string) => void): Promise<unknown>;
+  cancel(ticket: string): Promise<unknown>;
+  healthCheck(): Promise<unknown>;
+}
+
+const UNREACHABLE: ApiResult<never> = {
+  ok: false,
+  error: { code: 'ENGINE_ACTION_FAILED', message: 'The window could not reach Samsara. Restart the app.' },
+};
+
+/**
+ * Calls `send` now (a cancel() right after must reach main after its request, so no deferral), with a
+ * synchronous throw turned into a rejection.
+ */
+function attempt(send: () => Promise<unknown>): Promise<unknown> {
+  try {
+    return send();
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+export function createApi(transport: Transport): SamsaraApi {
+  let nextTicket = 0;
+
+  function request<T>(action: RequestAction, payload: unknown, options?: RequestOptions): PendingRequest<T> {
+    const ticket = `r${++nextTicket}`;
+    const onToken = typeof options?.onToken === 'function' ? options.onToken : undefined;
+    const deliver =
+      onToken &&
+      ((text: string) => {
+        try {
+          onToken(text);
+        } catch {
+          // The page's callback failing must not stop the stream.
+        }
+      });
+    const envelope: RequestEnvelope = { ticket, payload, stream: onToken !== undefined };
+    const result = attempt(() => transport.request(action, envelope, deliver)).then(
+        (r) => r as ApiResult<T>,
+        () => UNREACHABLE,
+      );
+    return { result, cancel: () => void transport.cancel(ticket).catch(() => undefined) };
+  }
+
+  return {
+    assessEssay: (input, options) => request('assessEssay', input, options),
+    chat: (input, options) => request('chat', input, options),
+    generateFeedbackSummary: (input, options) => request('generateFeedbackSummary', input, options),
+    healthCheck: () =>
+      attempt(() => transport.healthCheck()).then(
+        (r) => r as ApiResult<HealthReport>,
+        () => UNREACHABLE,
+      ),
+  };
+}

@@ -1,0 +1,159 @@
+// The built main process (dist/electron/main.js) booted under plain Node with a STAND-IN for Electron's
+// API (Electron's binary can't be downloaded here) and the real addon and model: it registers the
+// app:// scheme and the five IPC channels, opens one window with the hardened options, serves the
+// renderer with the CSP, warms the model up after the window shows, and shuts the engine down on quit.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import Module from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import type { BrowserWindowConstructorOptions } from 'electron';
+import { CHANNELS } from '../../preload/api';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const logs = fs.mkdtempSync(path.join(os.tmpdir(), 'samsara-main-'));
+
+type Listener = (...args: unknown[]) => unknown;
+const appListeners = new Map<string, Listener[]>();
+const handlers = new Map<string, Listener>();
+const windows: FakeWindow[] = [];
+const schemes: unknown[] = [];
+let protocolHandler: ((request: { url: string }) => Promise<Response>) | undefined;
+let quits = 0;
+let permissionHandlers = 0;
+
+class FakeWindow {
+  readonly events = new Map<string, Listener>();
+  readonly webContents = { id: 41, mainFrame: { url: 'app://samsara/index.html', parent: null } };
+  loaded = '';
+  shown = false;
+  constructor(readonly options: BrowserWindowConstructorOptions) {
+    windows.push(this);
+  }
+  static getAllWindows = () => windows;
+  once(event: string, fn: Listener) {
+    this.events.set(event, fn);
+  }
+  show() {
+    this.shown = true;
+  }
+  isDestroyed() {
+    return false;
+  }
+  async loadURL(url: string) {
+    this.loaded = url;
+  }
+}
+
+const fakeElectron = {
+  app: {
+    getPath: () => logs,
+    getAppPath: () => ROOT,
+    getVersion: () => '0.0.0-test',
+    isPackaged: false,
+    requestSingleInstanceLock: () => true,
+    on: (event: string, fn: Listener) => appListeners.set(event, [...(appListeners.get(event) ?? []), fn]),
+    whenReady: () => Promise.resolve(),
+    quit: () => {
+      quits++;
+    },
+  },
+  protocol: {
+    registerSchemesAsPrivileged: (s: unknown) => schemes.push(s),
+    handle: (scheme: string, fn: typeof protocolHandler) => {
+      assert.equal(scheme, 'app');
+      protocolHandler = fn;
+    },
+  },
+  session: {
+    defaultSession: {
+      setPermissionRequestHandler: () => permissionHandlers++,
+      setPermissionCheckHandler: () => permissionHandlers++,
+    },
+  },
+  BrowserWindow: FakeWindow,
+  ipcMain: { handle: (channel: string, fn: Listener) => handlers.set(channel, fn) },
+};
+
+test('main boots, serves the renderer, answers IPC, warms up, and shuts down on quit', { timeout: 60_000 }, async () => {
+  const main = path.join(ROOT, 'dist', 'electron', 'main.js');
+  assert.ok(fs.existsSync(main), 'dist/electron/main.js exists (npm run build)');
+  const loader = Module as unknown as { _load: (request: string, ...rest: unknown[]) => unknown };
+  const original = loader._load;
+  loader._load = (request, ...rest) => (request === 'electron' ? fakeElectron : original(request, ...rest));
+  const stdout = process.stdout.write.bind(process.stdout);
+  const printed: string[] = [];
+  process.stdout.write = ((chunk: string) => {
+    printed.push(String(chunk));
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    require(main);
+  } finally {
+    loader._load = original;
+    process.stdout.write = stdout;
+  }
+  await new Promise((r) => setImmediate(r)); // whenReady().then(...)
+
+  assert.deepEqual(schemes, [[{ scheme: 'app', privileges: { standard: true, secure: true } }]]);
+  assert.equal(permissionHandlers, 2, 'permission requests and checks are answered (with no)');
+  assert.equal(windows.length, 1);
+  const [window] = windows;
+  assert.ok(window);
+  assert.equal(window.loaded, 'app://samsara/index.html');
+  assert.equal(window.options.webPreferences?.sandbox, true);
+  assert.equal(window.options.webPreferences?.preload, path.join(ROOT, 'dist', 'preload', 'preload.js'));
+  assert.deepEqual([...handlers.keys()].sort(), Object.values(CHANNELS).filter((c) => c !== CHANNELS.token).sort());
+
+  // The renderer over app://, with its CSP; nothing from other hosts or outside dist/renderer.
+  assert.ok(protocolHandler);
+  const page = await protocolHandler({ url: 'app://samsara/index.html' });
+  assert.equal(page.status, 200);
+  assert.match(page.headers.get('content-security-policy') ?? '', /script-src 'self'/);
+  assert.match(await page.text(), /data-testid="essay-input"/);
+  assert.equal((await protocolHandler({ url: 'app://other/index.html' })).status, 404);
+  assert.equal((await protocolHandler({ url: 'app://samsara/../package.json' })).status, 404);
+
+  // Warm-up starts only when the window shows.
+  const health = (event: unknown) => handlers.get(CHANNELS.healthCheck)?.(event) as Promise<{ ok: boolean; data: { model: { state: string } } }>;
+  const ours = { sender: { id: 41 }, senderFrame: window.webContents.mainFrame };
+  assert.equal((await health(ours)).data.model.state, 'unloaded');
+  window.events.get('ready-to-show')?.();
+  assert.equal(window.shown, true);
+  const t0 = Date.now();
+  while ((await health(ours)).data.model.state !== 'ready') {
+    assert.ok(Date.now() - t0 < 30_000, 'the model loads after the window shows');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const stranger = { sender: { id: 99 }, senderFrame: { url: 'app://samsara/index.html', parent: null } };
+  assert.equal((await health(stranger)).ok, false, 'another web contents is refused');
+
+  // A chat over the IPC handler, streamed back to the sending frame.
+  const sent: unknown[][] = [];
+  const frame = { ...window.webContents.mainFrame, isDestroyed: () => false, send: (...a: unknown[]) => sent.push(a) };
+  const chat = (await handlers.get(CHANNELS.chat)?.(
+    { sender: { id: 41 }, senderFrame: frame },
+    { ticket: 'r1', payload: { message: 'Say hello.' }, stream: true },
+  )) as { ok: boolean };
+  assert.equal(chat.ok, true);
+  assert.ok(sent.length >= 2 && sent.every((a) => a[0] === CHANNELS.token && a[1] === 'r1'));
+
+  // Quit waits for the engine to shut down, then quits for real.
+  let prevented = false;
+  for (const fn of appListeners.get('before-quit') ?? []) fn({ preventDefault: () => (prevented = true) });
+  assert.ok(prevented, 'the first quit is held until the engine is down');
+  const t1 = Date.now();
+  while (quits === 0) {
+    assert.ok(Date.now() - t1 < 5_000);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  for (const fn of appListeners.get('before-quit') ?? []) fn({ preventDefault: () => assert.fail('second quit is not held') });
+
+  const log = fs.readFileSync(path.join(logs, 'main.log'), 'utf8');
+  for (const event of ['app.start', 'engine.warmup', 'request.start', 'request.end', 'request.refused', 'engine.shutdown']) {
+    assert.ok(log.includes(`"event":"${event}"`), `main.log has ${event}`);
+  }
+  assert.ok(!log.includes('Say hello'), 'no chat text in the log');
+  assert.ok(printed.join('').includes('"event":"app.start"'), 'the log also goes to stdout');
+});
