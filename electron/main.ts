@@ -53,8 +53,9 @@ app.on('second-instance', () => {
   }
 });
 
+const dist = distPaths(where.appPath);
+
 function createWindow(): void {
-  const dist = distPaths(app.getAppPath());
   const window = new BrowserWindow(mainWindowOptions(dist.preload));
   registerIpc(service, window);
   window.once('ready-to-show', () => {
@@ -67,10 +68,9 @@ function createWindow(): void {
 
 void app.whenReady().then(() => {
   const csp = contentSecurityPolicy({ connectSelf: false });
-  const root = distPaths(app.getAppPath()).renderer;
   protocol.handle('app', async (request) => {
     const url = new URL(request.url);
-    const r = url.host === 'samsara' ? await serveStatic(root, url.pathname, csp) : null;
+    const r = url.host === 'samsara' ? await serveStatic(dist.renderer, url.pathname, csp) : null;
     if (!r) return new Response('not found', { status: 404 });
     return new Response(typeof r.body === 'string' ? r.body : new Uint8Array(r.body), {
       status: r.status,

@@ -151,10 +151,10 @@ export class SamsaraService {
       this.end(requestId, action, started, 'ok');
       return { ok: true, data };
     } catch (e) {
-      const code = codeOf(e);
+      const failure = this.failure(e);
+      const { code } = failure.error;
       this.end(requestId, action, started, code === 'CANCELLED' ? 'cancelled' : 'error', code);
-      const message = e instanceof Error ? e.message : '';
-      return fail(code, userMessage(code, message, this.timeoutMs));
+      return failure;
     } finally {
       this.running.delete(key);
     }
@@ -166,8 +166,7 @@ export class SamsaraService {
     try {
       return { ok: true, data: await this.engine.healthCheck() };
     } catch (e) {
-      const code = codeOf(e);
-      return fail(code, userMessage(code, e instanceof Error ? e.message : '', this.timeoutMs));
+      return this.failure(e);
     }
   }
 
@@ -202,6 +201,12 @@ export class SamsaraService {
     for (const requestId of this.running.values()) this.engine.cancel(requestId);
     await this.engine.shutdown();
     this.log({ event: 'engine.shutdown', durationMs: since(started), cancelled });
+  }
+
+  /** An engine error as the renderer may see it: its code and a message for the user. */
+  private failure(e: unknown): { ok: false; error: ApiError } {
+    const code = codeOf(e);
+    return fail(code, userMessage(code, e instanceof Error ? e.message : '', this.timeoutMs));
   }
 
   private refusal(action: string, sender: Sender): { ok: false; error: ApiError } | null {
