@@ -31,6 +31,8 @@ const comment = z.strictObject({
   content: text('comments[].content', LIMITS.message),
   kind: z.enum(['inline', 'block']),
   anchor: anchor.optional(),
+  source: z.string().max(64).optional(),
+  rule: z.string().max(64).optional(),
 });
 
 export const payloadSchemas = {
@@ -68,3 +70,18 @@ export function describeIssue(error: z.ZodError): string {
   if (issue.code === 'unrecognized_keys') return `${where}: unknown field ${issue.keys.map((k) => `"${k}"`).join(', ')}.`;
   return issue.message.includes(where.split('.').pop() ?? where) ? issue.message : `${where}: ${issue.message}`;
 }
+
+/** The declared shape of an assessment (what assessEssay returns); the evaluation checks results against it. */
+export const assessmentSchema = z.strictObject({
+  comments: z.array(
+    z.strictObject({
+      content: z.string().refine((s) => s.trim().length > 0, 'empty comment'),
+      kind: z.enum(['inline', 'block']),
+      anchor: anchor.optional(),
+      source: z.enum(['rules', 'model']).optional(),
+      rule: z.string().optional(),
+    }),
+  ),
+  summary: z.string().refine((s) => s.trim().length > 0, 'empty summary'),
+  metrics: z.record(z.string(), z.number()),
+});

@@ -64,9 +64,23 @@ export interface Comment {
   content: string;
   kind: 'inline' | 'block';
   anchor?: Anchor;
+  /** Who made it: the deterministic analysis ('rules') or the model. */
+  source?: 'rules' | 'model';
+  /** The analysis rule: misspelling, double-word, repeated-word, long-sentence, repeated-opening,
+   * passive-voice, one-sentence-paragraph. */
+  rule?: string;
 }
 
+/** Over the whole essay. Flesch scores use the English formulas. */
 export interface EssayMetrics {
+  words: number;
+  sentences: number;
+  paragraphs: number;
+  /** UTF-16 code units, like string.length. */
+  characters: number;
+  avgSentenceLength: number;
+  fleschReadingEase: number;
+  fleschKincaidGrade: number;
   [name: string]: number;
 }
 

@@ -24,7 +24,13 @@ async function main() {
   console.log(`assessment (${((Date.now() - t1) / 1000).toFixed(1)} s):`);
   for (const c of result.comments) {
     const where = c.anchor ? `"${c.anchor.quote}" [${c.anchor.start}-${c.anchor.end}]` : '(whole essay)';
-    console.log(`  • ${c.kind.padEnd(6)} ${where}\n      ${c.content}`);
+    const by = c.source === 'rules' ? `rule ${c.rule}` : 'model';
+    console.log(`  • ${c.kind.padEnd(6)} ${where}  (${by})\n      ${c.content}`);
+  }
+  const m = result.metrics;
+  if (m) {
+    console.log(`\nmetrics: ${m.words} words, ${m.sentences} sentences, ${m.paragraphs} paragraphs; ` +
+      `${m.avgSentenceLength} words per sentence; Flesch reading ease ${m.fleschReadingEase}, grade ${m.fleschKincaidGrade}`);
   }
   console.log(`\nsummary:\n  ${result.summary}\n`);
 

@@ -1,6 +1,7 @@
 //! Neon glue only: JS values in, engine calls, JS values (or coded errors) out. No logic lives here.
 //! Payloads cross as JSON strings; native/index.js wraps these raw exports in the documented API.
 
+pub mod analysis;
 pub mod engine;
 pub mod error;
 pub mod model;

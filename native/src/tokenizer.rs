@@ -2,6 +2,8 @@
 //! files). The pre-tokenizers mirror llama.cpp's per `tokenizer.ggml.pre`, so ids match it token for token.
 //! User text is always encoded with special-token parsing off: `<|im_end|>` typed into an essay stays text.
 
+use std::sync::OnceLock;
+
 use ahash::AHashMap;
 use tokenizers::decoders::byte_fallback::ByteFallback;
 use tokenizers::decoders::byte_level::ByteLevel;
@@ -40,6 +42,8 @@ pub struct TextCodec {
     /// Tokens that end generation: EOS plus end-of-turn markers.
     pub end_of_generation: Vec<u32>,
     pub kind: &'static str,
+    /// Raw bytes of each token, built on first use (constrained decoding needs them).
+    token_bytes: OnceLock<Vec<Option<Box<[u8]>>>>,
 }
 
 fn bad(meta: &Meta, what: impl std::fmt::Display) -> EngineError {
@@ -205,6 +209,7 @@ impl TextCodec {
             add_bos,
             end_of_generation,
             kind,
+            token_bytes: OnceLock::new(),
         })
     }
 
@@ -238,6 +243,57 @@ impl TextCodec {
     pub fn is_end_of_generation(&self, id: u32) -> bool {
         self.end_of_generation.contains(&id)
     }
+
+    /// The bytes each token stands for in text; `None` for special and added tokens (never plain
+    /// text). Byte-level BPE tokens map back through GPT-2's byte alphabet; SentencePiece tokens are
+    /// `▁` for space and `<0xAB>` for a raw byte.
+    pub fn token_bytes(&self) -> &[Option<Box<[u8]>>] {
+        self.token_bytes.get_or_init(|| {
+            let added = self.with_special.get_added_tokens_decoder();
+            let byte_of = gpt2_unicode_to_byte();
+            (0..self.vocab_size as u32)
+                .map(|id| {
+                    if added.contains_key(&id) {
+                        return None;
+                    }
+                    let t = self.with_special.id_to_token(id)?;
+                    match self.kind {
+                        "spm" => Some(spm_bytes(&t)),
+                        _ => t.chars().map(|c| byte_of.get(&c).copied()).collect(),
+                    }
+                })
+                .collect()
+        })
+    }
+}
+
+/// GPT-2's byte → printable character table, inverted.
+fn gpt2_unicode_to_byte() -> AHashMap<char, u8> {
+    let mut map = AHashMap::with_capacity(256);
+    let mut extra = 0u32;
+    for b in 0..=255u8 {
+        let printable = (b'!'..=b'~').contains(&b) || (0xA1..=0xAC).contains(&b) || b >= 0xAE;
+        let c = if printable {
+            char::from(b)
+        } else {
+            extra += 1;
+            char::from_u32(255 + extra).unwrap_or('\0')
+        };
+        map.insert(c, b);
+    }
+    map
+}
+
+fn spm_bytes(piece: &str) -> Box<[u8]> {
+    if let Some(hex) = piece.strip_prefix("<0x").and_then(|h| h.strip_suffix('>')) {
+        if let Ok(b) = u8::from_str_radix(hex, 16) {
+            return Box::new([b]);
+        }
+    }
+    piece
+        .replace('\u{2581}', " ")
+        .into_bytes()
+        .into_boxed_slice()
 }
 
 /// SentencePiece scores → BPE merges, as Hugging Face's SentencePieceExtractor does: every split of a

@@ -66,23 +66,7 @@ pub fn generate(ctx: &mut JobCtx, prompt: &[u32], p: &GenParams) -> Result<GenOu
     let max_new = p.max_tokens.min(context - prompt.len());
     let model = ctx.model.clone();
     let codec = &model.codec;
-
-    // Reuse the cached prefix (e.g. the same essay for a second question); at least one token is run
-    // so that we get logits.
-    let mut common = ctx
-        .kv
-        .tokens
-        .iter()
-        .zip(prompt)
-        .take_while(|(a, b)| a == b)
-        .count();
-    if common == prompt.len() {
-        common -= 1;
-    }
-    ctx.kv.truncate(common);
-    let control = ctx.control;
-    let mut check = || control.check();
-    let mut logits = model.net.forward(ctx.kv, &prompt[common..], &mut check)?;
+    let mut logits = prefill(ctx, prompt)?;
 
     let mut sampler = Sampler::new(p.temperature, p.top_p, p.seed);
     let mut tokens = Vec::new();
@@ -109,7 +93,7 @@ pub fn generate(ctx: &mut JobCtx, prompt: &[u32], p: &GenParams) -> Result<GenOu
         if tokens.len() >= max_new {
             break Finish::Length;
         }
-        logits = model.net.forward(ctx.kv, &[next], &mut check)?;
+        logits = feed(ctx, &[next])?;
     };
     if sent < text.len() {
         let rest = text[sent..].to_string();
@@ -120,6 +104,31 @@ pub fn generate(ctx: &mut JobCtx, prompt: &[u32], p: &GenParams) -> Result<GenOu
         tokens,
         finish,
     })
+}
+
+/// Runs the prompt through the model, reusing the cached prefix (e.g. the same essay for a second
+/// question); at least one token is run so that there are logits for the next one.
+pub fn prefill(ctx: &mut JobCtx, prompt: &[u32]) -> Result<Vec<f32>> {
+    let mut common = ctx
+        .kv
+        .tokens
+        .iter()
+        .zip(prompt)
+        .take_while(|(a, b)| a == b)
+        .count();
+    if common == prompt.len() {
+        common = common.saturating_sub(1);
+    }
+    ctx.kv.truncate(common);
+    feed(ctx, &prompt[common..])
+}
+
+/// Appends tokens to the cache; the logits of the position after the last one.
+pub fn feed(ctx: &mut JobCtx, tokens: &[u32]) -> Result<Vec<f32>> {
+    let model = ctx.model.clone();
+    let control = ctx.control;
+    let mut check = || control.check();
+    model.net.forward(ctx.kv, tokens, &mut check)
 }
 
 fn find_stop(text: &str, stops: &[String], from: usize) -> Option<usize> {

@@ -2,6 +2,7 @@
 //! returns the JSON result of the declared shape.
 
 pub mod assess;
+pub mod constrained;
 pub mod generate;
 pub mod requests;
 
@@ -14,13 +15,13 @@ use generate::{generate, GenParams};
 use requests::{ChatInput, CompleteInput, SummaryInput};
 
 pub const CHAT_MAX_TOKENS: usize = 256;
-pub const SUMMARY_MAX_TOKENS: usize = 120;
 /// Prompt tokens kept for instructions and the chat turn around an essay.
 const PROMPT_OVERHEAD: usize = 200;
 
-/// The essay as the model sees it: cut to fit the context (the analysis still sees all of it).
-pub fn fit_essay(ctx: &JobCtx, text: &str, reserve: usize) -> Result<String> {
-    let budget = generate::prompt_budget(ctx, reserve + PROMPT_OVERHEAD);
+/// The essay as the model sees it: at most `cap` tokens, and cut to fit the context with `reserve`
+/// tokens to spare (the analysis still sees all of it).
+pub fn fit_essay(ctx: &JobCtx, text: &str, reserve: usize, cap: usize) -> Result<String> {
+    let budget = generate::prompt_budget(ctx, reserve + PROMPT_OVERHEAD).min(cap);
     let ids = ctx.model.codec.encode(text, false)?;
     if ids.len() <= budget {
         return Ok(text.to_string());
@@ -54,7 +55,7 @@ pub fn chat(ctx: &mut JobCtx, input: ChatInput) -> Result<Value> {
     let mut messages = Vec::new();
     match &input.context_text {
         Some(essay) => {
-            let essay = fit_essay(ctx, essay, CHAT_MAX_TOKENS)?;
+            let essay = fit_essay(ctx, essay, CHAT_MAX_TOKENS, usize::MAX)?;
             messages.push(Message::system(format!(
                 "{TUTOR}\n\nThe student's essay:\n\n{essay}"
             )));
@@ -75,7 +76,8 @@ pub fn chat(ctx: &mut JobCtx, input: ChatInput) -> Result<Value> {
 
 pub fn summary(ctx: &mut JobCtx, input: SummaryInput) -> Result<Value> {
     let comments = input.comments.unwrap_or_default();
-    let summary = assess::summarize(ctx, &input.text, &comments)?;
+    let metrics = crate::analysis::analyze(&input.text).metrics;
+    let summary = assess::summarize(ctx, &input.text, &comments, &metrics)?;
     Ok(json!({ "summary": summary }))
 }
 

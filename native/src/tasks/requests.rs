@@ -13,6 +13,7 @@ pub const MAX_NEW_TOKENS: u32 = 4_096;
 pub const MAX_STOP_STRINGS: usize = 8;
 pub const MAX_STOP_LEN: usize = 200;
 pub const MAX_COMMENTS: usize = 200;
+pub const MAX_LABEL_LEN: usize = 64;
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -31,11 +32,18 @@ pub enum CommentKind {
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct Comment {
     pub content: String,
     pub kind: CommentKind,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub anchor: Option<Anchor>,
+    /// "rules" (the deterministic analysis) or "model".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// The analysis rule that found it, e.g. "double-word".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -144,6 +152,8 @@ impl Validate for SummaryInput {
             }
             for comment in c {
                 text("comments[].content", &comment.content, MAX_MESSAGE_LEN)?;
+                opt_text("comments[].source", &comment.source, MAX_LABEL_LEN)?;
+                opt_text("comments[].rule", &comment.rule, MAX_LABEL_LEN)?;
             }
         }
         Ok(())
