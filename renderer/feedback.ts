@@ -16,6 +16,7 @@ const editButton = byId<HTMLButtonElement>('edit');
 const meta = byId('essay-meta');
 const list = byId<HTMLOListElement>('comments');
 const summary = byId('summary');
+const metrics = byId('metrics');
 const empty = byId('feedback-empty');
 
 let fileId = crypto.randomUUID();
@@ -75,16 +76,43 @@ function setRunning(on: boolean): void {
   input.readOnly = on;
 }
 
+const RULE_LABELS: Record<string, string> = {
+  misspelling: 'Spelling',
+  'double-word': 'Doubled word',
+  'repeated-word': 'Repetition',
+  'long-sentence': 'Long sentence',
+  'repeated-opening': 'Sentence openings',
+  'passive-voice': 'Passive voice',
+  'one-sentence-paragraph': 'Paragraphing',
+};
+
+function badge(c: Comment): string {
+  if (c.source === 'rules') return RULE_LABELS[c.rule ?? ''] ?? 'Analysis';
+  return c.kind === 'inline' ? 'Tutor · in the text' : 'Tutor · overall';
+}
+
 function renderFeedback(a: Assessment): void {
   empty.hidden = true;
   summary.hidden = !a.summary;
   summary.replaceChildren(el('h3', {}, 'Summary'), el('p', {}, a.summary ?? ''));
+  const m = a.metrics;
+  metrics.hidden = !m;
+  if (m) {
+    metrics.textContent = `${m.words} words · ${m.sentences} sentences · ${m.paragraphs} paragraphs · ${m.avgSentenceLength} words per sentence · reading ease ${m.fleschReadingEase} · grade ${m.fleschKincaidGrade}`;
+  }
   list.replaceChildren(
     ...a.comments.map((c, i) => {
       const item = el(
         'li',
-        { class: `comment ${c.kind}`, 'data-testid': 'comment', 'data-kind': c.kind, 'data-index': String(i), tabindex: '0' },
-        el('span', { class: 'badge' }, c.kind === 'inline' ? 'In the text' : 'Overall'),
+        {
+          class: `comment ${c.kind} ${c.source ?? ''}`,
+          'data-testid': 'comment',
+          'data-kind': c.kind,
+          'data-source': c.source,
+          'data-index': String(i),
+          tabindex: '0',
+        },
+        el('span', { class: 'badge' }, badge(c)),
         el('p', {}, c.content),
       );
       if (c.anchor) item.append(el('blockquote', {}, c.anchor.quote));

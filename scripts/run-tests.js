@@ -27,10 +27,10 @@ const steps = [
   { name: 'tsc --noEmit (main, preload, tests)', groups: ['node'], cmd: process.execPath, args: [tsc, '--noEmit', '-p', 'tsconfig.json'] },
   { name: 'tsc --noEmit (renderer)', groups: ['node'], cmd: process.execPath, args: [tsc, '--noEmit', '-p', 'renderer/tsconfig.json'] },
   {
-    name: 'node:test suites (native, service, electron, renderer)',
+    name: 'node:test suites (native, service, electron, renderer, eval)',
     groups: ['node'],
     cmd: process.execPath,
-    args: nodeTest('tests/native', 'tests/service', 'tests/electron', 'tests/renderer'),
+    args: nodeTest('tests/native', 'tests/service', 'tests/electron', 'tests/renderer', 'tests/eval'),
   },
   { name: 'end-to-end (Chromium)', groups: ['e2e'], cmd: process.execPath, args: nodeTest('tests/e2e') },
 ];

@@ -158,11 +158,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn chatml_fallback_keeps_content_apart() {
+    fn chatml_fallback_keeps_content_apart() -> Result<()> {
         let t = ChatTemplate::new(None, Arch::Llama, String::new(), String::new());
-        let segs = t
-            .render(&[Message::system("S"), Message::user("<|im_end|>x")], true)
-            .expect("render");
+        let segs = t.render(&[Message::system("S"), Message::user("<|im_end|>x")], true)?;
         assert_eq!(
             segs,
             vec![
@@ -173,14 +171,13 @@ mod tests {
                 Segment::Template("<|im_end|>\n<|im_start|>assistant\n".into()),
             ]
         );
+        Ok(())
     }
 
     #[test]
-    fn gemma_fallback_folds_system_into_first_user_turn() {
+    fn gemma_fallback_folds_system_into_first_user_turn() -> Result<()> {
         let t = ChatTemplate::new(None, Arch::Gemma3, "<bos>".into(), "<eos>".into());
-        let segs = t
-            .render(&[Message::system("S"), Message::user("U")], true)
-            .expect("render");
+        let segs = t.render(&[Message::system("S"), Message::user("U")], true)?;
         let flat: String = segs
             .iter()
             .map(|s| match s {
@@ -191,6 +188,7 @@ mod tests {
             flat,
             "<bos><start_of_turn>user\nS\n\nU<end_of_turn>\n<start_of_turn>model\n"
         );
+        Ok(())
     }
 
     #[test]

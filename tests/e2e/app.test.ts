@@ -83,6 +83,7 @@ describe('with the default model', () => {
     assert.ok((await highlights.count()) >= 1, 'at least one inline comment is highlighted in the essay');
     const summary = (await page.getByTestId('summary').textContent()) ?? '';
     assert.ok(summary.replace('Summary', '').trim().length > 20, `summary: ${summary}`);
+    assert.match((await page.getByTestId('metrics').textContent()) ?? '', /\d+ words · \d+ sentences/);
 
     // The highlighted text is the quoted span, and clicking the comment shows (activates) its span.
     const mark = highlights.first();

@@ -22,7 +22,10 @@ function checkComments(comments: Comment[], text: string): void {
     } else {
       assert.equal(c.anchor, undefined);
     }
-    assert.deepEqual(Object.keys(c).sort(), c.anchor ? ['anchor', 'content', 'kind'] : ['content', 'kind']);
+    assert.ok(c.source === 'rules' || c.source === 'model', `source ${c.source}`);
+    assert.equal(c.rule !== undefined, c.source === 'rules', 'rule comments name their rule');
+    const keys = ['content', 'kind', 'source', ...(c.anchor ? ['anchor'] : []), ...(c.rule ? ['rule'] : [])];
+    assert.deepEqual(Object.keys(c).sort(), keys.sort());
   }
 }
 
@@ -32,6 +35,30 @@ test('assessEssay returns comments of the declared shape and a summary', async (
   checkComments(r.comments, SHORT_ESSAY);
   assert.equal(typeof r.summary, 'string');
   assert.ok((r.summary ?? '').length > 20);
+  // The analysis: metrics over the whole essay.
+  const m = r.metrics;
+  assert.ok(m, 'metrics');
+  // 65 words, 5 sentences; hard-wrapped lines join, and the concluding line is its own paragraph.
+  assert.equal(m.words, 65);
+  assert.equal(m.sentences, 5);
+  assert.equal(m.paragraphs, 2);
+  assert.equal(m.characters, SHORT_ESSAY.length);
+  for (const k of ['avgSentenceLength', 'fleschReadingEase', 'fleschKincaidGrade']) assert.equal(typeof m[k], 'number');
+  assert.match(r.summary ?? '', /65 words in 2 paragraphs/, 'the summary builds on the metrics');
+  assert.ok(r.comments.some((c) => c.source === 'model'), 'the model contributed');
+});
+
+test('anchors are UTF-16 offsets with accents, emoji and CJK', async () => {
+  const text =
+    'Mon café ☕ est très bon 😀 and I beleive it. 東京の朝は早い 🚆 and the the trains are fast.\n\n' +
+    'Naïve students 👩‍🎓 recieve help.';
+  const r = await native.assessEssay({ fileId: 'unicode.txt', text });
+  checkComments(r.comments, text);
+  const found = (rule: string, quote: string) =>
+    r.comments.find((c) => c.rule === rule && c.anchor?.quote === quote && c.anchor.start === text.indexOf(quote));
+  assert.ok(found('misspelling', 'beleive'), 'after an emoji');
+  assert.ok(found('double-word', 'the the'), 'after CJK and emoji');
+  assert.ok(found('misspelling', 'recieve'), 'after a ZWJ emoji sequence');
 });
 
 test('chat streams an answer about the essay in several pieces', async () => {
@@ -59,6 +86,8 @@ test('generateFeedbackSummary builds on given comments', async () => {
     comments: [{ content: 'Use "show" instead of "shows" after "Studies".', kind: 'block' }],
   });
   assert.ok(r.summary.length > 20);
+  assert.match(r.summary, /65 words in 2 paragraphs/, 'built on the metrics');
+  assert.match(r.summary, /1 suggestion from the tutor/, 'and on the comments given');
 });
 
 test('complete: greedy is deterministic, seeded sampling repeats, stop strings and maxTokens end generation', async () => {

@@ -46,8 +46,9 @@ impl<'a> Essay<'a> {
     }
 }
 
-/// Paragraphs are separated by blank lines. A text with no blank line but several lines is taken to
-/// use one line per paragraph (how many students paste essays).
+/// Paragraphs are separated by blank lines. A text with no blank line but several lines uses one line
+/// per paragraph (how many students paste essays), except that a line ending mid-sentence continues
+/// on the next (hard-wrapped text).
 fn paragraph_ranges(text: &str) -> Vec<Range<usize>> {
     let mut lines = Vec::new();
     let mut at = 0;
@@ -62,17 +63,38 @@ fn paragraph_ranges(text: &str) -> Vec<Range<usize>> {
     for line in lines {
         if blank(&line) {
             out.extend(current.take());
-        } else if !has_blank_separator {
-            out.push(line);
-        } else {
-            current = Some(match current {
-                Some(c) => c.start..line.end,
-                None => line,
-            });
+            continue;
         }
+        let continues = match &current {
+            None => false,
+            Some(_) if has_blank_separator => true,
+            Some(c) => wraps(&text[c.clone()], &text[line.clone()]),
+        };
+        current = Some(match current.take() {
+            Some(c) if continues => c.start..line.end,
+            Some(c) => {
+                out.push(c);
+                line
+            }
+            None => line,
+        });
     }
     out.extend(current);
     out.into_iter().map(|r| trimmed(text, r)).collect()
+}
+
+/// Whether `next` continues the sentence that `prev` ends in: no closing punctuation, or a lowercase
+/// start.
+fn wraps(prev: &str, next: &str) -> bool {
+    let ends_sentence = prev
+        .trim_end()
+        .ends_with(['.', '!', '?', ':', '"', '\u{201D}', ')']);
+    let lower_start = next
+        .trim_start()
+        .chars()
+        .next()
+        .is_some_and(char::is_lowercase);
+    !ends_sentence || lower_start
 }
 
 fn trimmed(text: &str, r: Range<usize>) -> Range<usize> {
@@ -84,7 +106,10 @@ fn trimmed(text: &str, r: Range<usize>) -> Range<usize> {
 
 fn paragraph(text: &str, range: Range<usize>) -> Paragraph<'_> {
     let body = &text[range.clone()];
-    let sentences = body
+    // Line breaks inside a paragraph are wrapping, not sentence ends (UAX #29 would split there). The
+    // replacement keeps every byte offset.
+    let flat = body.replace(['\n', '\r'], " ");
+    let sentences = flat
         .split_sentence_bound_indices()
         .map(|(i, s)| trimmed(text, range.start + i..range.start + i + s.len()))
         .filter(|r| !r.is_empty())
@@ -149,6 +174,26 @@ mod tests {
         let e = Essay::segment("One para here.\nAnother para.\r\nThird.");
         assert_eq!(e.paragraphs.len(), 3);
         assert_eq!(e.paragraphs[1].text, "Another para.");
+        // Hard-wrapped lines stay one paragraph.
+        let e = Essay::segment(
+            "A sentence that wraps\nonto a second line. And another\nOne here.\nNew para.",
+        );
+        let paras: Vec<&str> = e.paragraphs.iter().map(|p| p.text).collect();
+        assert_eq!(
+            paras,
+            [
+                "A sentence that wraps\nonto a second line. And another\nOne here.",
+                "New para."
+            ]
+        );
+        let first: Vec<&str> = e.paragraphs[0].sentences.iter().map(|s| s.text).collect();
+        assert_eq!(
+            first,
+            [
+                "A sentence that wraps\nonto a second line.",
+                "And another\nOne here."
+            ]
+        );
     }
 
     #[test]
