@@ -167,3 +167,76 @@ fn bad_files_are_engine_down_naming_the_file() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The model's feedback decoded under the schema: the JSON text it produced parses, matches the items,
+/// respects the bounds, and every quote is a verbatim span of the essay — also when the bounds cut
+/// the model off.
+#[test]
+fn constrained_feedback_is_valid_json_with_verbatim_quotes() {
+    use samsara_native::engine::{JobControl, JobCtx};
+    use samsara_native::tasks::constrained::{self, Limits};
+    use std::sync::Arc;
+
+    let m = Arc::new(smollm2());
+    let essay = std::fs::read_to_string(models_dir().join("..").join("examples").join("essay.txt"))
+        .unwrap_or_else(|e| panic!("examples/essay.txt: {e}"));
+    let prompt = m
+        .chat_tokens(&[
+            Message::system("You are a writing tutor."),
+            Message::user(format!(
+                "Here is my essay:\n\n{essay}\n\nGive 3 suggestions. Answer in JSON: \
+{{\"comments\":[{{\"quote\":\"exact words from my essay\",\"comment\":\"advice\"}}]}}"
+            )),
+        ])
+        .unwrap_or_else(|e| panic!("prompt: {e}"));
+    for limits in [
+        Limits {
+            max_items: 3,
+            max_quote_bytes: 80,
+            max_comment_bytes: 160,
+            min_comment_bytes: 12,
+        },
+        Limits {
+            max_items: 1,
+            max_quote_bytes: 12,
+            max_comment_bytes: 24,
+            min_comment_bytes: 4,
+        },
+    ] {
+        let mut kv = m.net.new_state();
+        let control = JobControl::new(300_000);
+        let mut ctx = JobCtx {
+            model: m.clone(),
+            kv: &mut kv,
+            control: &control,
+            on_token: None,
+        };
+        let (items, json) = constrained::decode(&mut ctx, &prompt, &essay, &limits)
+            .unwrap_or_else(|e| panic!("decode: {e}"));
+        let v: serde_json::Value =
+            serde_json::from_str(&json).unwrap_or_else(|e| panic!("not JSON ({e}): {json}"));
+        let arr = v["comments"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no comments array: {json}"));
+        assert!((1..=limits.max_items).contains(&arr.len()), "{json}");
+        assert_eq!(arr.len(), items.len());
+        for (item, j) in items.iter().zip(arr) {
+            let (quote, comment) = (
+                j["quote"].as_str().unwrap_or("?"),
+                j["comment"].as_str().unwrap_or("?"),
+            );
+            assert!(
+                quote.len() <= limits.max_quote_bytes && comment.len() <= limits.max_comment_bytes,
+                "{json}"
+            );
+            assert!(
+                quote.is_empty() || essay.contains(quote),
+                "quote not verbatim: {quote}"
+            );
+            assert_eq!(comment.trim(), item.comment, "{json}");
+            if let Some((start, q)) = &item.quote {
+                assert_eq!(&essay[*start..*start + q.len()], q);
+            }
+        }
+    }
+}

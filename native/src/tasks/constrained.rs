@@ -77,15 +77,13 @@ pub fn decode(
             comment: comment.text.map(|(_, c)| c).unwrap_or_default(),
             truncated: comment.truncated,
         });
-        if items.len() >= limits.max_items {
-            d.force(ctx, END)?;
-            break;
-        }
-        // Another item, or the end: whichever the model finds more likely.
+        // Another item, or the end: whichever the model finds more likely. The end needs no model
+        // step, so it is only written down.
         let more = best_prefix_logit(&d.logits, vocab, NEXT_ITEM);
         let end = best_prefix_logit(&d.logits, vocab, END);
-        if end.map(|e| e.1) >= more.map(|m| m.1) {
-            d.take(ctx, vocab, end, END)?;
+        let full = items.len() >= limits.max_items;
+        if full || end.map(|e| e.1) >= more.map(|m| m.1) {
+            d.json.push_str(END);
             break;
         }
         d.take(ctx, vocab, more, NEXT_ITEM)?;
