@@ -34,9 +34,12 @@ export interface RequestOptions {
   onToken?: (text: string) => void;
 }
 
-/** A running request: its normalized result, and cancel() to stop it (the result is then CANCELLED). */
-export interface PendingRequest<T> {
-  result: Promise<ApiResult<T>>;
+/**
+ * A running request: await it for the normalized result; cancel() stops it (the result is then
+ * CANCELLED). A thenable rather than an object holding a Promise, because contextBridge only proxies
+ * a Promise that is a function's return value, not one nested in an object.
+ */
+export interface PendingRequest<T> extends PromiseLike<ApiResult<T>> {
   cancel(): void;
 }
 

@@ -54,7 +54,10 @@ export function createApi(transport: Transport): SamsaraApi {
         (r) => r as ApiResult<T>,
         () => UNREACHABLE,
       );
-    return { result, cancel: () => void transport.cancel(ticket).catch(() => undefined) };
+    return {
+      then: (onResult, onError) => result.then(onResult, onError),
+      cancel: () => void transport.cancel(ticket).catch(() => undefined),
+    };
   }
 
   return {

@@ -53,7 +53,7 @@ async function ask(): Promise<void> {
       },
     },
   );
-  const r = await running.result;
+  const r = await running;
   running = null;
   setRunning(false);
   reply.classList.remove('streaming');

@@ -57,7 +57,7 @@ async function assess(): Promise<void> {
   if (assessed && assessed.text !== text) fileId = crypto.randomUUID();
   setRunning(true);
   running = window.api.assessEssay({ fileId, text });
-  const r = await running.result;
+  const r = await running;
   running = null;
   setRunning(false);
   if (!r.ok) {

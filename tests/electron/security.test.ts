@@ -80,7 +80,7 @@ test('the preload exposes exactly window.api with the listed functions, never ip
   // A request goes on its own channel with a ticket; tokens for that ticket reach its onToken; cancel
   // names the same ticket.
   const tokens: string[] = [];
-  const chat = (api.chat as (i: unknown, o: unknown) => { result: Promise<unknown>; cancel(): void })(
+  const chat = (api.chat as (i: unknown, o: unknown) => PromiseLike<unknown> & { cancel(): void })(
     { message: 'hi' },
     { onToken: (t: string) => tokens.push(t) },
   );
@@ -95,7 +95,8 @@ test('the preload exposes exactly window.api with the listed functions, never ip
   onToken({}, ticket, 'lo');
   chat.cancel();
   assert.deepEqual(ipc.invoked[1], [CHANNELS.cancel, ticket]);
-  assert.deepEqual(await chat.result, { ok: true, data: { reply: 'fine' } });
+  assert.deepEqual(Object.keys(chat).sort(), ['cancel', 'then'], 'only functions: safe across contextBridge');
+  assert.deepEqual(await chat, { ok: true, data: { reply: 'fine' } });
   assert.deepEqual(tokens, ['Hel', 'lo']);
 
   const used = new Set(ipc.invoked.map(([c]) => c));
@@ -106,11 +107,11 @@ test('a failing IPC call still resolves to a normalized error', async () => {
   const { exposed } = runPreload(() => {
     throw new Error('no handler registered');
   });
-  const api = exposed.api as { healthCheck(): Promise<unknown>; assessEssay(i: unknown): { result: Promise<unknown> } };
+  const api = exposed.api as { healthCheck(): Promise<unknown>; assessEssay(i: unknown): PromiseLike<unknown> };
   const h = (await api.healthCheck()) as { ok: boolean; error: { code: string } };
   assert.equal(h.ok, false);
   assert.equal(h.error.code, 'ENGINE_ACTION_FAILED');
-  const a = (await api.assessEssay({ fileId: 'f', text: 't' }).result) as { ok: boolean };
+  const a = (await api.assessEssay({ fileId: 'f', text: 't' })) as { ok: boolean };
   assert.equal(a.ok, false);
 });
 
