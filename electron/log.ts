@@ -15,7 +15,7 @@ export type LogEntry =
   | { event: 'request.refused'; action: string; reason: 'sender' | 'closing' }
   | { event: 'engine.warmup'; durationMs: number; outcome: 'ok' | 'error'; code?: ErrorCode }
   | { event: 'engine.shutdown'; durationMs: number; cancelled: number }
-  | { event: 'app.start'; version: string; packaged: boolean; modelPath: string }
+  | { event: 'app.start'; version: string; packaged: boolean; modelPath: string; storePath: string }
   | { event: 'app.error'; where: string; code?: ErrorCode };
 
 export type Logger = (entry: LogEntry) => void;

@@ -39,9 +39,11 @@ const where: AppLocation = {
 // asar in a packaged app).
 const engine = require(nativeEntry(where)) as typeof Native;
 const modelPath = resolveModelPath(where);
-engine.configure({ modelPath });
+// History (essays' assessments and chats) in the user's profile folder, or $SAMSARA_STORE.
+const storePath = process.env.SAMSARA_STORE || path.join(app.getPath('userData'), 'samsara.db');
+engine.configure({ modelPath, storePath });
 const service = new SamsaraService({ engine, log, trustedOrigins: [APP_ORIGIN] });
-log({ event: 'app.start', version: app.getVersion(), packaged: app.isPackaged, modelPath });
+log({ event: 'app.start', version: app.getVersion(), packaged: app.isPackaged, modelPath, storePath });
 
 app.on('web-contents-created', (_event, contents) => hardenWebContents(contents));
 

@@ -53,6 +53,9 @@ export const payloadSchemas = {
   }),
 } as const;
 
+/** The argument of listAssessments, listChat and clearChat. */
+export const fileIdSchema = text('fileId', LIMITS.fileId);
+
 export const envelopeSchema = z.strictObject({
   ticket: z.string().min(1).max(LIMITS.ticket),
   payload: z.unknown(),

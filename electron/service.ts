@@ -9,15 +9,25 @@ import {
   type ApiResult,
   type ErrorCode,
   type HealthReport,
+  type HistoryAction,
   type RequestAction,
 } from '../preload/api';
 import type { Logger } from './log';
-import { describeIssue, envelopeSchema, payloadSchemas, ticketSchema } from './schemas';
+import { describeIssue, envelopeSchema, fileIdSchema, payloadSchemas, ticketSchema } from './schemas';
 
 /** The part of the native module the service uses (a stub can stand in for it in tests of this layer). */
 export type Engine = Pick<
   typeof Native,
-  'assessEssay' | 'chat' | 'generateFeedbackSummary' | 'healthCheck' | 'loadModel' | 'cancel' | 'shutdown'
+  | 'assessEssay'
+  | 'chat'
+  | 'generateFeedbackSummary'
+  | 'healthCheck'
+  | 'loadModel'
+  | 'cancel'
+  | 'shutdown'
+  | 'listAssessments'
+  | 'listChat'
+  | 'clearChat'
 >;
 
 /** Who sent a request: the web contents, the URL of the sending frame, and whether it is a top frame. */
@@ -167,6 +177,27 @@ export class SamsaraService {
       return { ok: true, data: await this.engine.healthCheck() };
     } catch (e) {
       return this.failure(e);
+    }
+  }
+
+  /** listAssessments, listChat or clearChat for one essay: quick, so no deadline, stream or cancel. */
+  async history(action: HistoryAction, sender: Sender, fileId: unknown): Promise<ApiResult<unknown>> {
+    const refused = this.refusal(action, sender);
+    if (refused) return refused;
+    const id = fileIdSchema.safeParse(fileId);
+    // The schema's own messages name the field ("fileId must be a string.").
+    if (!id.success) return fail('INVALID_REQUEST', id.error.issues[0]?.message ?? 'fileId is not valid.');
+    const requestId = randomUUID();
+    const started = performance.now();
+    this.log({ event: 'request.start', requestId, action });
+    try {
+      const data: unknown = await this.engine[action](id.data);
+      this.end(requestId, action, started, 'ok');
+      return { ok: true, data };
+    } catch (e) {
+      const failure = this.failure(e);
+      this.end(requestId, action, started, 'error', failure.error.code);
+      return failure;
     }
   }
 

@@ -29,7 +29,10 @@ export interface ModelInfo {
 }
 
 export interface HealthReport {
-  /** ok: ready or loadable; down: the model failed to load or its file is missing. */
+  /**
+   * ok: ready or loadable; degraded: works, but history is not being saved as asked (see `store`);
+   * down: the model failed to load or its file is missing.
+   */
   status: 'ok' | 'degraded' | 'down';
   version: string;
   /** ISO-8601 */
@@ -37,6 +40,7 @@ export interface HealthReport {
   uptimeMs: number;
   model: ModelInfo;
   queue: { running: number; waiting: number; capacity: number };
+  store: StoreReport;
   /** Inference threads in use (fixed at the first model load). */
   threads: number;
   /** How many times a model load was started in this process. */
@@ -84,6 +88,49 @@ export interface EssayMetrics {
   [name: string]: number;
 }
 
+/** Where history goes. */
+export interface StoreReport {
+  /** degraded: the file could not be opened (or a save failed); history is kept in memory only. */
+  status: 'ok' | 'degraded';
+  /** false: memory only (no storePath, or degraded); gone when the process ends. */
+  persistent: boolean;
+  /** The storePath asked for. */
+  path?: string;
+  /** Why it is degraded, for the user (names the file). */
+  error?: string;
+}
+
+/** An assessment as saved by assessEssay. */
+export interface StoredAssessment {
+  id: string;
+  fileId: string;
+  /** SHA-256 (hex) of the UTF-8 text that was assessed; the text itself is not stored. */
+  textHash: string;
+  /** ISO-8601 UTC */
+  createdAt: string;
+  /** The model's name (GGUF general.name). */
+  model: string;
+  comments: Comment[];
+  summary?: string;
+  metrics?: EssayMetrics;
+}
+
+export interface ChatReply {
+  reply: string;
+  /**
+   * How many saved messages about this fileId were the context of the answer (oldest ones are left
+   * out when they don't fit the context window; 0 without a fileId).
+   */
+  historyUsed: number;
+}
+
+export interface ChatMessage {
+  role: 'user' | 'assistant';
+  content: string;
+  /** ISO-8601 UTC */
+  createdAt: string;
+}
+
 export interface Assessment {
   comments: Comment[];
   summary?: string;
@@ -97,6 +144,10 @@ export interface EngineConfig {
   threads?: number;
   /** Context tokens, default: the model's ($SAMSARA_CONTEXT). */
   contextSize?: number;
+  /**
+   * The SQLite file for history (created if missing; $SAMSARA_STORE). Without it, history lives in
+   * memory for this process only. '' switches back to memory.
+   */
   storePath?: string;
   /** Requests that may wait; more are refused with ENGINE_BUSY. Default 16. */
   queueCapacity?: number;
@@ -131,7 +182,7 @@ export function assessEssay(
 export function chat(
   input: { fileId?: string; message: string; contextText?: string },
   options?: RequestOptions,
-): Promise<{ reply: string }>;
+): Promise<ChatReply>;
 export function generateFeedbackSummary(
   input: { fileId: string; text: string; comments?: Comment[] },
   options?: RequestOptions,
@@ -140,6 +191,12 @@ export function complete(input: CompleteInput, options?: RequestOptions): Promis
 export function tokenize(text: string, options?: { parseSpecialTokens?: boolean }): number[];
 export function detokenize(ids: number[]): string;
 export function cancel(requestId: string): boolean;
+/** The saved assessments of an essay, newest first. Never waits for the inference queue. */
+export function listAssessments(fileId: string): Promise<StoredAssessment[]>;
+/** The saved chat about an essay, oldest first. */
+export function listChat(fileId: string): Promise<ChatMessage[]>;
+/** Deletes the saved chat about an essay. */
+export function clearChat(fileId: string): Promise<void>;
 /** Cancels all queued and running work and frees the model (app quit). */
 export function shutdown(): Promise<void>;
 export const DEFAULT_MODEL: string;

@@ -115,6 +115,17 @@ function detokenize(ids) {
   return raw.detokenize(ids);
 }
 
+function history(action) {
+  return async (fileId) => {
+    if (typeof fileId !== 'string') throw codedError('INVALID_REQUEST', `${action} expects a fileId string.`);
+    return JSON.parse(await raw[action](fileId));
+  };
+}
+
+async function clearChat(fileId) {
+  await history('clearChat')(fileId);
+}
+
 function cancel(requestId) {
   if (typeof requestId !== 'string') return false;
   return raw.cancel(requestId, 'cancel');
@@ -136,6 +147,9 @@ module.exports = {
   complete: (input, options) => run('complete', input, options),
   tokenize,
   detokenize,
+  listAssessments: history('listAssessments'),
+  listChat: history('listChat'),
+  clearChat,
   cancel,
   shutdown,
   DEFAULT_MODEL,

@@ -1,9 +1,21 @@
 // The typed contract between the renderer and the main process: window.api, the IPC channels behind
 // it, and the normalized results. Pure types and constants, shared by electron/, preload/, renderer/
 // and the test harness (no Node or Electron imports here).
-import type { Assessment, Comment, ErrorCode, HealthReport } from '../native/index';
+import type { Assessment, ChatMessage, ChatReply, Comment, ErrorCode, HealthReport, StoredAssessment } from '../native/index';
 
-export type { Anchor, Assessment, Comment, ErrorCode, EssayMetrics, HealthReport, ModelInfo } from '../native/index';
+export type {
+  Anchor,
+  Assessment,
+  ChatMessage,
+  ChatReply,
+  Comment,
+  ErrorCode,
+  EssayMetrics,
+  HealthReport,
+  ModelInfo,
+  StoreReport,
+  StoredAssessment,
+} from '../native/index';
 
 /** What every window.api call resolves to; it never rejects with raw internals. */
 export type ApiResult<T> = { ok: true; data: T } | { ok: false; error: ApiError };
@@ -45,17 +57,39 @@ export interface PendingRequest<T> extends PromiseLike<ApiResult<T>> {
 
 export interface SamsaraApi {
   assessEssay(input: AssessInput, options?: RequestOptions): PendingRequest<Assessment>;
-  chat(input: ChatInput, options?: RequestOptions): PendingRequest<{ reply: string }>;
+  chat(input: ChatInput, options?: RequestOptions): PendingRequest<ChatReply>;
   generateFeedbackSummary(input: SummaryInput, options?: RequestOptions): PendingRequest<{ summary: string }>;
   healthCheck(): Promise<ApiResult<HealthReport>>;
+  /** Saved assessments of an essay, newest first (answers at once, even while a request runs). */
+  listAssessments(fileId: string): Promise<ApiResult<StoredAssessment[]>>;
+  /** The saved chat about an essay, oldest first. */
+  listChat(fileId: string): Promise<ApiResult<ChatMessage[]>>;
+  /** Deletes the saved chat about an essay. */
+  clearChat(fileId: string): Promise<ApiResult<void>>;
 }
 
 /** Exactly the functions window.api has (tests compare against this list). */
-export const API_FUNCTIONS = ['assessEssay', 'chat', 'generateFeedbackSummary', 'healthCheck'] as const;
+export const API_FUNCTIONS = [
+  'assessEssay',
+  'chat',
+  'generateFeedbackSummary',
+  'healthCheck',
+  'listAssessments',
+  'listChat',
+  'clearChat',
+] as const;
 
 /** The long-running actions: they stream, can be cancelled, and have a deadline. */
 export const REQUEST_ACTIONS = ['assessEssay', 'chat', 'generateFeedbackSummary'] as const;
 export type RequestAction = (typeof REQUEST_ACTIONS)[number];
+
+/** The history actions: quick reads and deletes on the store, each taking a fileId. */
+export const HISTORY_ACTIONS = ['listAssessments', 'listChat', 'clearChat'] as const;
+export type HistoryAction = (typeof HISTORY_ACTIONS)[number];
+
+export function isHistoryAction(action: string): action is HistoryAction {
+  return (HISTORY_ACTIONS as readonly string[]).includes(action);
+}
 
 /** One IPC channel per action; main handles these and nothing else (the action whitelist). */
 export const CHANNELS = {
@@ -63,6 +97,9 @@ export const CHANNELS = {
   chat: 'samsara:chat',
   generateFeedbackSummary: 'samsara:generateFeedbackSummary',
   healthCheck: 'samsara:healthCheck',
+  listAssessments: 'samsara:listAssessments',
+  listChat: 'samsara:listChat',
+  clearChat: 'samsara:clearChat',
   cancel: 'samsara:cancel',
   /** main → renderer: streamed text of one request, `(ticket, text)`. */
   token: 'samsara:token',

@@ -2,6 +2,7 @@
 // per-request streaming and cancel, and the rule that a call never rejects live here, once.
 import type {
   ApiResult,
+  HistoryAction,
   HealthReport,
   PendingRequest,
   RequestAction,
@@ -14,7 +15,8 @@ export interface Transport {
   /** Sends one request; `onToken` receives its streamed text. Rejects when main can't be reached. */
   request(action: RequestAction, envelope: RequestEnvelope, onToken?: (text: string) => void): Promise<unknown>;
   cancel(ticket: string): Promise<unknown>;
-  healthCheck(): Promise<unknown>;
+  /** healthCheck, or a history action with its fileId. */
+  invoke(action: 'healthCheck' | HistoryAction, argument?: unknown): Promise<unknown>;
 }
 
 const UNREACHABLE: ApiResult<never> = {
@@ -60,14 +62,20 @@ export function createApi(transport: Transport): SamsaraApi {
     };
   }
 
+  function invoke<T>(action: 'healthCheck' | HistoryAction, argument?: unknown): Promise<ApiResult<T>> {
+    return attempt(() => transport.invoke(action, argument)).then(
+      (r) => r as ApiResult<T>,
+      () => UNREACHABLE,
+    );
+  }
+
   return {
     assessEssay: (input, options) => request('assessEssay', input, options),
     chat: (input, options) => request('chat', input, options),
     generateFeedbackSummary: (input, options) => request('generateFeedbackSummary', input, options),
-    healthCheck: () =>
-      attempt(() => transport.healthCheck()).then(
-        (r) => r as ApiResult<HealthReport>,
-        () => UNREACHABLE,
-      ),
+    healthCheck: () => invoke<HealthReport>('healthCheck'),
+    listAssessments: (fileId) => invoke('listAssessments', fileId),
+    listChat: (fileId) => invoke('listChat', fileId),
+    clearChat: (fileId) => invoke('clearChat', fileId),
   };
 }

@@ -17,7 +17,7 @@ const api = createApi({
     return ipcRenderer.invoke(CHANNELS[action], envelope).finally(() => listeners.delete(envelope.ticket));
   },
   cancel: (ticket) => ipcRenderer.invoke(CHANNELS.cancel, ticket),
-  healthCheck: () => ipcRenderer.invoke(CHANNELS.healthCheck),
+  invoke: (action, argument) => ipcRenderer.invoke(CHANNELS[action], argument),
 });
 
 contextBridge.exposeInMainWorld('api', api);

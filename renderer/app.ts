@@ -1,8 +1,8 @@
 // The renderer's entry: everything goes through window.api (see preload/api.ts).
-import { startChat } from './chat';
+import { restoreChat, startChat } from './chat';
 import { startFeedback } from './feedback';
 import { startStatus } from './status';
 
-startFeedback();
 startChat();
+startFeedback((fileId) => void restoreChat(fileId));
 startStatus();

@@ -1,5 +1,5 @@
 // The chat panel: the reply streams into its bubble as it is generated; Stop cancels it.
-import type { PendingRequest } from '../preload/api';
+import type { ChatReply, PendingRequest } from '../preload/api';
 import { byId, el } from './dom';
 import { currentFileId, essayText } from './feedback';
 import { showError } from './toast';
@@ -10,7 +10,11 @@ const input = byId<HTMLTextAreaElement>('chat-input');
 const send = byId<HTMLButtonElement>('chat-send');
 const stop = byId<HTMLButtonElement>('chat-cancel');
 
-let running: PendingRequest<{ reply: string }> | null = null;
+const clear = byId<HTMLButtonElement>('chat-clear');
+
+let running: PendingRequest<ChatReply> | null = null;
+/** The essay whose chat is shown. */
+let shownFor = '';
 
 export function startChat(): void {
   form.addEventListener('submit', (e) => {
@@ -24,6 +28,33 @@ export function startChat(): void {
     }
   });
   stop.addEventListener('click', () => running?.cancel());
+  clear.addEventListener('click', () => void clearChat());
+}
+
+/** Shows the saved chat of an essay (when it is opened or reopened). */
+export async function restoreChat(fileId: string): Promise<void> {
+  running?.cancel();
+  shownFor = fileId;
+  log.replaceChildren();
+  const r = await window.api.listChat(fileId);
+  if (shownFor !== fileId) return;
+  if (!r.ok) {
+    showError(r.error);
+    return;
+  }
+  for (const m of r.data) bubble(m.role, m.content);
+  clear.disabled = r.data.length === 0;
+}
+
+async function clearChat(): Promise<void> {
+  const fileId = currentFileId();
+  const r = await window.api.clearChat(fileId);
+  if (!r.ok) {
+    showError(r.error);
+    return;
+  }
+  if (shownFor === fileId) log.replaceChildren();
+  clear.disabled = true;
 }
 
 function bubble(role: 'user' | 'assistant', text: string): HTMLLIElement {
@@ -59,6 +90,7 @@ async function ask(): Promise<void> {
   reply.classList.remove('streaming');
   if (r.ok) {
     reply.textContent = r.data.reply;
+    clear.disabled = false;
   } else if (r.error.code === 'CANCELLED') {
     reply.dataset.cancelled = 'true';
     reply.append(el('em', { class: 'note' }, streamed ? ' (stopped)' : 'Stopped.'));

@@ -1,12 +1,12 @@
-// The essay panel and the feedback panel: Assess, the comment list, highlights in the essay text, the
-// summary. After an assessment the essay shows read-only with its highlights; "Edit text" goes back to
-// the editor (edited text makes the highlights stale, so they are only shown for the assessed text).
-import type { Assessment, Comment, PendingRequest } from '../preload/api';
+// The essay panel and the feedback panel: the essay picker, Assess, the comment list, highlights in
+// the essay text, the summary, and the essay's saved assessments. After an assessment the essay shows
+// read-only with its highlights; "Edit text" goes back to the editor (edited text makes the highlights
+// stale, so they are only shown for the text that was assessed, checked by its hash).
+import type { Assessment, Comment, PendingRequest, StoredAssessment } from '../preload/api';
 import { byId, el } from './dom';
+import { currentEssay, listEssays, newEssay, openEssay, saveText, textHash, titleOf, type EssayDraft } from './essays';
 import { highlightPieces } from './highlight';
 import { showError } from './toast';
-
-const DRAFT_KEY = 'samsara.draft';
 
 const input = byId<HTMLTextAreaElement>('essay-input');
 const view = byId('essay-view');
@@ -18,29 +18,127 @@ const list = byId<HTMLOListElement>('comments');
 const summary = byId('summary');
 const metrics = byId('metrics');
 const empty = byId('feedback-empty');
+const note = byId('feedback-note');
+const picker = byId<HTMLSelectElement>('essay-picker');
+const newButton = byId<HTMLButtonElement>('new-essay');
+const history = byId<HTMLDetailsElement>('history');
+const historyList = byId<HTMLOListElement>('history-list');
+const historyCount = byId('history-count');
 
-let fileId = crypto.randomUUID();
+let essay: EssayDraft;
 let assessed: { text: string; comments: Comment[] } | null = null;
 let running: PendingRequest<Assessment> | null = null;
+let onOpen: (fileId: string) => void = () => undefined;
 
 export function essayText(): string {
   return input.value;
 }
 
 export function currentFileId(): string {
-  return fileId;
+  return essay.fileId;
 }
 
-export function startFeedback(): void {
-  input.value = localStorage.getItem(DRAFT_KEY) ?? '';
-  updateMeta();
+/** `opened` runs whenever an essay is shown (at start, on switching, for a new one). */
+export function startFeedback(opened: (fileId: string) => void): void {
+  onOpen = opened;
   input.addEventListener('input', () => {
-    localStorage.setItem(DRAFT_KEY, input.value);
+    saveText(essay.fileId, input.value);
     updateMeta();
+    const option = picker.selectedOptions[0];
+    if (option) option.textContent = titleOf({ ...essay, text: input.value });
   });
   assessButton.addEventListener('click', () => void assess());
   cancelButton.addEventListener('click', () => running?.cancel());
   editButton.addEventListener('click', () => showEditor());
+  picker.addEventListener('change', () => {
+    const next = openEssay(picker.value);
+    if (next) void show(next);
+  });
+  newButton.addEventListener('click', () => void show(newEssay()));
+  void show(currentEssay());
+}
+
+/** Shows an essay: its text, its saved assessments (the newest one opened) and, via onOpen, its chat. */
+async function show(next: EssayDraft): Promise<void> {
+  essay = next;
+  input.value = next.text;
+  updateMeta();
+  renderPicker();
+  clearFeedback();
+  showEditor(false);
+  onOpen(next.fileId);
+  const r = await window.api.listAssessments(next.fileId);
+  if (essay.fileId !== next.fileId) return; // switched again meanwhile
+  if (!r.ok) {
+    showError(r.error);
+    return;
+  }
+  renderHistory(r.data);
+  const latest = r.data[0];
+  if (latest) await showStored(latest);
+}
+
+function renderPicker(): void {
+  picker.replaceChildren(
+    ...listEssays().map((e) =>
+      el('option', { value: e.fileId, selected: e.fileId === essay.fileId }, titleOf(e.fileId === essay.fileId ? { ...e, text: input.value } : e)),
+    ),
+  );
+}
+
+function clearFeedback(): void {
+  assessed = null;
+  empty.hidden = false;
+  summary.hidden = true;
+  metrics.hidden = true;
+  note.hidden = true;
+  list.replaceChildren();
+  history.hidden = true;
+  historyList.replaceChildren();
+}
+
+/** A saved assessment; its highlights only if it is about the text as it is now. */
+async function showStored(a: StoredAssessment): Promise<void> {
+  const text = input.value;
+  const current = (await textHash(text)) === a.textHash;
+  renderFeedback(a);
+  note.hidden = current;
+  note.textContent = current ? '' : 'This feedback is about an earlier version of the text; assess again to update it.';
+  for (const item of historyList.querySelectorAll('[data-id]')) {
+    item.classList.toggle('shown', (item as HTMLElement).dataset.id === a.id);
+  }
+  if (current) {
+    assessed = { text, comments: a.comments };
+    showAnnotated();
+  } else {
+    assessed = null;
+  }
+}
+
+function renderHistory(saved: StoredAssessment[]): void {
+  history.hidden = saved.length === 0;
+  historyCount.textContent = String(saved.length);
+  historyList.replaceChildren(
+    ...saved.map((a) => {
+      const when = new Date(a.createdAt).toLocaleString();
+      const button = el(
+        'button',
+        { type: 'button', class: 'link' },
+        `${when} · ${a.comments.length} comments · ${a.model}`,
+      );
+      button.addEventListener('click', () => void showStored(a));
+      return el('li', { 'data-testid': 'past-assessment', 'data-id': a.id }, button);
+    }),
+  );
+}
+
+async function refreshHistory(): Promise<void> {
+  const fileId = essay.fileId;
+  const r = await window.api.listAssessments(fileId);
+  if (r.ok && essay.fileId === fileId) {
+    renderHistory(r.data);
+    historyList.querySelector('[data-id]')?.classList.add('shown');
+  }
 }
 
 function updateMeta(): void {
@@ -54,9 +152,8 @@ async function assess(): Promise<void> {
     showError({ code: 'INVALID_REQUEST', message: 'Write or paste an essay first.' });
     return;
   }
-  if (assessed && assessed.text !== text) fileId = crypto.randomUUID();
   setRunning(true);
-  running = window.api.assessEssay({ fileId, text });
+  running = window.api.assessEssay({ fileId: essay.fileId, text });
   const r = await running;
   running = null;
   setRunning(false);
@@ -66,7 +163,9 @@ async function assess(): Promise<void> {
   }
   assessed = { text, comments: r.data.comments };
   renderFeedback(r.data);
+  note.hidden = true;
   showAnnotated();
+  await refreshHistory();
 }
 
 function setRunning(on: boolean): void {
@@ -74,6 +173,8 @@ function setRunning(on: boolean): void {
   assessButton.textContent = on ? 'Assessing…' : 'Assess';
   cancelButton.hidden = !on;
   input.readOnly = on;
+  picker.disabled = on;
+  newButton.disabled = on;
 }
 
 const RULE_LABELS: Record<string, string> = {
@@ -140,11 +241,11 @@ function showAnnotated(): void {
   editButton.hidden = false;
 }
 
-function showEditor(): void {
+function showEditor(focus = true): void {
   view.hidden = true;
   input.hidden = false;
   editButton.hidden = true;
-  input.focus();
+  if (focus) input.focus();
 }
 
 /** Shows a comment's span: the essay switches to the annotated view and the span is marked active. */

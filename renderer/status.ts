@@ -1,6 +1,7 @@
 // The model status indicator, fed by healthCheck: polled quickly while the model loads, slowly after.
 import type { HealthReport } from '../preload/api';
 import { byId } from './dom';
+import { showToast } from './toast';
 
 const FAST_MS = 400;
 const SLOW_MS = 4_000;
@@ -12,6 +13,7 @@ export function startStatus(): void {
     let next = SLOW_MS;
     if (r.ok) {
       render(node, r.data);
+      warnAboutStore(r.data);
       if (r.data.model.state === 'loading' || r.data.queue.running > 0) next = FAST_MS;
     } else {
       node.dataset.state = 'failed';
@@ -40,4 +42,13 @@ function render(node: HTMLElement, h: HealthReport): void {
       node.textContent = 'Model: unloaded (loads on first use)';
       break;
   }
+}
+
+/** Tells the user once per reason that their history is not being saved (the store is degraded). */
+let warned = '';
+function warnAboutStore(h: HealthReport): void {
+  const reason = h.store.status === 'degraded' ? (h.store.error ?? 'unknown reason') : '';
+  if (!reason || reason === warned) return;
+  warned = reason;
+  showToast('STORE_DEGRADED', 'History is not being saved', reason);
 }

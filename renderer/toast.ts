@@ -6,11 +6,16 @@ const SHOW_MS = 10_000;
 
 export function showError(error: ApiError): void {
   if (error.code === 'CANCELLED') return; // the user asked for it; the UI already shows it
+  showToast(error.code, title(error.code), error.message);
+}
+
+/** A toast that is not a request's error (e.g. STORE_DEGRADED); `code` goes in data-code. */
+export function showToast(code: string, heading: string, message: string): void {
   const toast = el(
     'div',
-    { class: 'toast', 'data-testid': 'toast', 'data-code': error.code, role: 'alert' },
-    el('strong', {}, title(error.code)),
-    el('span', {}, error.message),
+    { class: 'toast', 'data-testid': 'toast', 'data-code': code, role: 'alert' },
+    el('strong', {}, heading),
+    el('span', {}, message),
   );
   const close = () => toast.remove();
   toast.addEventListener('click', close);

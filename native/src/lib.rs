@@ -6,10 +6,12 @@ pub mod engine;
 pub mod error;
 pub mod model;
 pub mod sampling;
+pub mod store;
 pub mod tasks;
 pub mod template;
 pub mod tokenizer;
 
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 use neon::prelude::*;
@@ -18,7 +20,9 @@ use neon::types::Deferred;
 use engine::config::ConfigPatch;
 use engine::{engine, JobCtx, StopReason, Task, Work};
 use error::EngineError;
-use tasks::requests::{parse, AssessInput, ChatInput, CompleteInput, SummaryInput, Validate};
+use tasks::requests::{
+    parse, validate_file_id, AssessInput, ChatInput, CompleteInput, SummaryInput, Validate,
+};
 
 const MAX_TIMEOUT_MS: f64 = 3_600_000.0;
 
@@ -132,7 +136,7 @@ fn assess_essay(cx: FunctionContext) -> JsResult<JsPromise> {
 
 fn chat(cx: FunctionContext) -> JsResult<JsPromise> {
     queue_action(cx, "chat", |j| {
-        prepare::<ChatInput, _>("chat", j, tasks::chat)
+        prepare::<ChatInput, _>("chat", j, tasks::chat::chat)
     })
 }
 
@@ -212,6 +216,52 @@ fn detokenize(mut cx: FunctionContext) -> JsResult<JsString> {
     }
 }
 
+/// (fileId) → Promise<resultJson>, on a thread of its own: history reads and deletes never wait for
+/// the inference queue.
+fn store_action<'a>(
+    mut cx: FunctionContext<'a>,
+    run: fn(&store::Store, &str) -> Result<serde_json::Value, EngineError>,
+) -> JsResult<'a, JsPromise> {
+    let (deferred, promise) = cx.promise();
+    let file_id = cx.argument::<JsString>(0)?.value(&mut cx);
+    if let Err(e) = validate_file_id(&file_id) {
+        reject(&mut cx, deferred, &e)?;
+        return Ok(promise);
+    }
+    let channel = cx.channel();
+    let job = move || {
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            engine().store().and_then(|s| run(&s, &file_id))
+        }))
+        .unwrap_or_else(|_| {
+            Err(EngineError::ActionFailed(
+                "The history store hit an internal error.".into(),
+            ))
+        });
+        deferred.settle_with(&channel, move |mut cx| match result {
+            Ok(v) => Ok(cx.string(v.to_string())),
+            Err(e) => throw(&mut cx, &e),
+        });
+    };
+    // If no thread can be made, the dropped Deferred rejects the promise (Neon does that).
+    let _ = std::thread::Builder::new()
+        .name("samsara-store".into())
+        .spawn(job);
+    Ok(promise)
+}
+
+fn list_assessments(cx: FunctionContext) -> JsResult<JsPromise> {
+    store_action(cx, tasks::history::list_assessments)
+}
+
+fn list_chat(cx: FunctionContext) -> JsResult<JsPromise> {
+    store_action(cx, tasks::history::list_chat)
+}
+
+fn clear_chat(cx: FunctionContext) -> JsResult<JsPromise> {
+    store_action(cx, tasks::history::clear_chat)
+}
+
 fn cancel(mut cx: FunctionContext) -> JsResult<JsBoolean> {
     let id = cx.argument::<JsString>(0)?.value(&mut cx);
     let reason = match opt_string(&mut cx, 1)?.as_deref() {
@@ -243,6 +293,9 @@ fn main(mut cx: ModuleContext) -> NeonResult<()> {
     cx.export_function("configure", configure)?;
     cx.export_function("tokenize", tokenize)?;
     cx.export_function("detokenize", detokenize)?;
+    cx.export_function("listAssessments", list_assessments)?;
+    cx.export_function("listChat", list_chat)?;
+    cx.export_function("clearChat", clear_chat)?;
     cx.export_function("cancel", cancel)?;
     cx.export_function("cancelAll", cancel_all)?;
     cx.export_function("unloadModel", unload_model)?;

@@ -6,7 +6,8 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { API_FUNCTIONS } from '../../preload/api';
-import { ROOT, launch, screenshot, startHarness, type Harness } from './browser';
+import os from 'node:os';
+import { ROOT, freePort, launch, screenshot, startHarness, type Harness } from './browser';
 
 const ESSAY = fs.readFileSync(path.join(ROOT, 'examples', 'essay.txt'), 'utf8');
 /** A sentence of the essay that must never show up in the log. */
@@ -49,13 +50,19 @@ describe('with the default model', () => {
   let harness: Harness;
   let page: Page;
   let errors: string[];
+  // History in a real SQLite file; a fixed port so a restarted harness serves the same origin.
+  const storeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'samsara-e2e-'));
+  const env = { SAMSARA_STORE: path.join(storeDir, 'samsara.db') };
+  let port = 0;
 
   before(async () => {
-    harness = await startHarness();
+    port = await freePort();
+    harness = await startHarness(env, port);
     ({ page, errors } = await openApp(harness));
   });
   after(async () => {
     await harness?.stop();
+    fs.rmSync(storeDir, { recursive: true, force: true });
   });
 
   test('the marker sentence is in the essay', () => assert.ok(ESSAY.includes(MARKER)));
@@ -155,6 +162,80 @@ describe('with the default model', () => {
     assert.match(out, /"action":"chat","durationMs":\d+,"outcome":"cancelled","code":"CANCELLED"/);
     for (const secret of [MARKER, QUESTION, 'Write a very long story', 'teenagers']) {
       assert.ok(!out.includes(secret), `the log contains "${secret}"`);
+    }
+  });
+
+  test('reopened after a restart: the essay, its saved assessment with highlights, and the chat come back', { timeout: 120_000 }, async () => {
+    const before = {
+      comments: await page.getByTestId('comment').allTextContents(),
+      // The completed exchange is saved; the cancelled one is not (its question shows only until then).
+      chat: await page.locator('[data-testid="chat-message"]:not([data-cancelled])').allTextContents(),
+    };
+    harness = await startHarness(env, port); // a new process on the same history file
+    await page.reload();
+    await page.getByTestId('comment').first().waitFor({ timeout: 30_000 });
+    assert.deepEqual(await page.getByTestId('comment').allTextContents(), before.comments);
+    assert.ok((await page.getByTestId('highlight').count()) >= 1, 'the text is unchanged, so the highlights are back');
+    assert.equal(await page.getByTestId('past-assessment').count(), 1);
+    assert.equal(await page.getByTestId('feedback-note').isHidden(), true);
+    const chat = page.locator('[data-testid="chat-message"]');
+    await chat.nth(1).waitFor();
+    const restored = await chat.allTextContents();
+    assert.equal(restored[0], QUESTION);
+    assert.deepEqual(restored, before.chat.slice(0, 2));
+    await screenshot(page, 'reopened');
+
+    // A new essay starts empty; picking the first one again brings everything back.
+    const first = await page.getByTestId('essay-picker').inputValue();
+    await page.getByTestId('new-essay').click();
+    assert.equal(await page.getByTestId('essay-input').inputValue(), '');
+    assert.equal(await page.getByTestId('comment').count(), 0);
+    assert.equal(await chat.count(), 0);
+    assert.equal(await page.locator('[data-testid="essay-picker"] option').count(), 2);
+    await page.getByTestId('essay-picker').selectOption(first);
+    await page.getByTestId('comment').first().waitFor();
+    await chat.nth(1).waitFor();
+    assert.equal(await page.getByTestId('essay-view').textContent(), ESSAY);
+
+    // An edited text keeps its saved feedback, marked as about an earlier version (no highlights).
+    await page.getByRole('button', { name: 'Edit text' }).click();
+    await page.getByTestId('essay-input').fill(`${ESSAY}\nOne more line.`);
+    await page.reload();
+    await page.getByTestId('comment').first().waitFor();
+    await page.getByTestId('feedback-note').filter({ hasText: /earlier version/ }).waitFor();
+    assert.equal(await page.getByTestId('highlight').count(), 0);
+
+    // Clear chat removes the saved conversation.
+    await chat.nth(1).waitFor();
+    await page.getByTestId('chat-clear').click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="chat-message"]').length === 0);
+    await page.reload();
+    await page.getByTestId('comment').first().waitFor();
+    assert.equal(await chat.count(), 0);
+    assert.deepEqual(errors, [], 'no uncaught errors in the page');
+  });
+});
+
+describe('with a corrupt history file', () => {
+  test('the app works, the status stays usable and one toast says history is not being saved', { timeout: 60_000 }, async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'samsara-e2e-corrupt-'));
+    const file = path.join(dir, 'samsara.db');
+    fs.writeFileSync(file, Buffer.alloc(16 * 1024, 0x42));
+    const harness = await startHarness({ SAMSARA_STORE: file });
+    try {
+      const { page } = await openApp(harness);
+      const toast = page.locator('[data-testid="toast"][data-code="STORE_DEGRADED"]');
+      await toast.waitFor({ timeout: 20_000 });
+      const text = (await toast.textContent()) ?? '';
+      assert.ok(text.includes(file), text);
+      await page.getByTestId('health-status').filter({ hasText: /Model: (ready|unloaded|loading)/ }).waitFor();
+      await page.waitForTimeout(5_000); // the status polls again: still one toast
+      assert.equal(await toast.count(), 1);
+      assert.equal(await page.getByTestId('assess-button').isDisabled(), false);
+      await screenshot(page, 'store-degraded');
+    } finally {
+      await harness.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });

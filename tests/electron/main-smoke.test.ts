@@ -1,6 +1,6 @@
 // The built main process (dist/electron/main.js) booted under plain Node with a STAND-IN for Electron's
 // API (Electron's binary can't be downloaded here) and the real addon and model: it registers the
-// app:// scheme and the five IPC channels, opens one window with the hardened options, serves the
+// app:// scheme and the eight IPC channels, opens one window with the hardened options, serves the
 // renderer with the CSP, warms the model up after the window shows, and shuts the engine down on quit.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -13,6 +13,7 @@ import { CHANNELS } from '../../preload/api';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const logs = fs.mkdtempSync(path.join(os.tmpdir(), 'samsara-main-'));
+const userData = fs.mkdtempSync(path.join(os.tmpdir(), 'samsara-userdata-'));
 
 type Listener = (...args: unknown[]) => unknown;
 const appListeners = new Map<string, Listener[]>();
@@ -48,7 +49,7 @@ class FakeWindow {
 
 const fakeElectron = {
   app: {
-    getPath: () => logs,
+    getPath: (name: string) => (name === 'userData' ? userData : logs),
     getAppPath: () => ROOT,
     getVersion: () => '0.0.0-test',
     isPackaged: false,
@@ -116,7 +117,8 @@ test('main boots, serves the renderer, answers IPC, warms up, and shuts down on 
   assert.equal((await protocolHandler({ url: 'app://samsara/../package.json' })).status, 404);
 
   // Warm-up starts only when the window shows.
-  const health = (event: unknown) => handlers.get(CHANNELS.healthCheck)?.(event) as Promise<{ ok: boolean; data: { model: { state: string } } }>;
+  const health = (event: unknown) =>
+    handlers.get(CHANNELS.healthCheck)?.(event) as Promise<{ ok: boolean; data: { model: { state: string }; store: unknown } }>;
   const ours = { sender: { id: 41 }, senderFrame: window.webContents.mainFrame };
   assert.equal((await health(ours)).data.model.state, 'unloaded');
   window.events.get('ready-to-show')?.();
@@ -134,9 +136,15 @@ test('main boots, serves the renderer, answers IPC, warms up, and shuts down on 
   const frame = { ...window.webContents.mainFrame, isDestroyed: () => false, send: (...a: unknown[]) => sent.push(a) };
   const chat = (await handlers.get(CHANNELS.chat)?.(
     { sender: { id: 41 }, senderFrame: frame },
-    { ticket: 'r1', payload: { message: 'Say hello.' }, stream: true },
+    { ticket: 'r1', payload: { fileId: 'smoke-essay', message: 'Say hello.' }, stream: true },
   )) as { ok: boolean };
   assert.equal(chat.ok, true);
+  // History goes to samsara.db in the user's profile folder, and is listed over IPC.
+  const storePath = path.join(userData, 'samsara.db');
+  assert.deepEqual((await health(ours)).data.store, { status: 'ok', persistent: true, path: storePath });
+  assert.ok(fs.existsSync(storePath));
+  const listed = (await handlers.get(CHANNELS.listChat)?.(ours, 'smoke-essay')) as { ok: boolean; data: { role: string }[] };
+  assert.deepEqual(listed.data.map((m) => m.role), ['user', 'assistant']);
   assert.ok(sent.length >= 2 && sent.every((a) => a[0] === CHANNELS.token && a[1] === 'r1'));
 
   // Quit waits for the engine to shut down, then quits for real.

@@ -12,7 +12,7 @@ import { contentSecurityPolicy, serveStatic } from '../../electron/content-polic
 import { hardenWebContents, type PreventableEvent } from '../../electron/hardening';
 import type { SamsaraService } from '../../electron/service';
 import { mainWindowOptions } from '../../electron/window-options';
-import { API_FUNCTIONS, CHANNELS, REQUEST_ACTIONS } from '../../preload/api';
+import { API_FUNCTIONS, CHANNELS, HISTORY_ACTIONS, REQUEST_ACTIONS } from '../../preload/api';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -99,6 +99,10 @@ test('the preload exposes exactly window.api with the listed functions, never ip
   assert.deepEqual(await chat, { ok: true, data: { reply: 'fine' } });
   assert.deepEqual(tokens, ['Hel', 'lo']);
 
+  // History calls go on their own channel with the fileId as the only argument.
+  await (api.listChat as (fileId: string) => Promise<unknown>)('essay-1');
+  assert.deepEqual(ipc.invoked.at(-1), [CHANNELS.listChat, 'essay-1']);
+
   const used = new Set(ipc.invoked.map(([c]) => c));
   for (const c of used) assert.ok((Object.values(CHANNELS) as string[]).includes(c));
 });
@@ -133,11 +137,17 @@ test('main handles exactly one channel per action and nothing else', () => {
       request: (action: string, sender: unknown) => calls.push({ action, sender }),
       healthCheck: (sender: unknown) => calls.push({ action: 'healthCheck', sender }),
       cancel: (sender: unknown) => calls.push({ action: 'cancel', sender }),
+      history: (action: string, sender: unknown) => calls.push({ action, sender }),
     } as unknown as SamsaraService;
     const mainFrame = { url: 'app://samsara/index.html', parent: null };
     const window = { isDestroyed: () => false, webContents: { id: 7 } } as unknown as Parameters<typeof registerIpc>[1];
     registerIpc(service, window);
-    const expected = [...REQUEST_ACTIONS.map((a) => CHANNELS[a]), CHANNELS.healthCheck, CHANNELS.cancel];
+    const expected = [
+      ...REQUEST_ACTIONS.map((a) => CHANNELS[a]),
+      ...HISTORY_ACTIONS.map((a) => CHANNELS[a]),
+      CHANNELS.healthCheck,
+      CHANNELS.cancel,
+    ];
     assert.deepEqual([...handled.keys()].sort(), expected.sort());
 
     // The sender the service sees: our window's top frame, or not.
@@ -146,9 +156,11 @@ test('main handles exactly one channel per action and nothing else', () => {
     invoke(CHANNELS.chat, { sender: { id: 7 }, senderFrame: { url: 'app://samsara/x.html', parent: mainFrame } });
     invoke(CHANNELS.healthCheck, { sender: { id: 8 }, senderFrame: { url: 'app://samsara/index.html', parent: null } });
     invoke(CHANNELS.cancel, { sender: { id: 7 }, senderFrame: null });
+    invoke(CHANNELS.listChat, { sender: { id: 7 }, senderFrame: mainFrame });
+    invoke(CHANNELS.clearChat, { sender: { id: 7 }, senderFrame: { url: 'app://samsara/x.html', parent: mainFrame } });
     assert.deepEqual(
       calls.map((c) => [c.action, (c.sender as { isMainFrame: boolean }).isMainFrame]),
-      [['chat', true], ['chat', false], ['healthCheck', false], ['cancel', false]],
+      [['chat', true], ['chat', false], ['healthCheck', false], ['cancel', false], ['listChat', true], ['clearChat', false]],
     );
   } finally {
     loader._load = original;

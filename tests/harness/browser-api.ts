@@ -29,7 +29,7 @@ async function readStream(response: Response, onToken?: (text: string) => void):
 const api = createApi({
   request: (action, envelope, onToken) => post(`/api/${action}`, envelope).then((r) => readStream(r, onToken)),
   cancel: (ticket) => post('/api/cancel', ticket),
-  healthCheck: () => post('/api/healthCheck', null).then((r) => r.json()),
+  invoke: (action, argument) => post(`/api/${action}`, argument ?? null).then((r) => r.json()),
 });
 
 Object.defineProperty(window, 'api', { value: Object.freeze(api), enumerable: true });

@@ -11,6 +11,7 @@ import { contentSecurityPolicy, serveStatic } from '../../electron/content-polic
 import { jsonLogger } from '../../electron/log';
 import { resolveModelPath } from '../../electron/paths';
 import { SamsaraService, type Sender } from '../../electron/service';
+import { isHistoryAction } from '../../preload/api';
 
 const root = path.resolve(__dirname, '..', '..');
 
@@ -50,6 +51,8 @@ export async function startHarness(port = 0): Promise<{ url: string; close(): Pr
   const engine = require(path.join(root, 'native')) as typeof Native;
   engine.configure({
     modelPath: resolveModelPath({ env: process.env, isPackaged: false, resourcesPath: '', appPath: root }),
+    // History in $SAMSARA_STORE if set, else in memory for this process.
+    ...(process.env.SAMSARA_STORE ? { storePath: process.env.SAMSARA_STORE } : {}),
   });
   const log = jsonLogger((line) => process.stdout.write(`${line}\n`));
   const timeoutMs = Number(process.env.SAMSARA_TIMEOUT_MS) || undefined;
@@ -69,8 +72,13 @@ export async function startHarness(port = 0): Promise<{ url: string; close(): Pr
         const sender: Sender = { id: 1, url: String(req.headers.origin ?? ''), isMainFrame: true };
         const action = url.pathname.slice('/api/'.length);
         const body = await readBody(req).catch(() => undefined);
-        if (action === 'healthCheck' || action === 'cancel') {
-          const result = action === 'cancel' ? service.cancel(sender, body) : await service.healthCheck(sender);
+        if (action === 'healthCheck' || action === 'cancel' || isHistoryAction(action)) {
+          const result =
+            action === 'cancel'
+              ? service.cancel(sender, body)
+              : action === 'healthCheck'
+                ? await service.healthCheck(sender)
+                : await service.history(action, sender, body);
           res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result));
           return;
         }

@@ -24,6 +24,9 @@ function stubEngine(fail: () => unknown): Engine {
     loadModel: reject,
     cancel: () => false,
     shutdown: async () => undefined,
+    listAssessments: reject,
+    listChat: reject,
+    clearChat: reject,
   } as Engine;
 }
 

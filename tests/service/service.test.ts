@@ -97,6 +97,31 @@ test('a chat streams its reply in pieces and returns {ok: true, data}', async ()
   assert.equal(sent, 0);
 });
 
+test('history: a chat about an essay is saved and listed, clearChat empties it, bad fileIds and strangers are refused', async () => {
+  const fileId = 'service-history';
+  const r = await service.request('chat', APP, envelope('h1', { fileId, message: CHAT_SECRET, contextText: essay }));
+  assert.ok(r.ok, JSON.stringify(r));
+  const listed = await service.history('listChat', APP, fileId);
+  assert.ok(listed.ok);
+  assert.deepEqual(
+    (listed.data as Array<{ role: string; content: string }>).map((m) => [m.role, m.content]),
+    [
+      ['user', CHAT_SECRET],
+      ['assistant', (r.data as { reply: string }).reply],
+    ],
+  );
+  assert.deepEqual(await service.history('listAssessments', APP, fileId), { ok: true, data: [] });
+  assertError(await service.history('listChat', APP, ''), 'INVALID_REQUEST', 'fileId must not be empty');
+  assertError(await service.history('listChat', APP, 42), 'INVALID_REQUEST', 'fileId must be a string');
+  assertError(await service.history('listChat', APP, 'x'.repeat(201)), 'INVALID_REQUEST', 'fileId');
+  const stranger: Sender = { id: 1, url: 'https://evil.example/', isMainFrame: true };
+  assertError(await service.history('listChat', stranger, fileId), 'INVALID_REQUEST', 'refused');
+  assertError(await service.history('clearChat', stranger, fileId), 'INVALID_REQUEST', 'refused');
+  assert.equal(((await service.history('listChat', APP, fileId)) as { data: unknown[] }).data.length, 2);
+  assert.ok((await service.history('clearChat', APP, fileId)).ok);
+  assert.deepEqual(await service.history('listChat', APP, fileId), { ok: true, data: [] });
+});
+
 test('cancel stops a running request (CANCELLED); another window cannot cancel it', async () => {
   let first!: () => void;
   const started = new Promise<void>((r) => (first = r));

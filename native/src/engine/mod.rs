@@ -19,6 +19,7 @@ use serde_json::Value;
 
 use crate::error::{EngineError, Result};
 use crate::model::{self, transformer::KvState, LoadedModel};
+use crate::store::{Store, StoreReport};
 use crate::tokenizer::TextCodec;
 use config::{Config, ConfigPatch};
 pub use control::{JobControl, StopReason};
@@ -30,6 +31,8 @@ pub struct JobCtx<'a> {
     pub kv: &'a mut KvState,
     pub control: &'a JobControl,
     pub on_token: Option<&'a mut (dyn FnMut(&str) + Send)>,
+    /// Where results are saved (None only if not even a memory store could be made).
+    pub store: Option<Arc<Store>>,
 }
 
 impl JobCtx<'_> {
@@ -96,6 +99,8 @@ pub struct Engine {
     wake: Condvar,
     controls: Mutex<HashMap<String, Arc<JobControl>>>,
     codecs: Mutex<HashMap<PathBuf, Arc<TextCodec>>>,
+    /// The history store of the configured storePath, opened on first use.
+    store: Mutex<Option<Arc<Store>>>,
     worker: OnceCell<()>,
     threads_in_use: OnceCell<usize>,
     started: Instant,
@@ -116,6 +121,7 @@ static ENGINE: Lazy<Engine> = Lazy::new(|| Engine {
     wake: Condvar::new(),
     controls: Mutex::new(HashMap::new()),
     codecs: Mutex::new(HashMap::new()),
+    store: Mutex::new(None),
     worker: OnceCell::new(),
     threads_in_use: OnceCell::new(),
     started: Instant::now(),
@@ -159,6 +165,7 @@ pub struct HealthReport {
     pub uptime_ms: u64,
     pub model: ModelReport,
     pub queue: QueueReport,
+    pub store: StoreReport,
     pub threads: usize,
     pub model_loads: u64,
 }
@@ -275,8 +282,18 @@ impl Engine {
                 cfg.model_path.display()
             ));
         }
+        let store = match self.store() {
+            Ok(s) => s.report(),
+            Err(e) => StoreReport {
+                status: "degraded",
+                persistent: false,
+                path: cfg.store_path.as_ref().map(|p| p.display().to_string()),
+                error: Some(e.to_string()),
+            },
+        };
         let status = match (state, &error) {
             (ModelState::Failed, _) | (ModelState::Unloaded, Some(_)) => "down",
+            _ if store.status != "ok" => "degraded",
             _ => "ok",
         };
         HealthReport {
@@ -302,9 +319,23 @@ impl Engine {
                 waiting,
                 capacity: cfg.queue_capacity,
             },
+            store,
             threads: self.threads_in_use.get().copied().unwrap_or(cfg.threads),
             model_loads: self.loads.load(Ordering::Relaxed),
         }
+    }
+
+    /// The history store for the configured storePath: opened on first use and kept; memory only
+    /// without a storePath, or (degraded, with the reason) when the file can't be opened.
+    pub fn store(&self) -> Result<Arc<Store>> {
+        let path = lock(&self.config).store_path.clone();
+        let mut slot = lock(&self.store);
+        if let Some(s) = slot.as_ref().filter(|s| s.path() == path.as_deref()) {
+            return Ok(s.clone());
+        }
+        let opened = Arc::new(Store::open_or_memory(path.as_deref())?);
+        *slot = Some(opened.clone());
+        Ok(opened)
     }
 
     /// The tokenizer of the configured model, built from the file's metadata without loading weights.
@@ -387,6 +418,7 @@ impl Engine {
                     on_token: on_token
                         .as_mut()
                         .map(|f| f.as_mut() as &mut (dyn FnMut(&str) + Send)),
+                    store: self.store().ok(),
                 };
                 work(&mut ctx)
             }));

@@ -7,6 +7,8 @@ use serde_json::{json, Value};
 use crate::analysis::{self, Finding, Metrics};
 use crate::engine::JobCtx;
 use crate::error::{EngineError, Result};
+use crate::store::assessments::{self, NewAssessment};
+use crate::store::text_hash;
 use crate::tasks::constrained::{self, Item, Limits};
 use crate::tasks::fit_essay;
 use crate::tasks::generate::{generate, GenParams};
@@ -69,7 +71,22 @@ pub fn assess(ctx: &mut JobCtx, input: AssessInput) -> Result<Value> {
         ));
     }
     let summary = summarize(ctx, &input.text, &comments, &analysis.metrics)?;
-    Ok(json!({ "comments": comments, "summary": summary, "metrics": analysis.metrics }))
+    let result = json!({ "comments": comments, "summary": summary, "metrics": analysis.metrics });
+    if let Some(store) = &ctx.store {
+        // A failed save marks the store degraded (healthCheck says so); the feedback is still given.
+        let _ = assessments::save(
+            store,
+            &NewAssessment {
+                file_id: &input.file_id,
+                text_hash: &text_hash(&input.text),
+                model: &ctx.model.name,
+                comments: &result["comments"],
+                summary: Some(&summary),
+                metrics: Some(&result["metrics"]),
+            },
+        );
+    }
+    Ok(result)
 }
 
 /// Rule findings as inline comments, at most MAX_RULE_COMMENTS: the first finding of every rule, then

@@ -2,19 +2,19 @@
 //! returns the JSON result of the declared shape.
 
 pub mod assess;
+pub mod chat;
 pub mod constrained;
 pub mod generate;
+pub mod history;
 pub mod requests;
 
 use serde_json::{json, Value};
 
 use crate::engine::JobCtx;
-use crate::error::{EngineError, Result};
-use crate::template::Message;
+use crate::error::Result;
 use generate::{generate, GenParams};
-use requests::{ChatInput, CompleteInput, SummaryInput};
+use requests::{CompleteInput, SummaryInput};
 
-pub const CHAT_MAX_TOKENS: usize = 256;
 /// Prompt tokens kept for instructions and the chat turn around an essay.
 const PROMPT_OVERHEAD: usize = 200;
 
@@ -45,33 +45,6 @@ pub fn complete(ctx: &mut JobCtx, input: CompleteInput) -> Result<Value> {
     };
     let out = generate(ctx, &ids, &params)?;
     Ok(json!({ "text": out.text, "tokens": out.tokens, "finishReason": out.finish.as_str() }))
-}
-
-const TUTOR: &str =
-    "You are a friendly, honest writing tutor. Answer the student's question about their essay \
-briefly and specifically, in plain language.";
-
-pub fn chat(ctx: &mut JobCtx, input: ChatInput) -> Result<Value> {
-    let mut messages = Vec::new();
-    match &input.context_text {
-        Some(essay) => {
-            let essay = fit_essay(ctx, essay, CHAT_MAX_TOKENS, usize::MAX)?;
-            messages.push(Message::system(format!(
-                "{TUTOR}\n\nThe student's essay:\n\n{essay}"
-            )));
-        }
-        None => messages.push(Message::system(TUTOR)),
-    }
-    messages.push(Message::user(input.message));
-    let ids = ctx.model.chat_tokens(&messages)?;
-    let out = generate(ctx, &ids, &GenParams::greedy(CHAT_MAX_TOKENS))?;
-    let reply = out.text.trim();
-    if reply.is_empty() {
-        return Err(EngineError::InvalidResponse(
-            "The model gave an empty answer. Try rephrasing the question.".into(),
-        ));
-    }
-    Ok(json!({ "reply": reply }))
 }
 
 pub fn summary(ctx: &mut JobCtx, input: SummaryInput) -> Result<Value> {

@@ -120,6 +120,11 @@ pub fn parse<T: for<'de> Deserialize<'de>>(action: &str, json: &str) -> Result<T
     })
 }
 
+/// The fileId of listAssessments, listChat and clearChat.
+pub fn validate_file_id(file_id: &str) -> Result<()> {
+    text("fileId", file_id, MAX_FILE_ID_LEN)
+}
+
 pub trait Validate {
     fn validate(&self) -> Result<()>;
 }

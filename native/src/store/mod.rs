@@ -1,0 +1,201 @@
+//! Persistence: essays, assessments and chat history in one embedded SQLite file (rusqlite, bundled).
+//! WAL journal with full sync (a commit survives a killed process and a power cut), a busy timeout,
+//! every write in one IMMEDIATE transaction. All SQL of the project lives in this module.
+//!
+//! A store that cannot be opened does not stop the engine: it falls back to memory and says why
+//! (`StoreReport`), and the file is left untouched so nothing in it is lost.
+
+pub mod assessments;
+pub mod chat;
+pub mod essays;
+mod schema;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::error::{EngineError, Result};
+
+/// How long a write waits for another connection's lock before it fails.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+pub struct Store {
+    conn: Mutex<Connection>,
+    /// The file asked for (None: memory only by choice).
+    path: Option<PathBuf>,
+    persistent: bool,
+    /// Why the store is degraded: it could not be opened, or a write failed.
+    problem: Mutex<Option<String>>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct StoreReport {
+    /// "ok", or "degraded" when history is not being saved as asked.
+    pub status: &'static str,
+    /// Whether history goes to a file (false: memory only, lost when the process ends).
+    pub persistent: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn failed(what: &str, e: rusqlite::Error) -> EngineError {
+    EngineError::ActionFailed(format!("The history store could not {what}: {e}."))
+}
+
+impl Store {
+    /// Opens (or creates) the database file and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Store> {
+        let conn = open_file(path).map_err(|e| {
+            EngineError::ActionFailed(format!(
+                "The history file {} could not be opened ({e}). History is kept in memory for this \
+session only; move the file away to start a new history.",
+                path.display()
+            ))
+        })?;
+        Ok(Store {
+            conn: Mutex::new(conn),
+            path: Some(path.to_path_buf()),
+            persistent: true,
+            problem: Mutex::new(None),
+        })
+    }
+
+    /// A store that lives as long as the process. `path` and `problem` say why, if it stands in for a
+    /// file that could not be opened.
+    pub fn in_memory(path: Option<PathBuf>, problem: Option<String>) -> Result<Store> {
+        let mut conn = Connection::open_in_memory().map_err(|e| failed("start in memory", e))?;
+        schema::migrate(&mut conn).map_err(|e| failed("create its tables", e))?;
+        Ok(Store {
+            conn: Mutex::new(conn),
+            path,
+            persistent: false,
+            problem: Mutex::new(problem),
+        })
+    }
+
+    /// The file store for `path`, or, if it can't be opened, a memory store that reports why.
+    pub fn open_or_memory(path: Option<&Path>) -> Result<Store> {
+        match path {
+            None => Store::in_memory(None, None),
+            Some(p) => Store::open(p)
+                .or_else(|e| Store::in_memory(Some(p.to_path_buf()), Some(e.to_string()))),
+        }
+    }
+
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    pub fn report(&self) -> StoreReport {
+        let problem = lock(&self.problem).clone();
+        StoreReport {
+            status: if problem.is_some() { "degraded" } else { "ok" },
+            persistent: self.persistent,
+            path: self.path.as_ref().map(|p| p.display().to_string()),
+            error: problem,
+        }
+    }
+
+    /// Runs `f` in one IMMEDIATE transaction: all of it is committed, or none of it.
+    pub fn write<T>(&self, f: impl FnOnce(&Transaction) -> rusqlite::Result<T>) -> Result<T> {
+        self.transact(TransactionBehavior::Immediate, "save", f)
+    }
+
+    /// Runs `f` in one read transaction: it sees one consistent state even while another connection
+    /// writes.
+    pub fn read<T>(&self, f: impl FnOnce(&Transaction) -> rusqlite::Result<T>) -> Result<T> {
+        self.transact(TransactionBehavior::Deferred, "read", f)
+    }
+
+    /// A failure also marks the store degraded, so healthCheck tells the user their history is not
+    /// being saved.
+    fn transact<T>(
+        &self,
+        behavior: TransactionBehavior,
+        what: &str,
+        f: impl FnOnce(&Transaction) -> rusqlite::Result<T>,
+    ) -> Result<T> {
+        let mut conn = lock(&self.conn);
+        let result = conn.transaction_with_behavior(behavior).and_then(|tx| {
+            let value = f(&tx)?;
+            tx.commit()?;
+            Ok(value)
+        });
+        result.map_err(|e| {
+            let err = failed(what, e);
+            *lock(&self.problem) = Some(err.to_string());
+            err
+        })
+    }
+
+    /// `PRAGMA integrity_check`: "ok", or SQLite's list of problems.
+    pub fn integrity_check(&self) -> Result<String> {
+        let conn = lock(&self.conn);
+        let rows: rusqlite::Result<Vec<String>> = conn
+            .prepare("PRAGMA integrity_check")
+            .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect());
+        rows.map(|r| r.join("; "))
+            .map_err(|e| failed("check itself", e))
+    }
+}
+
+fn open_file(path: &Path) -> rusqlite::Result<Connection> {
+    // A missing folder (a new profile, a custom $SAMSARA_STORE) is made; SQLite only creates the file.
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CANTOPEN),
+                Some(format!("its folder could not be created: {e}")),
+            )
+        })?;
+    }
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let mut conn = Connection::open_with_flags(path, flags)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    // quick_check reads every page: a damaged file is found now, not halfway through a save.
+    let check: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
+    if check != "ok" {
+        return Err(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CORRUPT),
+            Some(format!("the database is damaged: {check}")),
+        ));
+    }
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CANTOPEN),
+            Some(format!(
+                "the journal could not be switched to WAL (it is {mode})"
+            )),
+        ));
+    }
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    schema::migrate(&mut conn)?;
+    Ok(conn)
+}
+
+/// SHA-256 of the text's UTF-8 bytes, lowercase hex: what `textHash` holds (the text itself is not
+/// stored).
+pub fn text_hash(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The current time as SQLite writes it: ISO-8601 UTC with milliseconds.
+const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
