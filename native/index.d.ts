@@ -163,6 +163,8 @@ export interface CompleteInput {
   stop?: string[];
   /** Default false: the prompt is data, `<|im_start|>` in it stays text. */
   parseSpecialTokens?: boolean;
+  /** Default false. true: generate exactly maxTokens, past the end-of-generation token (benchmarks). */
+  ignoreEos?: boolean;
 }
 
 export interface CompleteResult {

@@ -84,7 +84,12 @@ export async function startHarness(env: Record<string, string> = {}, port?: numb
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
+        // A harness that does not exit within 10 s of SIGTERM is killed (and the test goes on).
+        const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        child.once('exit', () => {
+          clearTimeout(kill);
+          resolve();
+        });
         child.kill('SIGTERM');
       }),
   };

@@ -119,7 +119,11 @@ export async function startHarness(port = 0): Promise<{ url: string; close(): Pr
     url: `${origin}/`,
     close: async () => {
       await ready.shutdown();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // An open page keeps polling healthCheck over keep-alive connections: close them, or close()
+      // waits for the page.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
     },
   };
 }

@@ -18,8 +18,13 @@ function fixture(name: string): Fixture {
   return JSON.parse(fs.readFileSync(path.join(ROOT, 'tests', 'fixtures', 'oracle', `${name}.json`), 'utf8')) as Fixture;
 }
 
-/** Logit gap below which llama.cpp and we may legitimately pick different tokens (rounding differs). */
-const NEAR_TIE = 0.1;
+/**
+ * Logit gap below which llama.cpp and we may legitimately pick different tokens (rounding differs),
+ * per model: set from the measured noise in native/tests/model.rs (`LOGIT_BOUNDS`). SmolLM2 amplifies
+ * rounding most: our logits and the old candle engine's are both 0.16–0.17 from llama.cpp's on
+ * average, and flip where llama.cpp's margin is up to 0.31.
+ */
+const NEAR_TIE: Record<string, number> = { smollm2: 0.35, qwen2: 0.1 };
 
 async function checkChatModel(name: string, file: string): Promise<void> {
   const fx = fixture(name);
@@ -40,7 +45,7 @@ async function checkChatModel(name: string, file: string): Promise<void> {
     assert.deepEqual(native.tokenize(g.prompt, { parseSpecialTokens: true }), g.promptIds, `${name}/${g.name}: prompt ids`);
     const expected = g.stoppedAtEog ? g.tokens.slice(0, -1) : g.tokens;
     const r = await native.complete({ prompt: g.prompt, parseSpecialTokens: true, temperature: 0, maxTokens: g.tokens.length });
-    const firstTie = g.margins.findIndex((m) => m < NEAR_TIE);
+    const firstTie = g.margins.findIndex((m) => m < (NEAR_TIE[name] ?? 0.1));
     const strict = firstTie === -1 ? expected.length : Math.min(firstTie, expected.length);
     assert.deepEqual(r.tokens.slice(0, strict), expected.slice(0, strict), `${name}/${g.name}: first ${strict} tokens`);
     const n = Math.min(16, expected.length);

@@ -466,7 +466,7 @@ Other requests are not affected.",
             slot.model = None; // free the old weights before loading new ones
             slot.generation = cfg.model_generation;
         }
-        self.threads_in_use.get_or_init(|| {
+        let threads = *self.threads_in_use.get_or_init(|| {
             // candle sizes its thread pool once, from these variables, at first use.
             std::env::set_var("CANDLE_NUM_THREADS", cfg.threads.to_string());
             std::env::set_var("RAYON_NUM_THREADS", cfg.threads.to_string());
@@ -475,7 +475,7 @@ Other requests are not affected.",
         self.loads.fetch_add(1, Ordering::Relaxed);
         let progress = |p: f32| lock(&self.slot).progress = p;
         let loaded = catch_unwind(AssertUnwindSafe(|| {
-            model::load(&cfg.model_path, cfg.context_size, &progress)
+            model::load(&cfg.model_path, cfg.context_size, threads, &progress)
         }))
         .unwrap_or_else(|p| {
             Err(EngineError::Down(format!(

@@ -2,6 +2,11 @@
 
 pub mod gguf;
 pub mod hparams;
+pub mod kernels;
+pub mod linear;
+pub mod ops;
+pub mod quant;
+pub mod threads;
 pub mod transformer;
 
 use std::collections::HashMap;
@@ -40,6 +45,7 @@ pub fn load_codec(path: &Path) -> Result<TextCodec> {
 pub fn load(
     path: &Path,
     context_size: Option<usize>,
+    threads: usize,
     progress: &dyn Fn(f32),
 ) -> Result<LoadedModel> {
     let mut f = GgufFile::open(path)?;
@@ -73,7 +79,7 @@ pub fn load(
         .unwrap_or(hp.context_length)
         .clamp(64, hp.context_length);
     let architecture = hp.arch.name();
-    let net = Transformer::load(&mut f, hp, context, progress)?;
+    let net = Transformer::load(&mut f, hp, context, threads, progress)?;
     if net.vocab_size() < codec.vocab_size {
         return Err(EngineError::Down(format!(
             "Model file {}: the tokenizer has {} tokens but the embedding only {}.",

@@ -1,81 +1,72 @@
-//! Our decoder-only transformer on candle-core ops, for llama (SmolLM2), qwen2 and gemma3.
-//! Written here rather than taken from candle-transformers because we need: the context length from
-//! the file (not a 4096 cap), a KV cache that is preallocated and reusable across requests (prefix
-//! reuse), gemma3 prefill continuing a cached prefix, and a cancellation check between layers so a
-//! cancelled prefill stops within milliseconds.
+//! Our decoder-only transformer for llama (SmolLM2), qwen2 and gemma3, on plain f32 rows and our own
+//! matrix kernels (`linear`, `kernels`); candle reads the GGUF file and multiplies the formats we have
+//! no kernel for. Written here rather than taken from candle-transformers because we need: the
+//! context length from the file, a KV cache that is reused across requests (prefix reuse) and never
+//! copied as it grows, gemma3 prefill continuing a cached prefix, quantized embeddings (candle expands
+//! them to f32: 671 MB for Gemma-3), rope computed per position instead of tables for the whole
+//! context, logits for the last position only, and a cancellation check between steps.
 
 use std::sync::Arc;
 
-use candle_core::quantized::{QMatMul, QTensor};
-use candle_core::{DType, Device, Module, Tensor};
+use candle_core::Device;
 
 use crate::error::{EngineError, Result};
 use crate::model::gguf::GgufFile;
 use crate::model::hparams::{Arch, HParams};
+use crate::model::kernels::{attend_group, to_f16};
+use crate::model::linear::{Linear, QuantizedRows};
+use crate::model::ops;
+use crate::model::threads::Pool;
 
-/// Tokens per prefill step. Small enough that one layer of one chunk takes a few ms, large enough to
-/// keep the matmuls efficient.
-pub const PREFILL_CHUNK: usize = 16;
-
-struct Linear {
-    w: QMatMul,
-    b: Option<Tensor>,
-}
-
-impl Linear {
-    fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let y = self.w.forward(x)?;
-        Ok(match &self.b {
-            Some(b) => y.broadcast_add(b)?,
-            None => y,
-        })
-    }
-}
+/// Multiply-adds one prefill step may do per layer (between two cancellation checks): about 10 ms
+/// at our prefill speed, so a cancel or deadline stops the work well within 50 ms.
+const STEP_MACS: usize = 300_000_000;
 
 struct Layer {
-    attn_norm: Tensor,
+    attn_norm: Vec<f32>,
     wq: Linear,
     wk: Linear,
     wv: Linear,
     wo: Linear,
-    q_norm: Option<Tensor>,
-    k_norm: Option<Tensor>,
-    post_attn_norm: Option<Tensor>,
-    ffn_norm: Tensor,
-    gate: QMatMul,
-    up: QMatMul,
-    down: QMatMul,
-    post_ffn_norm: Option<Tensor>,
+    q_norm: Option<Vec<f32>>,
+    k_norm: Option<Vec<f32>>,
+    post_attn_norm: Option<Vec<f32>>,
+    ffn_norm: Vec<f32>,
+    gate: Linear,
+    up: Linear,
+    down: Linear,
+    post_ffn_norm: Option<Vec<f32>>,
     sliding: bool,
 }
 
-struct Rope {
-    cos: Tensor,
-    sin: Tensor,
-}
-
-impl Rope {
-    fn new(base: f32, head_dim: usize, positions: usize) -> Result<Self> {
-        let inv: Vec<f32> = (0..head_dim / 2)
-            .map(|i| 1.0 / base.powf(2.0 * i as f32 / head_dim as f32))
-            .collect();
-        let mut angles = Vec::with_capacity(positions * inv.len());
-        for p in 0..positions {
-            angles.extend(inv.iter().map(|f| p as f32 * f));
-        }
-        let t = Tensor::from_vec(angles, (positions, head_dim / 2), &Device::Cpu)?;
-        Ok(Self {
-            cos: t.cos()?,
-            sin: t.sin()?,
-        })
-    }
-}
-
-/// Keys and values of one layer, in a buffer that grows in steps and is reused across requests.
+/// Keys and values of one layer in f16 (llama.cpp's default: half the memory traffic of f32, which
+/// is what decoding after a long prompt waits on), head-major ([kv head][position][head dim]) so each
+/// head reads one contiguous stream. Allocated zeroed for the whole context at once: pages are only
+/// made resident as positions are written, and nothing is ever copied to grow.
 #[derive(Default)]
 struct LayerKv {
-    k: Option<Tensor>,
-    v: Option<Tensor>,
+    k: Vec<u16>,
+    v: Vec<u16>,
+}
+
+/// Buffers of one forward step, kept between steps so decoding allocates nothing.
+#[derive(Default)]
+struct Scratch {
+    x: Vec<f32>,
+    h: Vec<f32>,
+    q: Vec<f32>,
+    k: Vec<f32>,
+    v: Vec<f32>,
+    att: Vec<f32>,
+    o: Vec<f32>,
+    gate: Vec<f32>,
+    up: Vec<f32>,
+    scores: Vec<f32>,
+    cos: Vec<f32>,
+    sin: Vec<f32>,
+    cos_local: Vec<f32>,
+    sin_local: Vec<f32>,
+    rows: QuantizedRows,
 }
 
 /// The cached state of one conversation: which tokens are in the cache, and their keys/values.
@@ -83,6 +74,7 @@ struct LayerKv {
 pub struct KvState {
     layers: Vec<LayerKv>,
     pub tokens: Vec<u32>,
+    scratch: Scratch,
 }
 
 impl KvState {
@@ -109,35 +101,69 @@ pub struct Transformer {
     pub hp: HParams,
     /// Context size in use (≤ the file's).
     pub context: usize,
-    embed: Tensor,
+    embed: Arc<Linear>,
+    output: Arc<Linear>,
+    norm: Vec<f32>,
     layers: Vec<Layer>,
-    norm: Tensor,
-    output: QMatMul,
-    rope_global: Rope,
-    rope_local: Option<Rope>,
+    ffn: usize,
+    theta_scale: f32,
+    /// Gemma-3's sliding-window layers: their own rope base.
+    theta_scale_local: Option<f32>,
+    /// Prefill tokens per step.
+    chunk: usize,
+    pool: Pool,
 }
 
-fn norm_weight(f: &mut GgufFile, name: &str) -> Result<Tensor> {
-    Ok(f.tensor(name)?.dequantize(&Device::Cpu)?)
+fn vector(f: &mut GgufFile, name: &str, len: usize) -> Result<Vec<f32>> {
+    let v = f
+        .tensor(name)?
+        .dequantize(&Device::Cpu)?
+        .flatten_all()?
+        .to_vec1::<f32>()?;
+    if v.len() != len {
+        return Err(EngineError::Down(format!(
+            "Model file {}: tensor {name} has {} values, expected {len}.",
+            f.path.display(),
+            v.len()
+        )));
+    }
+    Ok(v)
 }
 
-fn opt_tensor(f: &mut GgufFile, name: &str) -> Result<Option<Tensor>> {
+fn opt_vector(f: &mut GgufFile, name: &str, len: usize) -> Result<Option<Vec<f32>>> {
     if f.has_tensor(name) {
-        Ok(Some(norm_weight(f, name)?))
+        Ok(Some(vector(f, name, len)?))
     } else {
         Ok(None)
     }
 }
 
-fn qmatmul(f: &mut GgufFile, name: &str) -> Result<QMatMul> {
-    Ok(QMatMul::from_arc(Arc::new(f.tensor(name)?))?)
-}
-
-fn linear(f: &mut GgufFile, prefix: &str) -> Result<Linear> {
-    Ok(Linear {
-        w: qmatmul(f, &format!("{prefix}.weight"))?,
-        b: opt_tensor(f, &format!("{prefix}.bias"))?,
-    })
+/// A weight matrix of `rows` × `cols` (0: any), with its bias if the file has one.
+fn linear(f: &mut GgufFile, prefix: &str, rows: usize, cols: usize) -> Result<Linear> {
+    let name = format!("{prefix}.weight");
+    let t = f.tensor(&name)?;
+    let bias_name = format!("{prefix}.bias");
+    let bias = if f.has_tensor(&bias_name) {
+        Some(
+            f.tensor(&bias_name)?
+                .dequantize(&Device::Cpu)?
+                .flatten_all()?
+                .to_vec1::<f32>()?,
+        )
+    } else {
+        None
+    };
+    let l = Linear::new(t, bias, &name)
+        .map_err(|e| EngineError::Down(format!("Model file {}: {e}", f.path.display())))?;
+    if (rows != 0 && l.rows != rows) || (cols != 0 && l.cols != cols) {
+        return Err(EngineError::Down(format!(
+            "Model file {}: tensor {name} is {}x{}, expected {rows}x{cols}.",
+            f.path.display(),
+            l.rows,
+            l.cols
+        )));
+    }
+    Ok(l)
 }
 
 impl Transformer {
@@ -145,77 +171,110 @@ impl Transformer {
         f: &mut GgufFile,
         hp: HParams,
         context: usize,
+        threads: usize,
         progress: &dyn Fn(f32),
     ) -> Result<Self> {
-        let embed_q: QTensor = f.tensor("token_embd.weight")?;
-        let embed = embed_q.dequantize(&Device::Cpu)?;
+        let (d, hd) = (hp.d_model, hp.head_dim);
+        let (qd, kvd) = (hp.n_head * hd, hp.n_kv_head * hd);
+        let embed = Arc::new(linear(f, "token_embd", 0, d)?);
         let output = if f.has_tensor("output.weight") {
-            qmatmul(f, "output.weight")?
+            Arc::new(linear(f, "output", embed.rows, d)?)
         } else {
-            QMatMul::from_arc(Arc::new(embed_q))?
+            embed.clone()
         };
-        let norm = norm_weight(f, "output_norm.weight")?;
-        let gemma = hp.arch == Arch::Gemma3;
+        let norm = vector(f, "output_norm.weight", d)?;
         let mut layers = Vec::with_capacity(hp.n_layer);
+        let mut ffn = 0;
         for i in 0..hp.n_layer {
             let p = format!("blk.{i}");
+            let gate = linear(f, &format!("{p}.ffn_gate"), ffn, d)?;
+            ffn = gate.rows;
             layers.push(Layer {
-                attn_norm: norm_weight(f, &format!("{p}.attn_norm.weight"))?,
-                wq: linear(f, &format!("{p}.attn_q"))?,
-                wk: linear(f, &format!("{p}.attn_k"))?,
-                wv: linear(f, &format!("{p}.attn_v"))?,
-                wo: linear(f, &format!("{p}.attn_output"))?,
-                q_norm: opt_tensor(f, &format!("{p}.attn_q_norm.weight"))?,
-                k_norm: opt_tensor(f, &format!("{p}.attn_k_norm.weight"))?,
-                post_attn_norm: opt_tensor(f, &format!("{p}.post_attention_norm.weight"))?,
-                ffn_norm: norm_weight(f, &format!("{p}.ffn_norm.weight"))?,
-                gate: qmatmul(f, &format!("{p}.ffn_gate.weight"))?,
-                up: qmatmul(f, &format!("{p}.ffn_up.weight"))?,
-                down: qmatmul(f, &format!("{p}.ffn_down.weight"))?,
-                post_ffn_norm: opt_tensor(f, &format!("{p}.post_ffw_norm.weight"))?,
+                attn_norm: vector(f, &format!("{p}.attn_norm.weight"), d)?,
+                wq: linear(f, &format!("{p}.attn_q"), qd, d)?,
+                wk: linear(f, &format!("{p}.attn_k"), kvd, d)?,
+                wv: linear(f, &format!("{p}.attn_v"), kvd, d)?,
+                wo: linear(f, &format!("{p}.attn_output"), d, qd)?,
+                q_norm: opt_vector(f, &format!("{p}.attn_q_norm.weight"), hd)?,
+                k_norm: opt_vector(f, &format!("{p}.attn_k_norm.weight"), hd)?,
+                post_attn_norm: opt_vector(f, &format!("{p}.post_attention_norm.weight"), d)?,
+                ffn_norm: vector(f, &format!("{p}.ffn_norm.weight"), d)?,
+                up: linear(f, &format!("{p}.ffn_up"), ffn, d)?,
+                down: linear(f, &format!("{p}.ffn_down"), d, ffn)?,
+                gate,
+                post_ffn_norm: opt_vector(f, &format!("{p}.post_ffw_norm.weight"), d)?,
                 sliding: hp.is_sliding(i),
             });
             progress((i + 1) as f32 / hp.n_layer as f32);
         }
-        let (rows, cols) = embed.dims2()?;
-        if cols != hp.d_model || rows == 0 {
+        if embed.rows == 0 {
             return Err(EngineError::Down(format!(
-                "Model file {}: token embedding has shape {rows}x{cols}, expected width {}.",
-                f.path.display(),
-                hp.d_model
+                "Model file {}: the token embedding is empty.",
+                f.path.display()
             )));
         }
-        let rope_global = Rope::new(hp.rope_base, hp.head_dim, context)?;
-        let rope_local = if gemma && hp.sliding_window.is_some() {
-            Some(Rope::new(hp.rope_base_local, hp.head_dim, context)?)
-        } else {
-            None
-        };
+        let theta_scale = ops::rope_theta_scale(hp.rope_base, hd);
+        let theta_scale_local = (hp.arch == Arch::Gemma3 && hp.sliding_window.is_some())
+            .then(|| ops::rope_theta_scale(hp.rope_base_local, hd));
+        let macs_per_token = d * (2 * qd + 2 * kvd) + 3 * d * ffn;
+        let chunk = (STEP_MACS / macs_per_token.max(1)).clamp(16, 64) / 4 * 4;
         Ok(Self {
             hp,
             context,
             embed,
-            layers,
-            norm,
             output,
-            rope_global,
-            rope_local,
+            norm,
+            layers,
+            ffn,
+            theta_scale,
+            theta_scale_local,
+            chunk,
+            pool: Pool::new(threads),
         })
     }
 
     pub fn vocab_size(&self) -> usize {
-        self.embed.dims()[0]
+        self.embed.rows
+    }
+
+    /// Inference threads (counting the calling one).
+    pub fn threads(&self) -> usize {
+        self.pool.threads()
+    }
+
+    /// How each kind of weight is multiplied, e.g. `attn_q: Q4_1` (healthCheck, benchmarks).
+    pub fn weight_formats(&self) -> Vec<(&'static str, String)> {
+        let Some(l) = self.layers.first() else {
+            return Vec::new();
+        };
+        vec![
+            ("attn_q", l.wq.format_name()),
+            ("attn_k", l.wk.format_name()),
+            ("attn_v", l.wv.format_name()),
+            ("attn_output", l.wo.format_name()),
+            ("ffn_gate", l.gate.format_name()),
+            ("ffn_up", l.up.format_name()),
+            ("ffn_down", l.down.format_name()),
+            ("output", self.output.format_name()),
+        ]
     }
 
     pub fn new_state(&self) -> KvState {
+        let kvd = self.hp.n_kv_head * self.hp.head_dim;
         KvState {
-            layers: (0..self.layers.len()).map(|_| LayerKv::default()).collect(),
+            layers: (0..self.layers.len())
+                .map(|_| LayerKv {
+                    k: vec![0; self.context * kvd],
+                    v: vec![0; self.context * kvd],
+                })
+                .collect(),
             tokens: Vec::new(),
+            scratch: Scratch::default(),
         }
     }
 
     /// Runs `tokens` after the cached ones and returns the logits of the last position.
-    /// `check` is called between layers and chunks; an error from it stops the work at once.
+    /// `check` is called between steps; an error from it stops the work at once.
     pub fn forward(
         &self,
         state: &mut KvState,
@@ -243,174 +302,192 @@ impl Transformer {
                 "Token id {bad} is outside the vocabulary."
             )));
         }
-        let mut last = None;
-        for chunk in tokens.chunks(PREFILL_CHUNK) {
+        let d = self.hp.d_model;
+        for chunk in tokens.chunks(self.chunk) {
             check()?;
             let pos = state.len();
-            let ids = Tensor::new(chunk, &Device::Cpu)?;
-            let mut x = self.embed.index_select(&ids, 0)?.unsqueeze(0)?;
-            if let Some(s) = self.hp.embed_scale {
-                x = (x * s)?;
+            let t = chunk.len();
+            let s = &mut state.scratch;
+            s.x.resize(t * d, 0.0);
+            for (row, &id) in s.x.chunks_exact_mut(d).zip(chunk) {
+                self.embed.row(id as usize, row)?;
+            }
+            if let Some(scale) = self.hp.embed_scale {
+                let scale = scale as f32;
+                s.x.iter_mut().for_each(|v| *v *= scale);
+            }
+            s.cos.clear();
+            s.sin.clear();
+            s.cos_local.clear();
+            s.sin_local.clear();
+            let half = self.hp.head_dim / 2;
+            for p in pos..pos + t {
+                ops::rope_angles(self.theta_scale, half, p, &mut s.cos, &mut s.sin);
+                if let Some(local) = self.theta_scale_local {
+                    ops::rope_angles(local, half, p, &mut s.cos_local, &mut s.sin_local);
+                }
             }
             for (layer, kv) in self.layers.iter().zip(state.layers.iter_mut()) {
                 check()?;
-                x = self.layer_forward(layer, kv, &x, pos)?;
+                self.layer_forward(layer, kv, &mut state.scratch, t, pos, check)?;
             }
             state.tokens.extend_from_slice(chunk);
-            last = Some(x);
         }
-        let x = last.ok_or_else(|| EngineError::ActionFailed("no chunk was run".into()))?;
-        let t = x.dim(1)?;
-        let x = x.narrow(1, t - 1, 1)?;
-        let x = candle_nn::ops::rms_norm(&x, &self.norm, self.hp.rms_eps as f32)?;
-        let logits = self.output.forward(&x)?;
-        Ok(logits.flatten_all()?.to_vec1::<f32>()?)
+        // Logits of the last position only.
+        let s = &mut state.scratch;
+        let t = s.x.len() / d;
+        s.h.clear();
+        s.h.extend_from_slice(&s.x[(t - 1) * d..]);
+        ops::rms_norm(&mut s.h, &self.norm, self.hp.rms_eps as f32);
+        s.rows.quantize(&s.h, 1, d);
+        let mut logits = vec![0f32; self.output.rows];
+        self.output
+            .forward(&s.h, &s.rows, &mut logits, &self.pool)?;
+        Ok(logits)
     }
 
-    fn layer_forward(&self, l: &Layer, kv: &mut LayerKv, x: &Tensor, pos: usize) -> Result<Tensor> {
-        let eps = self.hp.rms_eps as f32;
-        let h = candle_nn::ops::rms_norm(x, &l.attn_norm, eps)?;
-        let mut a = self.attention(l, kv, &h, pos)?;
-        if let Some(w) = &l.post_attn_norm {
-            a = candle_nn::ops::rms_norm(&a, w, eps)?;
-        }
-        let x = (x + a)?;
-        let h = candle_nn::ops::rms_norm(&x, &l.ffn_norm, eps)?;
-        let gate = l.gate.forward(&h)?;
-        let gate = if self.hp.arch == Arch::Gemma3 {
-            gate.gelu()?
-        } else {
-            candle_nn::ops::silu(&gate)?
-        };
-        let mut m = l.down.forward(&(gate * l.up.forward(&h)?)?)?;
-        if let Some(w) = &l.post_ffn_norm {
-            m = candle_nn::ops::rms_norm(&m, w, eps)?;
-        }
-        Ok((x + m)?)
-    }
-
-    fn attention(&self, l: &Layer, kv: &mut LayerKv, x: &Tensor, pos: usize) -> Result<Tensor> {
-        let hp = &self.hp;
-        let (_, t, _) = x.dims3()?;
-        let (nh, nkv, hd) = (hp.n_head, hp.n_kv_head, hp.head_dim);
-        let q =
-            l.wq.forward(x)?
-                .reshape((1, t, nh, hd))?
-                .transpose(1, 2)?
-                .contiguous()?;
-        let k =
-            l.wk.forward(x)?
-                .reshape((1, t, nkv, hd))?
-                .transpose(1, 2)?
-                .contiguous()?;
-        let v =
-            l.wv.forward(x)?
-                .reshape((1, t, nkv, hd))?
-                .transpose(1, 2)?
-                .contiguous()?;
-        let eps = hp.rms_eps as f32;
-        let q = match &l.q_norm {
-            Some(w) => candle_nn::ops::rms_norm(&q, w, eps)?,
-            None => q,
-        };
-        let k = match &l.k_norm {
-            Some(w) => candle_nn::ops::rms_norm(&k, w, eps)?,
-            None => k,
-        };
-        let rope = match (&self.rope_local, l.sliding) {
-            (Some(local), true) => local,
-            _ => &self.rope_global,
-        };
-        let cos = rope.cos.narrow(0, pos, t)?;
-        let sin = rope.sin.narrow(0, pos, t)?;
-        let (q, k) = if hp.rope_interleaved {
-            (
-                candle_nn::rotary_emb::rope_i(&q, &cos, &sin)?,
-                candle_nn::rotary_emb::rope_i(&k, &cos, &sin)?,
-            )
-        } else {
-            (
-                candle_nn::rotary_emb::rope(&q, &cos, &sin)?,
-                candle_nn::rotary_emb::rope(&k, &cos, &sin)?,
-            )
-        };
-        let total = pos + t;
-        let (k_all, v_all) = self.cache_append(kv, &k, &v, pos, total)?;
-
-        // Grouped-query attention without repeating K/V: the query heads that share a KV head are
-        // stacked as extra rows, [1, kv_heads, rep * t, head_dim].
-        let rep = nh / nkv;
-        let q = q.reshape((1, nkv, rep * t, hd))?;
-        let scores = (q.matmul(&k_all.t()?)? * hp.attn_scale)?;
-        let window = if l.sliding { hp.sliding_window } else { None };
-        let scores = match attention_mask(t, pos, window)? {
-            Some(mask) => scores
-                .reshape((1, nkv, rep, t, total))?
-                .broadcast_add(&mask)?
-                .reshape((1, nkv, rep * t, total))?,
-            None => scores,
-        };
-        let probs = candle_nn::ops::softmax_last_dim(&scores)?;
-        let out = probs.matmul(&v_all)?; // [1, nkv, rep * t, hd]
-        let out = out
-            .reshape((1, nh, t, hd))?
-            .transpose(1, 2)?
-            .reshape((1, t, nh * hd))?;
-        l.wo.forward(&out)
-    }
-
-    /// Writes the new keys/values at `pos` and returns views of positions 0..total.
-    fn cache_append(
+    fn layer_forward(
         &self,
+        l: &Layer,
         kv: &mut LayerKv,
-        k: &Tensor,
-        v: &Tensor,
+        s: &mut Scratch,
+        t: usize,
         pos: usize,
-        total: usize,
-    ) -> Result<(Tensor, Tensor)> {
-        let cap = kv.k.as_ref().map(|t| t.dim(2)).transpose()?.unwrap_or(0);
-        if total > cap {
-            // Grow in steps (at least 256 positions, doubling) up to the context size.
-            let new_cap = total.max(cap * 2).max(256).min(self.context).max(total);
-            let shape = (1, self.hp.n_kv_head, new_cap, self.hp.head_dim);
-            let nk = Tensor::zeros(shape, DType::F32, &Device::Cpu)?;
-            let nv = Tensor::zeros(shape, DType::F32, &Device::Cpu)?;
-            if let (Some(ok), Some(ov)) = (&kv.k, &kv.v) {
-                if pos > 0 {
-                    nk.slice_set(&ok.narrow(2, 0, pos)?.contiguous()?, 2, 0)?;
-                    nv.slice_set(&ov.narrow(2, 0, pos)?.contiguous()?, 2, 0)?;
-                }
-            }
-            kv.k = Some(nk);
-            kv.v = Some(nv);
+        check: &mut dyn FnMut() -> Result<()>,
+    ) -> Result<()> {
+        let hp = &self.hp;
+        let eps = hp.rms_eps as f32;
+        let (d, hd) = (hp.d_model, hp.head_dim);
+        let (qd, kvd) = (hp.n_head * hd, hp.n_kv_head * hd);
+        let pool = &self.pool;
+
+        // Attention.
+        s.h.clear();
+        s.h.extend_from_slice(&s.x);
+        ops::rms_norm(&mut s.h, &l.attn_norm, eps);
+        s.rows.quantize(&s.h, t, d);
+        s.q.resize(t * qd, 0.0);
+        s.k.resize(t * kvd, 0.0);
+        s.v.resize(t * kvd, 0.0);
+        l.wq.forward(&s.h, &s.rows, &mut s.q, pool)?;
+        l.wk.forward(&s.h, &s.rows, &mut s.k, pool)?;
+        l.wv.forward(&s.h, &s.rows, &mut s.v, pool)?;
+        if let Some(w) = &l.q_norm {
+            ops::rms_norm(&mut s.q, w, eps);
         }
-        let (ck, cv) = match (&kv.k, &kv.v) {
-            (Some(ck), Some(cv)) => (ck, cv),
-            _ => return Err(EngineError::ActionFailed("KV cache missing".into())),
+        if let Some(w) = &l.k_norm {
+            ops::rms_norm(&mut s.k, w, eps);
+        }
+        let (cos, sin) = match (&self.theta_scale_local, l.sliding) {
+            (Some(_), true) => (&s.cos_local, &s.sin_local),
+            _ => (&s.cos, &s.sin),
         };
-        ck.slice_set(k, 2, pos)?;
-        cv.slice_set(v, 2, pos)?;
-        Ok((ck.narrow(2, 0, total)?, cv.narrow(2, 0, total)?))
+        let half = hd / 2;
+        for i in 0..t {
+            let (c, sn) = (
+                &cos[i * half..(i + 1) * half],
+                &sin[i * half..(i + 1) * half],
+            );
+            for head in s.q[i * qd..(i + 1) * qd].chunks_exact_mut(hd) {
+                ops::rope(head, c, sn, hp.rope_interleaved);
+            }
+            for head in s.k[i * kvd..(i + 1) * kvd].chunks_exact_mut(hd) {
+                ops::rope(head, c, sn, hp.rope_interleaved);
+            }
+        }
+        let ctx = self.context;
+        for i in 0..t {
+            for g in 0..hp.n_kv_head {
+                let (from, to) = ((i * hp.n_kv_head + g) * hd, (g * ctx + pos + i) * hd);
+                to_f16(&s.k[from..from + hd], &mut kv.k[to..to + hd]);
+                to_f16(&s.v[from..from + hd], &mut kv.v[to..to + hd]);
+            }
+        }
+        let window = if l.sliding { hp.sliding_window } else { None };
+        s.att.clear();
+        s.att.resize(t * qd, 0.0);
+        attention(
+            hp,
+            ctx,
+            &s.q,
+            &kv.k,
+            &kv.v,
+            &mut s.att,
+            &mut s.scores,
+            t,
+            pos,
+            window,
+        );
+        s.rows.quantize(&s.att, t, qd);
+        s.o.resize(t * d, 0.0);
+        l.wo.forward(&s.att, &s.rows, &mut s.o, pool)?;
+        if let Some(w) = &l.post_attn_norm {
+            ops::rms_norm(&mut s.o, w, eps);
+        }
+        ops::add(&mut s.x, &s.o);
+        check()?;
+
+        // Feed-forward.
+        s.h.clear();
+        s.h.extend_from_slice(&s.x);
+        ops::rms_norm(&mut s.h, &l.ffn_norm, eps);
+        s.rows.quantize(&s.h, t, d);
+        s.gate.resize(t * self.ffn, 0.0);
+        s.up.resize(t * self.ffn, 0.0);
+        l.gate.forward(&s.h, &s.rows, &mut s.gate, pool)?;
+        l.up.forward(&s.h, &s.rows, &mut s.up, pool)?;
+        if hp.arch == Arch::Gemma3 {
+            ops::gelu_mul(&mut s.gate, &s.up);
+        } else {
+            ops::silu_mul(&mut s.gate, &s.up);
+        }
+        s.rows.quantize(&s.gate, t, self.ffn);
+        l.down.forward(&s.gate, &s.rows, &mut s.o, pool)?;
+        if let Some(w) = &l.post_ffn_norm {
+            ops::rms_norm(&mut s.o, w, eps);
+        }
+        ops::add(&mut s.x, &s.o);
+        Ok(())
     }
 }
 
-/// Additive mask [t, pos + t]: causal, and limited to the last `window` positions for sliding layers.
-fn attention_mask(t: usize, pos: usize, window: Option<usize>) -> Result<Option<Tensor>> {
-    let total = pos + t;
-    let needs_window = window.is_some_and(|w| total > w);
-    if t == 1 && !needs_window {
-        return Ok(None);
-    }
-    let mut m = vec![0f32; t * total];
+/// Causal attention of the `t` new positions (starting at `pos`) over the cache, grouped-query (query
+/// head h reads KV head h / (n_head / n_kv_head)), limited to the last `window` positions on
+/// sliding-window layers.
+#[allow(clippy::too_many_arguments)]
+fn attention(
+    hp: &HParams,
+    ctx: usize,
+    q: &[f32],
+    k: &[u16],
+    v: &[u16],
+    out: &mut [f32],
+    scores: &mut Vec<f32>,
+    t: usize,
+    pos: usize,
+    window: Option<usize>,
+) {
+    let (nh, nkv, hd) = (hp.n_head, hp.n_kv_head, hp.head_dim);
+    let rep = nh / nkv;
+    let per_head = ctx * hd;
     for i in 0..t {
         let qpos = pos + i;
-        for j in 0..total {
-            let future = j > qpos;
-            let too_old = window.is_some_and(|w| qpos - j.min(qpos) >= w);
-            if future || too_old {
-                m[i * total + j] = f32::NEG_INFINITY;
-            }
+        let lo = window.map_or(0, |w| (qpos + 1).saturating_sub(w));
+        for g in 0..nkv {
+            // Query heads g·rep .. (g+1)·rep are contiguous in the row.
+            let at = (i * nh + g * rep) * hd;
+            attend_group(
+                &q[at..at + rep * hd],
+                rep,
+                hd,
+                &k[g * per_head..(g + 1) * per_head],
+                &v[g * per_head..(g + 1) * per_head],
+                lo,
+                qpos,
+                hp.attn_scale as f32,
+                scores,
+                &mut out[at..at + rep * hd],
+            );
         }
     }
-    Ok(Some(Tensor::from_vec(m, (t, total), &Device::Cpu)?))
 }

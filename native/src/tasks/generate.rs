@@ -10,6 +10,7 @@ pub struct GenParams {
     pub top_p: f64,
     pub seed: u64,
     pub stop: Vec<String>,
+    pub ignore_eos: bool,
 }
 
 impl GenParams {
@@ -20,6 +21,7 @@ impl GenParams {
             top_p: 1.0,
             seed: 0,
             stop: Vec::new(),
+            ignore_eos: false,
         }
     }
 }
@@ -76,7 +78,7 @@ pub fn generate(ctx: &mut JobCtx, prompt: &[u32], p: &GenParams) -> Result<GenOu
     let finish = loop {
         ctx.check()?;
         let next = sampler.next(&logits)?;
-        if codec.is_end_of_generation(next) {
+        if !p.ignore_eos && codec.is_end_of_generation(next) {
             break Finish::Stop;
         }
         tokens.push(next);

@@ -42,6 +42,7 @@ pub fn complete(ctx: &mut JobCtx, input: CompleteInput) -> Result<Value> {
         top_p: input.top_p.unwrap_or(0.95),
         seed: input.seed.unwrap_or_else(random_seed),
         stop: input.stop.unwrap_or_default(),
+        ignore_eos: input.ignore_eos.unwrap_or(false),
     };
     let out = generate(ctx, &ids, &params)?;
     Ok(json!({ "text": out.text, "tokens": out.tokens, "finishReason": out.finish.as_str() }))

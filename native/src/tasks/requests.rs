@@ -80,6 +80,8 @@ pub struct CompleteInput {
     pub seed: Option<u64>,
     pub stop: Option<Vec<String>>,
     pub parse_special_tokens: Option<bool>,
+    /// Keep generating past the end-of-generation token, to exactly maxTokens (benchmarks).
+    pub ignore_eos: Option<bool>,
 }
 
 pub fn utf16_len(s: &str) -> usize {

@@ -1,0 +1,215 @@
+//! A weight matrix and its product with a batch of activation rows. Formats our kernels know (Q4_0,
+//! Q4_1, Q5_0, Q8_0) keep their GGUF bytes as they are in the file and run on `kernels`; the others
+//! (K-quants, f16, f32) go through candle's QMatMul.
+
+use candle_core::quantized::{QMatMul, QTensor};
+use candle_core::{Device, Module, Tensor};
+
+use super::kernels;
+use super::quant::{self, ActBlock, Format, QK};
+use super::threads::Pool;
+use crate::error::{EngineError, Result};
+
+enum Weights {
+    Blocks { format: Format, bytes: Vec<u8> },
+    Candle(QMatMul),
+}
+
+pub struct Linear {
+    /// Output features (weight rows).
+    pub rows: usize,
+    /// Input features.
+    pub cols: usize,
+    weights: Weights,
+    bias: Option<Vec<f32>>,
+    /// f32 copy for `row()` on the candle path, made on first use.
+    dense: std::sync::OnceLock<Vec<f32>>,
+}
+
+/// Activation rows quantized once for every Linear that reads them (q/k/v share one, gate/up too).
+#[derive(Default)]
+pub struct QuantizedRows {
+    blocks: Vec<ActBlock>,
+    rows: usize,
+    cols: usize,
+}
+
+impl QuantizedRows {
+    pub fn quantize(&mut self, x: &[f32], rows: usize, cols: usize) {
+        self.rows = rows;
+        self.cols = cols;
+        if !cols.is_multiple_of(QK) {
+            self.blocks.clear(); // such rows only reach the candle path, which takes f32
+            return;
+        }
+        let nb = cols / QK;
+        self.blocks.resize(rows * nb, ActBlock::default());
+        for (xr, br) in x.chunks_exact(cols).zip(self.blocks.chunks_exact_mut(nb)) {
+            quant::quantize_row(xr, br);
+        }
+    }
+}
+
+impl Linear {
+    pub fn new(t: QTensor, bias: Option<Vec<f32>>, name: &str) -> Result<Linear> {
+        let (rows, cols) = t
+            .shape()
+            .dims2()
+            .map_err(|e| EngineError::Down(format!("tensor {name} is not a matrix ({e})")))?;
+        if let Some(b) = &bias {
+            if b.len() != rows {
+                return Err(EngineError::Down(format!(
+                    "tensor {name}: bias has {} values for {rows} rows",
+                    b.len()
+                )));
+            }
+        }
+        let weights = match Format::from_ggml(t.dtype()) {
+            Some(format) if cols.is_multiple_of(QK) => {
+                let bytes = t.data()?.into_owned();
+                if bytes.len() != rows * cols / QK * format.block_bytes() {
+                    return Err(EngineError::Down(format!(
+                        "tensor {name} has {} bytes, expected {}",
+                        bytes.len(),
+                        rows * cols / QK * format.block_bytes()
+                    )));
+                }
+                Weights::Blocks { format, bytes }
+            }
+            _ => Weights::Candle(QMatMul::from_qtensor(t)?),
+        };
+        Ok(Linear {
+            rows,
+            cols,
+            weights,
+            bias,
+            dense: std::sync::OnceLock::new(),
+        })
+    }
+
+    /// Row `r` as f32 (a token's embedding, when this is the embedding table).
+    pub fn row(&self, r: usize, out: &mut [f32]) -> Result<()> {
+        match &self.weights {
+            Weights::Blocks { format, bytes } => {
+                let rb = self.cols / QK * format.block_bytes();
+                quant::dequantize_row(*format, &bytes[r * rb..(r + 1) * rb], out);
+                Ok(())
+            }
+            Weights::Candle(m) => {
+                // Rare (an embedding table in a format without our kernels): keep an f32 copy.
+                let table = match self.dense.get() {
+                    Some(t) => t,
+                    None => {
+                        let w = match m {
+                            QMatMul::QTensor(t) => t.dequantize(&Device::Cpu)?,
+                            QMatMul::Tensor(w) | QMatMul::TensorF16(w) => w.clone(),
+                        };
+                        let v = w
+                            .to_dtype(candle_core::DType::F32)?
+                            .flatten_all()?
+                            .to_vec1::<f32>()?;
+                        self.dense.get_or_init(|| v)
+                    }
+                };
+                out.copy_from_slice(&table[r * self.cols..(r + 1) * self.cols]);
+                Ok(())
+            }
+        }
+    }
+
+    /// `out[t][rows] = x[t][cols] · Wᵀ (+ bias)` for the `x.rows` rows; `q` must hold `x` quantized.
+    pub fn forward(
+        &self,
+        x: &[f32],
+        q: &QuantizedRows,
+        out: &mut [f32],
+        pool: &Pool,
+    ) -> Result<()> {
+        let t = q.rows;
+        debug_assert_eq!(q.cols, self.cols);
+        debug_assert!(x.len() >= t * self.cols && out.len() >= t * self.rows);
+        match &self.weights {
+            Weights::Blocks { format, bytes } => {
+                let nb = self.cols / QK;
+                let rb = nb * format.block_bytes();
+                // Chunks of weight rows (a multiple of the 4-row tile) claimed by the threads.
+                let chunk = pool_chunk(self.rows, pool.threads());
+                let tasks = self.rows.div_ceil(chunk);
+                let isa = kernels::isa();
+                let out_ptr = SendPtr(out.as_mut_ptr());
+                let rows = self.rows;
+                if out.len() < t * rows || q.blocks.len() < t * nb {
+                    return Err(EngineError::ActionFailed(format!(
+                        "matrix product with {t} rows: buffers too small"
+                    )));
+                }
+                let body = |task: usize| {
+                    let r0 = task * chunk;
+                    let r1 = (r0 + chunk).min(rows);
+                    // SAFETY: `out` holds t·rows values (checked above) and each task writes only
+                    // columns r0..r1 of each output row, which no other task touches.
+                    unsafe {
+                        kernels::gemm_into(
+                            isa,
+                            *format,
+                            &bytes[r0 * rb..r1 * rb],
+                            r1 - r0,
+                            &q.blocks,
+                            t,
+                            nb,
+                            out_ptr.get().add(r0),
+                            rows,
+                        )
+                    };
+                };
+                pool.run(tasks, &body);
+            }
+            Weights::Candle(m) => {
+                let xt = Tensor::from_slice(&x[..t * self.cols], (t, self.cols), &Device::Cpu)?;
+                let y = m.forward(&xt)?.flatten_all()?.to_vec1::<f32>()?;
+                out[..t * self.rows].copy_from_slice(&y);
+            }
+        }
+        if let Some(b) = &self.bias {
+            for row in out[..t * self.rows].chunks_exact_mut(self.rows) {
+                for (y, b) in row.iter_mut().zip(b) {
+                    *y += b;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn format_name(&self) -> String {
+        match &self.weights {
+            Weights::Blocks { format, .. } => format!("{format:?}"),
+            Weights::Candle(QMatMul::QTensor(t)) => format!("{:?} (candle)", t.dtype()),
+            Weights::Candle(_) => "float (candle)".into(),
+        }
+    }
+}
+
+/// Rows per task: about 4 tasks per thread so a slow thread's share is picked up by the others, never
+/// fewer than 16 rows (a task must be worth its claim), always a multiple of the 4-row tile.
+fn pool_chunk(rows: usize, threads: usize) -> usize {
+    if threads <= 1 {
+        return rows.max(1);
+    }
+    let chunk = rows.div_ceil(threads * 4).max(16);
+    chunk.div_ceil(4) * 4
+}
+
+#[derive(Clone, Copy)]
+struct SendPtr(*mut f32);
+// SAFETY: only used to hand disjoint parts of one output buffer to the pool's tasks.
+unsafe impl Send for SendPtr {}
+unsafe impl Sync for SendPtr {}
+impl SendPtr {
+    fn get(self) -> *mut f32 {
+        self.0
+    }
+}
+
+pub fn isa_name() -> &'static str {
+    kernels::isa().name()
+}

@@ -1,0 +1,218 @@
+#!/usr/bin/env node
+// `npm run bench`: Samsara's addon against node-llama-cpp (llama.cpp) on the same GGUF files, thread
+// counts and ~500-token prompt, in one run. Every measurement is a fresh child process (load time and
+// peak RSS are its own); the two engines alternate, and each figure is the median of --reps runs.
+// Before each run the bench waits for an idle machine; a run during which other processes used more
+// than 10 % of a core is marked contended.
+//
+//   npm run bench [-- --models smollm2,qwen2,gemma3] [--threads 1,2] [--reps 3] [--no-llama]
+//
+// Prints tables and writes artifacts/bench/latest.json (and a dated copy).
+'use strict';
+const { spawn, spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { MODELS, ROOT, median } = require('./bench/common');
+
+const args = process.argv.slice(2);
+const opt = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+const modelIds = opt('models', Object.keys(MODELS).join(',')).split(',');
+const threadCounts = opt('threads', '1,2').split(',').map(Number);
+const reps = Math.max(1, Number(opt('reps', '3')));
+const withLlama = !args.includes('--no-llama');
+const ORACLE = path.join(ROOT, 'tests', 'oracle');
+
+function ensureLlama() {
+  if (fs.existsSync(path.join(ORACLE, 'node_modules', 'node-llama-cpp', 'package.json'))) return;
+  console.log('bench: installing node-llama-cpp (pinned in tests/oracle/package-lock.json; prebuilt, CPU only)…');
+  const r = spawnSync('npm', ['install', '--no-audit', '--no-fund'], {
+    cwd: ORACLE,
+    stdio: 'inherit',
+    env: { ...process.env, NODE_LLAMA_CPP_SKIP_DOWNLOAD: 'true' },
+  });
+  if (r.status !== 0) throw new Error('could not install node-llama-cpp in tests/oracle');
+}
+
+/** CPU time (ms) used by all processes since boot, and wall ticks: from /proc/stat. */
+function cpuTimes() {
+  const line = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0];
+  const v = line.trim().split(/\s+/).slice(1).map(Number);
+  const idle = v[3] + (v[4] || 0);
+  const total = v.reduce((a, b) => a + b, 0);
+  const tick = 1000 / 100; // USER_HZ
+  return { busyMs: (total - idle) * tick, totalMs: total * tick };
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits (up to 2 min) until the machine is idle: < 10 % of one core busy over a second. */
+async function waitForIdle() {
+  if (!fs.existsSync('/proc/stat')) return true;
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const a = cpuTimes();
+    await sleep(1000);
+    const b = cpuTimes();
+    if (b.busyMs - a.busyMs < 100) return true;
+    if (Date.now() > deadline) return false;
+  }
+}
+
+/** Runs one child; resolves to its result plus how much CPU other processes used meanwhile. */
+function runChild(cmd, childArgs) {
+  return new Promise((resolve) => {
+    const before = fs.existsSync('/proc/stat') ? cpuTimes() : null;
+    const started = Date.now();
+    const child = spawn(process.execPath, [cmd, ...childArgs], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 600_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const wallMs = Date.now() - started;
+      const line = out.split('\n').find((l) => l.startsWith('@@RESULT '));
+      if (code !== 0 || !line) {
+        resolve({ error: `exit ${code}: ${(err || out).trim().split('\n').slice(-3).join(' | ')}` });
+        return;
+      }
+      const result = JSON.parse(line.slice('@@RESULT '.length));
+      if (before) {
+        const after = cpuTimes();
+        // Everything busy on the machine minus this child's own CPU time.
+        result.otherCpuMs = Math.max(0, after.busyMs - before.busyMs - result.cpuMs);
+        result.contended = result.otherCpuMs > 0.1 * wallMs;
+      }
+      resolve(result);
+    });
+  });
+}
+
+const OURS = path.join(__dirname, 'bench', 'ours.js');
+const LLAMA = path.join(__dirname, 'bench', 'llama.mjs');
+const SPEED_KEYS = ['loadMs', 'ttftMs', 'prefillTps', 'decodeTps', 'peakRssMb'];
+
+function summarize(runs, keys) {
+  const ok = runs.filter((r) => !r.error);
+  const out = { runs: runs.length, failed: runs.length - ok.length, contended: ok.filter((r) => r.contended).length };
+  for (const k of keys) out[k] = median(ok.map((r) => r[k]));
+  if (runs.some((r) => r.error)) out.errors = runs.filter((r) => r.error).map((r) => r.error);
+  return out;
+}
+
+const fmt = (x, digits = 0) => (Number.isFinite(x) ? x.toFixed(digits) : '—');
+const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? a / b : NaN);
+
+async function main() {
+  if (withLlama) ensureLlama();
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  const results = { date: new Date().toISOString(), cpu, cores: os.cpus().length, reps, node: process.version, models: [] };
+  console.log(`bench: ${cpu}, ${os.cpus().length} cores, ${reps} reps, threads ${threadCounts.join('/')}`);
+
+  for (const id of modelIds) {
+    const model = MODELS[id];
+    if (!model) throw new Error(`unknown model ${id} (known: ${Object.keys(MODELS).join(', ')})`);
+    if (!fs.existsSync(model.file)) {
+      console.log(`bench: ${path.basename(model.file)} is absent, skipped (npm run fetch-models:extra)`);
+      continue;
+    }
+    for (const threads of threadCounts) {
+      const runs = { ours: [], llama: [] };
+      for (let rep = 0; rep < reps; rep++) {
+        const order = rep % 2 === 0 ? ['ours', 'llama'] : ['llama', 'ours'];
+        for (const engine of order) {
+          if (engine === 'llama' && !withLlama) continue;
+          const idle = await waitForIdle();
+          const r = await runChild(engine === 'ours' ? OURS : LLAMA, [model.file, String(threads), 'speed']);
+          if (!idle) r.contended = true;
+          runs[engine].push(r);
+          const label = `${id} t${threads} ${engine} #${rep + 1}`;
+          console.log(r.error ? `  ${label}: ERROR ${r.error}` : `  ${label}: prefill ${fmt(r.prefillTps)} tok/s, decode ${fmt(r.decodeTps, 1)} tok/s, load ${fmt(r.loadMs)} ms, RSS ${fmt(r.peakRssMb)} MB${r.contended ? ' (contended)' : ''}`);
+        }
+      }
+      const ours = summarize(runs.ours, SPEED_KEYS);
+      const llama = withLlama ? summarize(runs.llama, SPEED_KEYS) : null;
+      const entry = { id, label: model.label, threads, ours, llama, runs };
+      if (llama) {
+        entry.ratio = {
+          prefill: ratio(ours.prefillTps, llama.prefillTps),
+          decode: ratio(ours.decodeTps, llama.decodeTps),
+          ttft: ratio(ours.ttftMs, llama.ttftMs),
+          peakRss: ratio(ours.peakRssMb, llama.peakRssMb),
+          load: ratio(ours.loadMs, llama.loadMs),
+        };
+        entry.llamaSystemInfo = runs.llama.find((r) => r.systemInfo)?.systemInfo;
+      }
+      // Our latency figures (healthCheck, cancel, second chat turn), at this thread count.
+      const extras = [];
+      for (let rep = 0; rep < reps; rep++) {
+        await waitForIdle();
+        extras.push(await runChild(OURS, [model.file, String(threads), 'extras']));
+      }
+      entry.extras = summarize(extras, ['healthP99Ms', 'healthMaxMs', 'cancelPrefillMs', 'cancelDecodeMs', 'chatTtftFirstMs', 'chatTtftSecondMs', 'chatSecondRatio']);
+      results.models.push(entry);
+    }
+  }
+
+  // Start-up: addon require + first healthCheck, and the first request with the default model.
+  const startup = [];
+  for (let i = 0; i < Math.max(5, reps); i++) {
+    await waitForIdle();
+    startup.push(await runChild(OURS, [MODELS.smollm2.file, '1', 'startup']));
+  }
+  results.startup = summarize(startup, ['requireAndHealthMs', 'firstRequestMs']);
+
+  printTables(results);
+  const dir = path.join(ROOT, 'artifacts', 'bench');
+  fs.mkdirSync(dir, { recursive: true });
+  const json = JSON.stringify(results, null, 2);
+  fs.writeFileSync(path.join(dir, 'latest.json'), json);
+  fs.writeFileSync(path.join(dir, `bench-${results.date.replace(/[:.]/g, '-')}.json`), json);
+  console.log(`\nbench: wrote artifacts/bench/latest.json`);
+}
+
+function printTables(r) {
+  const contended = r.models.some((m) => m.ours.contended || m.llama?.contended) || r.startup.contended;
+  console.log(`\n## Samsara vs node-llama-cpp — ${r.date.slice(0, 10)}, ${r.cpu}, medians of ${r.reps}${contended ? ' (SOME RUNS CONTENDED)' : ''}\n`);
+  console.log('| model | threads | engine | load ms | TTFT ms | prefill tok/s | decode tok/s | peak RSS MB |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const m of r.models) {
+    const row = (name, s) =>
+      console.log(`| ${m.label} | ${m.threads} | ${name} | ${fmt(s.loadMs)} | ${fmt(s.ttftMs)} | ${fmt(s.prefillTps)} | ${fmt(s.decodeTps, 1)} | ${fmt(s.peakRssMb)} |${s.contended ? ' contended' : ''}`);
+    row('Samsara', m.ours);
+    if (m.llama) {
+      row('node-llama-cpp', m.llama);
+      const q = m.ratio;
+      console.log(`| ${m.label} | ${m.threads} | **ratio** | ${fmt(q.load, 2)}× | ${fmt(q.ttft, 2)}× | **${fmt(q.prefill, 2)}×** | **${fmt(q.decode, 2)}×** | ${fmt(q.peakRss, 2)}× |`);
+    }
+  }
+  console.log('\n| model | threads | healthCheck p99 / max during generation | cancel in prefill | cancel in decode | chat TTFT 1st → 2nd question (ratio) |');
+  console.log('|---|---|---|---|---|---|');
+  for (const m of r.models) {
+    const e = m.extras;
+    console.log(`| ${m.label} | ${m.threads} | ${fmt(e.healthP99Ms, 2)} / ${fmt(e.healthMaxMs, 2)} ms | ${fmt(e.cancelPrefillMs, 1)} ms | ${fmt(e.cancelDecodeMs, 1)} ms | ${fmt(e.chatTtftFirstMs)} → ${fmt(e.chatTtftSecondMs)} ms (${fmt(100 * e.chatSecondRatio)} %) |`);
+  }
+  const s = r.startup;
+  console.log(`\nStart-up (SmolLM2): addon require + first healthCheck ${fmt(s.requireAndHealthMs, 1)} ms; first request until answered (model load included) ${fmt(s.firstRequestMs)} ms.`);
+  for (const m of r.models) {
+    if (m.llamaSystemInfo) {
+      console.log(`\nllama.cpp system info: ${m.llamaSystemInfo}`);
+      break;
+    }
+  }
+  for (const m of r.models) {
+    for (const [engine, s] of [['Samsara', m.ours], ['node-llama-cpp', m.llama], ['extras', m.extras]]) {
+      if (s?.errors) console.log(`errors (${m.id}, ${m.threads} threads, ${engine}): ${s.errors.join('; ')}`);
+    }
+  }
+}
+
+main().catch((e) => {
+  console.error(e && e.stack ? e.stack : e);
+  process.exit(1);
+});

@@ -1,0 +1,45 @@
+// What both benchmark children share: the prompt, the models, and small statistics helpers.
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const ESSAY = fs.readFileSync(path.join(ROOT, 'examples', 'essay.txt'), 'utf8');
+
+/** ~500 tokens (SmolLM2: 470): the example essay with a lead-in, run as a raw completion by both. */
+const PROMPT = `Here is a student's essay.\n\n${ESSAY}\n\nA teacher's detailed feedback on this essay:\n\n`;
+/** Tokens generated for the decode figure (past end-of-generation, like llama-bench). */
+const DECODE_TOKENS = 128;
+
+const MODELS = {
+  smollm2: { label: 'SmolLM2-135M Q4_1', file: path.join(ROOT, 'models', 'SmolLM2-135M-Instruct.Q4_1.gguf') },
+  qwen2: { label: 'Qwen2.5-0.5B Q4_K_M', file: path.join(ROOT, 'models', 'qwen2.5-coder-0.5b-instruct-q4_k_m.gguf') },
+  gemma3: { label: 'Gemma-3-270M Q4_K_M', file: path.join(ROOT, 'models', 'gemma-3-270m-q4_k_m.gguf') },
+};
+
+function median(xs) {
+  const v = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (v.length === 0) return NaN;
+  const m = v.length >> 1;
+  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
+
+function quantile(xs, q) {
+  const v = [...xs].sort((a, b) => a - b);
+  if (v.length === 0) return NaN;
+  return v[Math.min(v.length - 1, Math.ceil(q * v.length) - 1)];
+}
+
+/** Peak resident set of this process, in MB. */
+function peakRssMb() {
+  return process.resourceUsage().maxRSS / 1024;
+}
+
+/** Children print one line `@@RESULT <json>` (with their own CPU time, so the parent can tell what
+ * other processes used); anything else they print is diagnostics. */
+function report(result) {
+  const cpu = process.cpuUsage();
+  process.stdout.write(`@@RESULT ${JSON.stringify({ ...result, cpuMs: (cpu.user + cpu.system) / 1000 })}\n`);
+}
+
+module.exports = { ROOT, ESSAY, PROMPT, DECODE_TOKENS, MODELS, median, quantile, peakRssMb, report };

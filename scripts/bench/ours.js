@@ -1,0 +1,134 @@
+// Benchmark child for Samsara's addon: `node ours.js <model.gguf> <threads> <measure>`.
+//   speed: model load, time to first token / prefill tok/s on PROMPT, decode tok/s over 128 tokens, peak RSS
+//   extras: healthCheck p99 during generation, cancel latency in prefill and decode, second chat turn TTFT
+//   startup: addon require + first healthCheck; first request → model ready
+// A fresh process per run: load time and peak RSS are this run's own.
+'use strict';
+const t0 = performance.now();
+const path = require('node:path');
+const { ESSAY, PROMPT, DECODE_TOKENS, ROOT, quantile, peakRssMb, report } = require('./common');
+
+const [modelPath, threadsArg, measure] = process.argv.slice(2);
+const threads = Number(threadsArg);
+
+async function main() {
+  const native = require(path.join(ROOT, 'native'));
+  if (measure === 'startup') {
+    await native.healthCheck();
+    const requireAndHealthMs = performance.now() - t0;
+    native.configure({ modelPath, threads });
+    const t = performance.now();
+    await native.complete({ prompt: 'Hi', maxTokens: 1, temperature: 0 });
+    const firstRequestMs = performance.now() - t;
+    const h = await native.healthCheck();
+    report({ requireAndHealthMs, firstRequestMs, state: h.model.state });
+    return;
+  }
+  native.configure({ modelPath, threads });
+  let t = performance.now();
+  await native.loadModel();
+  const loadMs = performance.now() - t;
+  // Warm-up on an unrelated prompt (nothing of PROMPT is cached afterwards).
+  await native.complete({ prompt: 'One, two, three,', maxTokens: 8, temperature: 0 });
+
+  if (measure === 'speed') {
+    const promptTokens = native.tokenize(PROMPT).length;
+    let first = 0;
+    t = performance.now();
+    const r = await native.complete(
+      { prompt: PROMPT, maxTokens: DECODE_TOKENS, temperature: 0, ignoreEos: true },
+      { onToken: () => { if (!first) first = performance.now(); } },
+    );
+    const end = performance.now();
+    const ttftMs = first - t;
+    report({
+      loadMs,
+      promptTokens,
+      ttftMs,
+      prefillTps: (promptTokens * 1000) / ttftMs,
+      decodeTokens: r.tokens.length,
+      decodeTps: ((r.tokens.length - 1) * 1000) / (end - first),
+      peakRssMb: peakRssMb(),
+      text: r.text.slice(0, 160),
+    });
+    return;
+  }
+
+  // extras
+  // healthCheck latency, sampled back to back while a generation runs.
+  const health = [];
+  let done = false;
+  const gen = native
+    .complete({ prompt: PROMPT, maxTokens: 64, temperature: 0, ignoreEos: true })
+    .finally(() => (done = true));
+  while (!done) {
+    const s = performance.now();
+    await native.healthCheck();
+    health.push(performance.now() - s);
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  await gen;
+
+  // Cancel in the middle of a prefill (a prompt not cached yet), then in the middle of decoding.
+  const cancelPrefillMs = await cancelAfter(native, `Draft two.\n${PROMPT}`, 4, (fire) => setTimeout(fire, 40));
+  const cancelDecodeMs = await cancelAfter(native, `Draft three.\n${PROMPT}`, 400, (fire, tokens) => tokens(10, fire));
+
+  // Chat: a second question about the same essay reuses the cached essay.
+  const ttft = [];
+  for (const message of ['What is the main argument of my essay?', 'How could I make my conclusion stronger?']) {
+    let first = 0;
+    const s = performance.now();
+    await native.chat(
+      { fileId: 'bench-essay', message, contextText: ESSAY },
+      { onToken: () => { if (!first) first = performance.now(); } },
+    );
+    ttft.push(first - s);
+  }
+  report({
+    loadMs,
+    healthSamples: health.length,
+    healthP99Ms: quantile(health, 0.99),
+    healthMaxMs: Math.max(...health),
+    cancelPrefillMs,
+    cancelDecodeMs,
+    chatTtftFirstMs: ttft[0],
+    chatTtftSecondMs: ttft[1],
+    chatSecondRatio: ttft[1] / ttft[0],
+  });
+}
+
+/** Starts a completion, cancels it when `arm` fires, returns ms from cancel() to the rejection. */
+async function cancelAfter(native, prompt, maxTokens, arm) {
+  const requestId = `cancel-${Math.random()}`;
+  let count = 0;
+  let wanted = Infinity;
+  let onCount = () => {};
+  let cancelledAt = 0;
+  const fire = () => {
+    cancelledAt = performance.now();
+    native.cancel(requestId);
+  };
+  const p = native.complete(
+    { prompt, maxTokens, temperature: 0, ignoreEos: true },
+    { requestId, onToken: () => { if (++count >= wanted) onCount(); } },
+  );
+  arm(fire, (n, fn) => {
+    wanted = n;
+    onCount = () => { onCount = () => {}; fn(); };
+  });
+  try {
+    await p;
+    throw new Error('the request finished before it was cancelled');
+  } catch (e) {
+    if (e.code !== 'CANCELLED') throw e;
+  }
+  return performance.now() - cancelledAt;
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e && e.stack ? e.stack : e);
+    process.exit(1);
+  },
+);
