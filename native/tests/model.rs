@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use samsara_native::error::EngineError;
-use samsara_native::model::{self, LoadedModel};
+use samsara_native::model::{self, LoadOptions, LoadedModel};
 use samsara_native::template::Message;
 
 fn models_dir() -> PathBuf {
@@ -22,7 +22,14 @@ fn load(file: &str) -> Option<LoadedModel> {
         );
         return None;
     }
-    match model::load(&path, Some(2048), 1, &|_| {}) {
+    match model::load(
+        &path,
+        LoadOptions {
+            context: Some(2048),
+            ..Default::default()
+        },
+        &|_| {},
+    ) {
         Ok(m) => Some(m),
         Err(e) => panic!("loading {file} failed: {e}"),
     }
@@ -157,7 +164,9 @@ fn bad_files_are_engine_down_naming_the_file() {
         std::fs::read(models_dir().join("SmolLM2-135M-Instruct.Q4_1.gguf")).expect("read model");
     std::fs::write(&truncated, &good[..good.len() / 3]).expect("write");
     for p in [&missing, &not_gguf, &truncated] {
-        let err = model::load(p, None, 1, &|_| {}).err().expect("must fail");
+        let err = model::load(p, LoadOptions::default(), &|_| {})
+            .err()
+            .expect("must fail");
         assert_eq!(err.code(), "ENGINE_DOWN", "{}", p.display());
         assert!(
             err.to_string().contains(&p.display().to_string()),

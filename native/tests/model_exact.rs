@@ -5,13 +5,20 @@
 use std::path::PathBuf;
 
 use samsara_native::error::EngineError;
-use samsara_native::model;
+use samsara_native::model::{self, LoadOptions};
 
 #[test]
 fn splits_and_cache_reuse_are_exact() {
     let path =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models/SmolLM2-135M-Instruct.Q4_1.gguf");
-    let m = match model::load(&path, Some(512), 1, &|_| {}) {
+    let m = match model::load(
+        &path,
+        LoadOptions {
+            context: Some(512),
+            ..Default::default()
+        },
+        &|_| {},
+    ) {
         Ok(m) => m,
         Err(e) => panic!("the default model must load: {e}"),
     };

@@ -475,7 +475,15 @@ Other requests are not affected.",
         self.loads.fetch_add(1, Ordering::Relaxed);
         let progress = |p: f32| lock(&self.slot).progress = p;
         let loaded = catch_unwind(AssertUnwindSafe(|| {
-            model::load(&cfg.model_path, cfg.context_size, threads, &progress)
+            model::load(
+                &cfg.model_path,
+                model::LoadOptions {
+                    context: cfg.context_size,
+                    threads,
+                    codec: lock(&self.codecs).get(&cfg.model_path).cloned(),
+                },
+                &progress,
+            )
         }))
         .unwrap_or_else(|p| {
             Err(EngineError::Down(format!(

@@ -6,10 +6,36 @@ use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 use candle_core::quantized::gguf_file::{Content, Value};
-use candle_core::quantized::QTensor;
+use candle_core::quantized::{GgmlDType, QTensor};
 use candle_core::Device;
 
 use crate::error::{EngineError, Result};
+
+/// Parses the header from a prefix of the file held in memory: candle's parser asks the reader for
+/// its position around every string (the vocabulary has up to 262 144), which on a file is a system
+/// call each. The prefix doubles until the header fits. candle bounds-checks lengths against the
+/// (prefix) size; a header it still chokes on (e.g. an alignment of 0) panics, which becomes the same
+/// error instead of unwinding further.
+fn read_header(
+    reader: &mut BufReader<File>,
+    file_len: u64,
+) -> std::result::Result<Content, String> {
+    let mut size = (8u64 << 20).min(file_len);
+    loop {
+        let mut prefix = vec![0u8; size as usize];
+        std::io::Seek::rewind(reader).map_err(|e| e.to_string())?;
+        std::io::Read::read_exact(reader, &mut prefix).map_err(|e| e.to_string())?;
+        let mut cursor = std::io::Cursor::new(prefix.as_slice());
+        let parsed =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Content::read(&mut cursor)))
+                .map_err(|_| "has a malformed GGUF header".to_string())?;
+        match parsed {
+            Ok(content) => return Ok(content),
+            Err(_) if size < file_len => size = (size * 2).min(file_len),
+            Err(e) => return Err(format!("has a malformed GGUF header ({e})")),
+        }
+    }
+}
 
 pub struct GgufFile {
     pub path: PathBuf,
@@ -41,13 +67,7 @@ impl GgufFile {
         if &magic != b"GGUF" {
             return Err(down(path, "is not a GGUF model (wrong magic bytes)"));
         }
-        std::io::Seek::rewind(&mut reader).map_err(|e| down(path, e))?;
-        // candle bounds-checks lengths against the file size; a header it still chokes on (e.g. an
-        // alignment of 0) panics, which we turn into the same error instead of unwinding further.
-        let content =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Content::read(&mut reader)))
-                .map_err(|_| down(path, "has a malformed GGUF header"))?
-                .map_err(|e| down(path, format_args!("has a malformed GGUF header ({e})")))?;
+        let content = read_header(&mut reader, meta.len()).map_err(|e| down(path, e))?;
         let data_start = content.tensor_data_offset;
         for (name, info) in &content.tensor_infos {
             let elems = info.shape.elem_count() as u64;
@@ -77,6 +97,37 @@ impl GgufFile {
 
     pub fn has_tensor(&self, name: &str) -> bool {
         self.content.tensor_infos.contains_key(name)
+    }
+
+    /// A tensor's type, shape (rows first, as candle gives it) and bytes as stored in the file, read
+    /// straight into the buffer that keeps them (no intermediate copies: this is most of a load).
+    pub fn raw_tensor(&mut self, name: &str) -> Result<(GgmlDType, Vec<usize>, Vec<u8>)> {
+        let info = self
+            .content
+            .tensor_infos
+            .get(name)
+            .ok_or_else(|| down(&self.path, format_args!("tensor {name} is missing")))?;
+        let (dtype, dims) = (info.ggml_dtype, info.shape.dims().to_vec());
+        let elems = info.shape.elem_count();
+        let block = dtype.block_size();
+        if !elems.is_multiple_of(block) {
+            return Err(down(
+                &self.path,
+                format_args!("tensor {name} has {elems} values, not whole blocks of {block}"),
+            ));
+        }
+        // open() checked that the tensor lies inside the file.
+        let start = self.content.tensor_data_offset.saturating_add(info.offset);
+        let mut bytes = vec![0u8; elems / block * dtype.type_size()];
+        std::io::Seek::seek(&mut self.reader, std::io::SeekFrom::Start(start))
+            .and_then(|_| std::io::Read::read_exact(&mut self.reader, &mut bytes))
+            .map_err(|e| {
+                down(
+                    &self.path,
+                    format_args!("tensor {name} cannot be read ({e})"),
+                )
+            })?;
+        Ok((dtype, dims, bytes))
     }
 
     pub fn tensor(&mut self, name: &str) -> Result<QTensor> {

@@ -415,7 +415,11 @@ mod x86 {
             let mut wd = [0f32; RM];
             let mut wc = [0f32; RM];
             for i in 0..RM {
-                (wv[i], wd[i], wc[i]) = W::load(w.add(i * row_bytes + l * W::BYTES));
+                let p = w.add(i * row_bytes + l * W::BYTES);
+                // Decoding streams the weights once from memory: fetch the next tile's rows ahead
+                // (the hardware prefetcher stops at every 4 KB page).
+                _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(RM * row_bytes).cast());
+                (wv[i], wd[i], wc[i]) = W::load(p);
             }
             for j in 0..RN {
                 let ab = &*a.add(j * nb + l);

@@ -2,7 +2,8 @@
 //! Q4_1, Q5_0, Q8_0) keep their GGUF bytes as they are in the file and run on `kernels`; the others
 //! (K-quants, f16, f32) go through candle's QMatMul.
 
-use candle_core::quantized::{QMatMul, QTensor};
+use candle_core::quantized::ggml_file::qtensor_from_ggml;
+use candle_core::quantized::{GgmlDType, QMatMul};
 use candle_core::{Device, Module, Tensor};
 
 use super::kernels;
@@ -51,11 +52,19 @@ impl QuantizedRows {
 }
 
 impl Linear {
-    pub fn new(t: QTensor, bias: Option<Vec<f32>>, name: &str) -> Result<Linear> {
-        let (rows, cols) = t
-            .shape()
-            .dims2()
-            .map_err(|e| EngineError::Down(format!("tensor {name} is not a matrix ({e})")))?;
+    /// A matrix from its GGUF type, shape (rows, cols) and bytes.
+    pub fn new(
+        dtype: GgmlDType,
+        dims: &[usize],
+        bytes: Vec<u8>,
+        bias: Option<Vec<f32>>,
+        name: &str,
+    ) -> Result<Linear> {
+        let &[rows, cols] = dims else {
+            return Err(EngineError::Down(format!(
+                "tensor {name} is not a matrix (shape {dims:?})"
+            )));
+        };
         if let Some(b) = &bias {
             if b.len() != rows {
                 return Err(EngineError::Down(format!(
@@ -64,9 +73,8 @@ impl Linear {
                 )));
             }
         }
-        let weights = match Format::from_ggml(t.dtype()) {
+        let weights = match Format::from_ggml(dtype) {
             Some(format) if cols.is_multiple_of(QK) => {
-                let bytes = t.data()?.into_owned();
                 if bytes.len() != rows * cols / QK * format.block_bytes() {
                     return Err(EngineError::Down(format!(
                         "tensor {name} has {} bytes, expected {}",
@@ -76,7 +84,12 @@ impl Linear {
                 }
                 Weights::Blocks { format, bytes }
             }
-            _ => Weights::Candle(QMatMul::from_qtensor(t)?),
+            _ => Weights::Candle(QMatMul::from_qtensor(qtensor_from_ggml(
+                dtype,
+                &bytes,
+                dims.to_vec(),
+                &Device::Cpu,
+            )?)?),
         };
         Ok(Linear {
             rows,

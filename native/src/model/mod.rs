@@ -42,19 +42,37 @@ pub fn load_codec(path: &Path) -> Result<TextCodec> {
     TextCodec::from_gguf(&meta)
 }
 
-pub fn load(
-    path: &Path,
-    context_size: Option<usize>,
-    threads: usize,
-    progress: &dyn Fn(f32),
-) -> Result<LoadedModel> {
+/// How to load a model.
+pub struct LoadOptions {
+    /// Context tokens (default: the file's).
+    pub context: Option<usize>,
+    /// Inference threads, counting the caller.
+    pub threads: usize,
+    /// The tokenizer already built from this file (by `tokenize()` before the load), to reuse.
+    pub codec: Option<Arc<TextCodec>>,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        Self {
+            context: None,
+            threads: 1,
+            codec: None,
+        }
+    }
+}
+
+pub fn load(path: &Path, opts: LoadOptions, progress: &dyn Fn(f32)) -> Result<LoadedModel> {
     let mut f = GgufFile::open(path)?;
     let meta = Meta {
         map: f.metadata(),
         path,
     };
     let hp = HParams::from_meta(&meta)?;
-    let codec = Arc::new(TextCodec::from_gguf(&meta)?);
+    let codec = match opts.codec {
+        Some(c) => c,
+        None => Arc::new(TextCodec::from_gguf(&meta)?),
+    };
     let name = meta
         .opt_string("general.name")
         .map(str::to_string)
@@ -75,11 +93,12 @@ pub fn load(
         token_text("tokenizer.ggml.eos_token_id"),
     );
     let quantization = dominant_quantization(&f);
-    let context = context_size
+    let context = opts
+        .context
         .unwrap_or(hp.context_length)
         .clamp(64, hp.context_length);
     let architecture = hp.arch.name();
-    let net = Transformer::load(&mut f, hp, context, threads, progress)?;
+    let net = Transformer::load(&mut f, hp, context, opts.threads, progress)?;
     if net.vocab_size() < codec.vocab_size {
         return Err(EngineError::Down(format!(
             "Model file {}: the tokenizer has {} tokens but the embedding only {}.",

@@ -141,7 +141,7 @@ fn opt_vector(f: &mut GgufFile, name: &str, len: usize) -> Result<Option<Vec<f32
 /// A weight matrix of `rows` × `cols` (0: any), with its bias if the file has one.
 fn linear(f: &mut GgufFile, prefix: &str, rows: usize, cols: usize) -> Result<Linear> {
     let name = format!("{prefix}.weight");
-    let t = f.tensor(&name)?;
+    let (dtype, dims, bytes) = f.raw_tensor(&name)?;
     let bias_name = format!("{prefix}.bias");
     let bias = if f.has_tensor(&bias_name) {
         Some(
@@ -153,7 +153,7 @@ fn linear(f: &mut GgufFile, prefix: &str, rows: usize, cols: usize) -> Result<Li
     } else {
         None
     };
-    let l = Linear::new(t, bias, &name)
+    let l = Linear::new(dtype, &dims, bytes, bias, &name)
         .map_err(|e| EngineError::Down(format!("Model file {}: {e}", f.path.display())))?;
     if (rows != 0 && l.rows != rows) || (cols != 0 && l.cols != cols) {
         return Err(EngineError::Down(format!(
