@@ -5,7 +5,7 @@
 // Before each run the bench waits for an idle machine; a run during which other processes used more
 // than 10 % of a core is marked contended.
 //
-//   npm run bench [-- --models smollm2,qwen2,gemma3] [--threads 1,2] [--reps 3] [--no-llama]
+//   npm run bench [-- --models smollm2,qwen2,gemma3] [--threads 1,2] [--reps 3] [--no-llama] [--no-contention]
 //
 // Prints tables and writes artifacts/bench/latest.json (and a dated copy).
 'use strict';
@@ -24,6 +24,7 @@ const modelIds = opt('models', Object.keys(MODELS).join(',')).split(',');
 const threadCounts = opt('threads', '1,2').split(',').map(Number);
 const reps = Math.max(1, Number(opt('reps', '3')));
 const withLlama = !args.includes('--no-llama');
+const withContention = !args.includes('--no-contention');
 const ORACLE = path.join(ROOT, 'tests', 'oracle');
 
 function ensureLlama() {
@@ -159,6 +160,28 @@ async function main() {
     }
   }
 
+  // Contention: the default model while another process keeps one core busy (a UI, a browser tab).
+  // Busy-waiting thread pools collapse here (the notes measured 56 -> 3.6 tok/s at 2 threads).
+  if (withContention && fs.existsSync(MODELS.smollm2.file)) {
+    results.contention = [];
+    for (const threads of [1, 2]) {
+      const runs = { ours: [], llama: [] };
+      for (let rep = 0; rep < reps; rep++) {
+        for (const engine of rep % 2 === 0 ? ['ours', 'llama'] : ['llama', 'ours']) {
+          if (engine === 'llama' && !withLlama) continue;
+          await waitForIdle();
+          const busy = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
+          await sleep(300);
+          const r = await runChild(engine === 'ours' ? OURS : LLAMA, [MODELS.smollm2.file, String(threads), 'speed']);
+          busy.kill('SIGKILL');
+          runs[engine].push(r);
+          console.log(r.error ? `  contended t${threads} ${engine}: ERROR ${r.error}` : `  contended t${threads} ${engine} #${rep + 1}: prefill ${fmt(r.prefillTps)} tok/s, decode ${fmt(r.decodeTps, 1)} tok/s`);
+        }
+      }
+      results.contention.push({ threads, ours: summarize(runs.ours, SPEED_KEYS), llama: withLlama ? summarize(runs.llama, SPEED_KEYS) : null });
+    }
+  }
+
   // Start-up: addon require + first healthCheck, and the first request with the default model.
   const startup = [];
   for (let i = 0; i < Math.max(5, reps); i++) {
@@ -196,6 +219,15 @@ function printTables(r) {
   for (const m of r.models) {
     const e = m.extras;
     console.log(`| ${m.label} | ${m.threads} | ${fmt(e.healthP99Ms, 2)} / ${fmt(e.healthMaxMs, 2)} ms | ${fmt(e.cancelPrefillMs, 1)} ms | ${fmt(e.cancelDecodeMs, 1)} ms | ${fmt(e.chatTtftFirstMs)} → ${fmt(e.chatTtftSecondMs)} ms (${fmt(100 * e.chatSecondRatio)} %) |`);
+  }
+  if (r.contention) {
+    console.log(`\nUnder contention (${MODELS.smollm2.label}; another process keeps one core busy):\n`);
+    console.log('| threads | engine | prefill tok/s | decode tok/s |');
+    console.log('|---|---|---|---|');
+    for (const c of r.contention) {
+      console.log(`| ${c.threads} | Samsara | ${fmt(c.ours.prefillTps)} | ${fmt(c.ours.decodeTps, 1)} |`);
+      if (c.llama) console.log(`| ${c.threads} | node-llama-cpp | ${fmt(c.llama.prefillTps)} | ${fmt(c.llama.decodeTps, 1)} |`);
+    }
   }
   const s = r.startup;
   console.log(`\nStart-up (SmolLM2): addon require + first healthCheck ${fmt(s.requireAndHealthMs, 1)} ms; first request until answered (model load included) ${fmt(s.firstRequestMs)} ms.`);

@@ -8,7 +8,7 @@ use candle_core::{Device, Module, Tensor};
 
 use super::kernels;
 use super::quant::{self, ActBlock, Format, QK};
-use super::threads::Pool;
+use super::threads::{DisjointMut, Pool};
 use crate::error::{EngineError, Result};
 
 enum Weights {
@@ -149,7 +149,7 @@ impl Linear {
                 let chunk = pool_chunk(self.rows, pool.threads());
                 let tasks = self.rows.div_ceil(chunk);
                 let isa = kernels::isa();
-                let out_ptr = SendPtr(out.as_mut_ptr());
+                let out_ptr = DisjointMut::new(out);
                 let rows = self.rows;
                 if out.len() < t * rows || q.blocks.len() < t * nb {
                     return Err(EngineError::ActionFailed(format!(
@@ -170,7 +170,7 @@ impl Linear {
                             &q.blocks,
                             t,
                             nb,
-                            out_ptr.get().add(r0),
+                            out_ptr.ptr().add(r0),
                             rows,
                         )
                     };
@@ -210,17 +210,6 @@ fn pool_chunk(rows: usize, threads: usize) -> usize {
     }
     let chunk = rows.div_ceil(threads * 4).max(16);
     chunk.div_ceil(4) * 4
-}
-
-#[derive(Clone, Copy)]
-struct SendPtr(*mut f32);
-// SAFETY: only used to hand disjoint parts of one output buffer to the pool's tasks.
-unsafe impl Send for SendPtr {}
-unsafe impl Sync for SendPtr {}
-impl SendPtr {
-    fn get(self) -> *mut f32 {
-        self.0
-    }
 }
 
 pub fn isa_name() -> &'static str {

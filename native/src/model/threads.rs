@@ -43,6 +43,32 @@ fn lock(m: &Mutex<State>) -> MutexGuard<'_, State> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// A buffer that the tasks of one `Pool::run` fill in disjoint parts.
+#[derive(Clone, Copy)]
+pub struct DisjointMut(*mut f32);
+// SAFETY: only a pointer; `part` is unsafe and its callers guarantee the parts are disjoint.
+unsafe impl Send for DisjointMut {}
+unsafe impl Sync for DisjointMut {}
+
+impl DisjointMut {
+    pub fn new(buf: &mut [f32]) -> Self {
+        DisjointMut(buf.as_mut_ptr())
+    }
+
+    pub fn ptr(self) -> *mut f32 {
+        self.0
+    }
+
+    /// `len` values from `offset`.
+    ///
+    /// # Safety
+    /// The range lies inside the buffer, and no other task uses it meanwhile.
+    #[allow(clippy::mut_from_ref)]
+    pub unsafe fn part(&self, offset: usize, len: usize) -> &mut [f32] {
+        unsafe { std::slice::from_raw_parts_mut(self.0.add(offset), len) }
+    }
+}
+
 pub struct Pool {
     threads: usize,
     /// One job at a time (the model is shared; only the inference worker runs it, but be sure).

@@ -16,7 +16,7 @@ use crate::model::hparams::{Arch, HParams};
 use crate::model::kernels::{attend_group, to_f16};
 use crate::model::linear::{Linear, QuantizedRows};
 use crate::model::ops;
-use crate::model::threads::Pool;
+use crate::model::threads::{DisjointMut, Pool};
 
 /// Multiply-adds one prefill step may do per layer (between two cancellation checks): about 10 ms
 /// at our prefill speed, so a cancel or deadline stops the work well within 50 ms.
@@ -61,7 +61,6 @@ struct Scratch {
     o: Vec<f32>,
     gate: Vec<f32>,
     up: Vec<f32>,
-    scores: Vec<f32>,
     cos: Vec<f32>,
     sin: Vec<f32>,
     cos_local: Vec<f32>,
@@ -407,16 +406,7 @@ impl Transformer {
         s.att.clear();
         s.att.resize(t * qd, 0.0);
         attention(
-            hp,
-            ctx,
-            &s.q,
-            &kv.k,
-            &kv.v,
-            &mut s.att,
-            &mut s.scores,
-            t,
-            pos,
-            window,
+            hp, ctx, &s.q, &kv.k, &kv.v, &mut s.att, t, pos, window, pool,
         );
         s.rows.quantize(&s.att, t, qd);
         s.o.resize(t * d, 0.0);
@@ -453,7 +443,7 @@ impl Transformer {
 
 /// Causal attention of the `t` new positions (starting at `pos`) over the cache, grouped-query (query
 /// head h reads KV head h / (n_head / n_kv_head)), limited to the last `window` positions on
-/// sliding-window layers.
+/// sliding-window layers. One task per (position, KV head) on the pool.
 #[allow(clippy::too_many_arguments)]
 fn attention(
     hp: &HParams,
@@ -462,20 +452,28 @@ fn attention(
     k: &[u16],
     v: &[u16],
     out: &mut [f32],
-    scores: &mut Vec<f32>,
     t: usize,
     pos: usize,
     window: Option<usize>,
+    pool: &Pool,
 ) {
+    thread_local! {
+        static SCORES: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
     let (nh, nkv, hd) = (hp.n_head, hp.n_kv_head, hp.head_dim);
     let rep = nh / nkv;
     let per_head = ctx * hd;
-    for i in 0..t {
+    assert!(out.len() >= t * nh * hd);
+    let parts = DisjointMut::new(out);
+    pool.run(t * nkv, &|task| {
+        let (i, g) = (task / nkv, task % nkv);
         let qpos = pos + i;
         let lo = window.map_or(0, |w| (qpos + 1).saturating_sub(w));
-        for g in 0..nkv {
-            // Query heads g·rep .. (g+1)·rep are contiguous in the row.
-            let at = (i * nh + g * rep) * hd;
+        // Query heads g·rep .. (g+1)·rep are contiguous in the row.
+        let at = (i * nh + g * rep) * hd;
+        // SAFETY: each task writes its own rep·hd values at `at` (distinct (i, g)), inside `out`.
+        let out = unsafe { parts.part(at, rep * hd) };
+        SCORES.with(|scores| {
             attend_group(
                 &q[at..at + rep * hd],
                 rep,
@@ -485,9 +483,9 @@ fn attention(
                 lo,
                 qpos,
                 hp.attn_scale as f32,
-                scores,
-                &mut out[at..at + rep * hd],
-            );
-        }
-    }
+                &mut scores.borrow_mut(),
+                out,
+            )
+        });
+    });
 }
