@@ -43,6 +43,8 @@ export interface HealthReport {
   store: StoreReport;
   /** Inference threads in use (fixed at the first model load). */
   threads: number;
+  /** The matrix kernels this CPU runs: 'avx512-vnni', 'avx2' or 'scalar'. */
+  kernels: 'avx512-vnni' | 'avx2' | 'scalar';
   /** How many times a model load was started in this process. */
   modelLoads: number;
 }

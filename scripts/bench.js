@@ -83,9 +83,9 @@ function runChild(cmd, childArgs) {
         return;
       }
       const result = JSON.parse(line.slice('@@RESULT '.length));
-      if (before) {
+      if (before && result.contended === undefined) {
+        // A child that does not measure its own window: everything busy meanwhile minus its CPU.
         const after = cpuTimes();
-        // Everything busy on the machine minus this child's own CPU time.
         result.otherCpuMs = Math.max(0, after.busyMs - before.busyMs - result.cpuMs);
         result.contended = result.otherCpuMs > 0.1 * wallMs;
       }
@@ -231,6 +231,8 @@ function printTables(r) {
   }
   const s = r.startup;
   console.log(`\nStart-up (SmolLM2): addon require + first healthCheck ${fmt(s.requireAndHealthMs, 1)} ms; first request until answered (model load included) ${fmt(s.firstRequestMs)} ms.`);
+  const kernels = r.models.flatMap((m) => m.runs.ours).find((x) => x.kernels)?.kernels;
+  if (kernels) console.log(`\nSamsara kernels: ${kernels}.`);
   for (const m of r.models) {
     if (m.llamaSystemInfo) {
       console.log(`\nllama.cpp system info: ${m.llamaSystemInfo}`);

@@ -35,6 +35,26 @@ function peakRssMb() {
   return process.resourceUsage().maxRSS / 1024;
 }
 
+/** CPU time (ms) of all processes (from /proc/stat) and of this one, and the wall clock. */
+function cpuSnapshot() {
+  let busyMs = NaN;
+  try {
+    const v = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    busyMs = (v.reduce((a, b) => a + b, 0) - v[3] - (v[4] || 0)) * 10; // USER_HZ = 100
+  } catch {
+    // not Linux: contention is not measured
+  }
+  const own = process.cpuUsage();
+  return { busyMs, ownMs: (own.user + own.system) / 1000, wall: performance.now() };
+}
+
+/** Whether other processes used more than 10 % of a core since `snap` (the measured window only). */
+function contendedSince(snap) {
+  const now = cpuSnapshot();
+  const other = now.busyMs - snap.busyMs - (now.ownMs - snap.ownMs);
+  return { otherCpuMs: other, contended: Number.isFinite(other) && other > 0.1 * (now.wall - snap.wall) };
+}
+
 /** Children print one line `@@RESULT <json>` (with their own CPU time, so the parent can tell what
  * other processes used); anything else they print is diagnostics. */
 function report(result) {
@@ -42,4 +62,4 @@ function report(result) {
   process.stdout.write(`@@RESULT ${JSON.stringify({ ...result, cpuMs: (cpu.user + cpu.system) / 1000 })}\n`);
 }
 
-module.exports = { ROOT, ESSAY, PROMPT, DECODE_TOKENS, MODELS, median, quantile, peakRssMb, report };
+module.exports = { ROOT, ESSAY, PROMPT, DECODE_TOKENS, MODELS, median, quantile, peakRssMb, report, cpuSnapshot, contendedSince };

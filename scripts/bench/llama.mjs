@@ -7,7 +7,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const require = createRequire(import.meta.url);
-const { PROMPT, DECODE_TOKENS, ROOT, peakRssMb, report } = require('./common.js');
+const { PROMPT, DECODE_TOKENS, ROOT, peakRssMb, report, cpuSnapshot, contendedSince } = require('./common.js');
 
 process.env.NODE_LLAMA_CPP_SKIP_DOWNLOAD ??= 'true';
 const oracle = path.join(ROOT, 'tests', 'oracle');
@@ -47,9 +47,12 @@ async function generate(ids, n) {
 
 await generate(tokenize('One, two, three,'), 8); // warm-up, as ours.js
 const ids = tokenize(PROMPT);
+const window = cpuSnapshot();
 const { start, stamps } = await generate(ids, DECODE_TOKENS);
+const contention = contendedSince(window);
 const ttftMs = stamps[0] - start;
 report({
+  ...contention,
   loadMs,
   promptTokens: ids.length,
   ttftMs,

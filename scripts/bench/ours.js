@@ -6,7 +6,7 @@
 'use strict';
 const t0 = performance.now();
 const path = require('node:path');
-const { ESSAY, PROMPT, DECODE_TOKENS, ROOT, quantile, peakRssMb, report } = require('./common');
+const { ESSAY, PROMPT, DECODE_TOKENS, ROOT, quantile, peakRssMb, report, cpuSnapshot, contendedSince } = require('./common');
 
 const [modelPath, threadsArg, measure] = process.argv.slice(2);
 const threads = Number(threadsArg);
@@ -34,6 +34,7 @@ async function main() {
   if (measure === 'speed') {
     const promptTokens = native.tokenize(PROMPT).length;
     let first = 0;
+    const window = cpuSnapshot();
     t = performance.now();
     const r = await native.complete(
       { prompt: PROMPT, maxTokens: DECODE_TOKENS, temperature: 0, ignoreEos: true },
@@ -41,7 +42,11 @@ async function main() {
     );
     const end = performance.now();
     const ttftMs = first - t;
+    const h = await native.healthCheck();
     report({
+      ...contendedSince(window),
+      kernels: h.kernels,
+      threadsInUse: h.threads,
       loadMs,
       promptTokens,
       ttftMs,

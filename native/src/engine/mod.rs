@@ -167,6 +167,8 @@ pub struct HealthReport {
     pub queue: QueueReport,
     pub store: StoreReport,
     pub threads: usize,
+    /// The matrix kernels in use: "avx512-vnni", "avx2" or "scalar".
+    pub kernels: &'static str,
     pub model_loads: u64,
 }
 
@@ -321,6 +323,7 @@ impl Engine {
             },
             store,
             threads: self.threads_in_use.get().copied().unwrap_or(cfg.threads),
+            kernels: crate::model::kernels::isa().name(),
             model_loads: self.loads.load(Ordering::Relaxed),
         }
     }
@@ -467,9 +470,10 @@ Other requests are not affected.",
             slot.generation = cfg.model_generation;
         }
         let threads = *self.threads_in_use.get_or_init(|| {
-            // candle sizes its thread pool once, from these variables, at first use.
-            std::env::set_var("CANDLE_NUM_THREADS", cfg.threads.to_string());
-            std::env::set_var("RAYON_NUM_THREADS", cfg.threads.to_string());
+            // candle (and rayon) size their pools once, from these variables, at first use. They stay
+            // at one thread: our pool splits candle's products too, and theirs busy-waits.
+            std::env::set_var("CANDLE_NUM_THREADS", "1");
+            std::env::set_var("RAYON_NUM_THREADS", "1");
             cfg.threads
         });
         self.loads.fetch_add(1, Ordering::Relaxed);

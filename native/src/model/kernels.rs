@@ -462,59 +462,66 @@ mod x86 {
         out_stride: usize,
     ) {
         let mut i = 0;
+        while i + 4 <= rows {
+            columns::<W, 4, RN, VNNI>(
+                w.add(i * row_bytes),
+                row_bytes,
+                a,
+                cols,
+                nb,
+                out.add(i),
+                out_stride,
+            );
+            i += 4;
+        }
         while i < rows {
-            let wi = w.add(i * row_bytes);
-            let oi = out.add(i);
-            let mut j = 0;
-            if i + 4 <= rows {
-                while j + RN <= cols {
-                    tile::<W, 4, RN, VNNI>(
-                        wi,
-                        row_bytes,
-                        a.add(j * nb),
-                        nb,
-                        oi.add(j * out_stride),
-                        out_stride,
-                    );
-                    j += RN;
-                }
-                while j < cols {
-                    tile::<W, 4, 1, VNNI>(
-                        wi,
-                        row_bytes,
-                        a.add(j * nb),
-                        nb,
-                        oi.add(j * out_stride),
-                        out_stride,
-                    );
-                    j += 1;
-                }
-                i += 4;
-            } else {
-                while j + RN <= cols {
-                    tile::<W, 1, RN, VNNI>(
-                        wi,
-                        row_bytes,
-                        a.add(j * nb),
-                        nb,
-                        oi.add(j * out_stride),
-                        out_stride,
-                    );
-                    j += RN;
-                }
-                while j < cols {
-                    tile::<W, 1, 1, VNNI>(
-                        wi,
-                        row_bytes,
-                        a.add(j * nb),
-                        nb,
-                        oi.add(j * out_stride),
-                        out_stride,
-                    );
-                    j += 1;
-                }
-                i += 1;
-            }
+            columns::<W, 1, RN, VNNI>(
+                w.add(i * row_bytes),
+                row_bytes,
+                a,
+                cols,
+                nb,
+                out.add(i),
+                out_stride,
+            );
+            i += 1;
+        }
+    }
+
+    /// RM weight rows against every activation row: RN at a time, then the rest one by one.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn columns<W: Weight, const RM: usize, const RN: usize, const VNNI: bool>(
+        w: *const u8,
+        row_bytes: usize,
+        a: *const ActBlock,
+        cols: usize,
+        nb: usize,
+        out: *mut f32,
+        out_stride: usize,
+    ) {
+        let mut j = 0;
+        while j + RN <= cols {
+            tile::<W, RM, RN, VNNI>(
+                w,
+                row_bytes,
+                a.add(j * nb),
+                nb,
+                out.add(j * out_stride),
+                out_stride,
+            );
+            j += RN;
+        }
+        while j < cols {
+            tile::<W, RM, 1, VNNI>(
+                w,
+                row_bytes,
+                a.add(j * nb),
+                nb,
+                out.add(j * out_stride),
+                out_stride,
+            );
+            j += 1;
         }
     }
 

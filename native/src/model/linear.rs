@@ -12,8 +12,19 @@ use super::threads::{DisjointMut, Pool};
 use crate::error::{EngineError, Result};
 
 enum Weights {
-    Blocks { format: Format, bytes: Vec<u8> },
-    Candle(QMatMul),
+    Blocks {
+        format: Format,
+        bytes: Vec<u8>,
+    },
+    /// candle's product, in row ranges that our pool runs in parallel: candle itself runs on one
+    /// thread (its own pool busy-waits, and would fight ours for the cores).
+    Candle(Vec<Part>),
+}
+
+struct Part {
+    row0: usize,
+    rows: usize,
+    m: QMatMul,
 }
 
 pub struct Linear {
@@ -52,13 +63,14 @@ impl QuantizedRows {
 }
 
 impl Linear {
-    /// A matrix from its GGUF type, shape (rows, cols) and bytes.
+    /// A matrix from its GGUF type, shape (rows, cols) and bytes, for a pool of `threads`.
     pub fn new(
         dtype: GgmlDType,
         dims: &[usize],
         bytes: Vec<u8>,
         bias: Option<Vec<f32>>,
         name: &str,
+        threads: usize,
     ) -> Result<Linear> {
         let &[rows, cols] = dims else {
             return Err(EngineError::Down(format!(
@@ -84,12 +96,7 @@ impl Linear {
                 }
                 Weights::Blocks { format, bytes }
             }
-            _ => Weights::Candle(QMatMul::from_qtensor(qtensor_from_ggml(
-                dtype,
-                &bytes,
-                dims.to_vec(),
-                &Device::Cpu,
-            )?)?),
+            _ => Weights::Candle(candle_parts(dtype, rows, cols, &bytes, threads, name)?),
         };
         Ok(Linear {
             rows,
@@ -108,19 +115,23 @@ impl Linear {
                 quant::dequantize_row(*format, &bytes[r * rb..(r + 1) * rb], out);
                 Ok(())
             }
-            Weights::Candle(m) => {
+            Weights::Candle(parts) => {
                 // Rare (an embedding table in a format without our kernels): keep an f32 copy.
                 let table = match self.dense.get() {
                     Some(t) => t,
                     None => {
-                        let w = match m {
-                            QMatMul::QTensor(t) => t.dequantize(&Device::Cpu)?,
-                            QMatMul::Tensor(w) | QMatMul::TensorF16(w) => w.clone(),
-                        };
-                        let v = w
-                            .to_dtype(candle_core::DType::F32)?
-                            .flatten_all()?
-                            .to_vec1::<f32>()?;
+                        let mut v = Vec::with_capacity(self.rows * self.cols);
+                        for p in parts {
+                            let w = match &p.m {
+                                QMatMul::QTensor(t) => t.dequantize(&Device::Cpu)?,
+                                QMatMul::Tensor(w) | QMatMul::TensorF16(w) => w.clone(),
+                            };
+                            v.extend(
+                                w.to_dtype(candle_core::DType::F32)?
+                                    .flatten_all()?
+                                    .to_vec1::<f32>()?,
+                            );
+                        }
                         self.dense.get_or_init(|| v)
                     }
                 };
@@ -177,10 +188,38 @@ impl Linear {
                 };
                 pool.run(tasks, &body);
             }
-            Weights::Candle(m) => {
+            Weights::Candle(parts) => {
                 let xt = Tensor::from_slice(&x[..t * self.cols], (t, self.cols), &Device::Cpu)?;
-                let y = m.forward(&xt)?.flatten_all()?.to_vec1::<f32>()?;
-                out[..t * self.rows].copy_from_slice(&y);
+                if out.len() < t * self.rows {
+                    return Err(EngineError::ActionFailed(format!(
+                        "matrix product with {t} rows: buffers too small"
+                    )));
+                }
+                let rows = self.rows;
+                let out_parts = DisjointMut::new(out);
+                let failure = std::sync::Mutex::new(None);
+                pool.run(parts.len(), &|i| {
+                    let p = &parts[i];
+                    let y =
+                        p.m.forward(&xt)
+                            .and_then(|y| y.flatten_all()?.to_vec1::<f32>());
+                    match y {
+                        Ok(y) => {
+                            for (j, row) in y.chunks_exact(p.rows).enumerate() {
+                                // SAFETY: part i writes only its columns row0..row0+rows of each
+                                // output row, inside `out` (checked above).
+                                unsafe { out_parts.part(j * rows + p.row0, p.rows) }
+                                    .copy_from_slice(row);
+                            }
+                        }
+                        Err(e) => {
+                            *failure.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
+                        }
+                    }
+                });
+                if let Some(e) = failure.into_inner().unwrap_or_else(|p| p.into_inner()) {
+                    return Err(e.into());
+                }
             }
         }
         if let Some(b) = &self.bias {
@@ -192,14 +231,50 @@ impl Linear {
         }
         Ok(())
     }
+}
 
-    pub fn format_name(&self) -> String {
-        match &self.weights {
-            Weights::Blocks { format, .. } => format!("{format:?}"),
-            Weights::Candle(QMatMul::QTensor(t)) => format!("{:?} (candle)", t.dtype()),
-            Weights::Candle(_) => "float (candle)".into(),
-        }
+/// A matrix in a format without our kernels, as candle products over row ranges (one per pool task;
+/// multiples of 16 rows, which candle's repacked AVX-512 kernels need).
+fn candle_parts(
+    dtype: GgmlDType,
+    rows: usize,
+    cols: usize,
+    bytes: &[u8],
+    threads: usize,
+    name: &str,
+) -> Result<Vec<Part>> {
+    let block = dtype.block_size();
+    if !cols.is_multiple_of(block) || bytes.len() != rows * cols / block * dtype.type_size() {
+        return Err(EngineError::Down(format!(
+            "tensor {name} has {} bytes for {rows}x{cols} {dtype:?}",
+            bytes.len()
+        )));
     }
+    let row_bytes = cols / block * dtype.type_size();
+    let per_part = if threads <= 1 {
+        rows
+    } else {
+        // One part per thread: each part quantizes the whole input again (candle's Q8_K, scalar).
+        rows.div_ceil(threads).div_ceil(16) * 16
+    };
+    let mut parts = Vec::new();
+    let mut row0 = 0;
+    while row0 < rows {
+        let n = per_part.min(rows - row0);
+        let t = qtensor_from_ggml(
+            dtype,
+            &bytes[row0 * row_bytes..(row0 + n) * row_bytes],
+            vec![n, cols],
+            &Device::Cpu,
+        )?;
+        parts.push(Part {
+            row0,
+            rows: n,
+            m: QMatMul::from_qtensor(t)?,
+        });
+        row0 += n;
+    }
+    Ok(parts)
 }
 
 /// Rows per task: about 4 tasks per thread so a slow thread's share is picked up by the others, never
@@ -210,8 +285,4 @@ fn pool_chunk(rows: usize, threads: usize) -> usize {
     }
     let chunk = rows.div_ceil(threads * 4).max(16);
     chunk.div_ceil(4) * 4
-}
-
-pub fn isa_name() -> &'static str {
-    kernels::isa().name()
 }

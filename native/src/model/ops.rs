@@ -60,12 +60,14 @@ pub fn silu_mul(gate: &mut [f32], up: &[f32]) {
     }
 }
 
-/// gate ← gelu(gate) · up, with gelu's tanh approximation (gemma3).
+/// gate ← gelu(gate) · up, with gelu's tanh approximation (gemma3): 0.5·x·(1 + tanh z) written as
+/// x·sigmoid(2z), one exp instead of a (slower) tanh.
 pub fn gelu_mul(gate: &mut [f32], up: &[f32]) {
-    const SQRT_2_OVER_PI: f32 = 0.797_884_6;
+    const TWO_SQRT_2_OVER_PI: f32 = 2.0 * 0.797_884_6;
     for (g, u) in gate.iter_mut().zip(up) {
         let x = *g;
-        *g = 0.5 * x * (1.0 + (SQRT_2_OVER_PI * (x + 0.044_715 * x * x * x)).tanh()) * u;
+        let z2 = TWO_SQRT_2_OVER_PI * (x + 0.044_715 * x * x * x);
+        *g = x / (1.0 + (-z2).exp()) * u;
     }
 }
 

@@ -138,7 +138,13 @@ fn opt_vector(f: &mut GgufFile, name: &str, len: usize) -> Result<Option<Vec<f32
 }
 
 /// A weight matrix of `rows` × `cols` (0: any), with its bias if the file has one.
-fn linear(f: &mut GgufFile, prefix: &str, rows: usize, cols: usize) -> Result<Linear> {
+fn linear(
+    f: &mut GgufFile,
+    prefix: &str,
+    rows: usize,
+    cols: usize,
+    threads: usize,
+) -> Result<Linear> {
     let name = format!("{prefix}.weight");
     let (dtype, dims, bytes) = f.raw_tensor(&name)?;
     let bias_name = format!("{prefix}.bias");
@@ -152,7 +158,7 @@ fn linear(f: &mut GgufFile, prefix: &str, rows: usize, cols: usize) -> Result<Li
     } else {
         None
     };
-    let l = Linear::new(dtype, &dims, bytes, bias, &name)
+    let l = Linear::new(dtype, &dims, bytes, bias, &name, threads)
         .map_err(|e| EngineError::Down(format!("Model file {}: {e}", f.path.display())))?;
     if (rows != 0 && l.rows != rows) || (cols != 0 && l.cols != cols) {
         return Err(EngineError::Down(format!(
@@ -175,9 +181,9 @@ impl Transformer {
     ) -> Result<Self> {
         let (d, hd) = (hp.d_model, hp.head_dim);
         let (qd, kvd) = (hp.n_head * hd, hp.n_kv_head * hd);
-        let embed = Arc::new(linear(f, "token_embd", 0, d)?);
+        let embed = Arc::new(linear(f, "token_embd", 0, d, threads)?);
         let output = if f.has_tensor("output.weight") {
-            Arc::new(linear(f, "output", embed.rows, d)?)
+            Arc::new(linear(f, "output", embed.rows, d, threads)?)
         } else {
             embed.clone()
         };
@@ -186,20 +192,20 @@ impl Transformer {
         let mut ffn = 0;
         for i in 0..hp.n_layer {
             let p = format!("blk.{i}");
-            let gate = linear(f, &format!("{p}.ffn_gate"), ffn, d)?;
+            let gate = linear(f, &format!("{p}.ffn_gate"), ffn, d, threads)?;
             ffn = gate.rows;
             layers.push(Layer {
                 attn_norm: vector(f, &format!("{p}.attn_norm.weight"), d)?,
-                wq: linear(f, &format!("{p}.attn_q"), qd, d)?,
-                wk: linear(f, &format!("{p}.attn_k"), kvd, d)?,
-                wv: linear(f, &format!("{p}.attn_v"), kvd, d)?,
-                wo: linear(f, &format!("{p}.attn_output"), d, qd)?,
+                wq: linear(f, &format!("{p}.attn_q"), qd, d, threads)?,
+                wk: linear(f, &format!("{p}.attn_k"), kvd, d, threads)?,
+                wv: linear(f, &format!("{p}.attn_v"), kvd, d, threads)?,
+                wo: linear(f, &format!("{p}.attn_output"), d, qd, threads)?,
                 q_norm: opt_vector(f, &format!("{p}.attn_q_norm.weight"), hd)?,
                 k_norm: opt_vector(f, &format!("{p}.attn_k_norm.weight"), hd)?,
                 post_attn_norm: opt_vector(f, &format!("{p}.post_attention_norm.weight"), d)?,
                 ffn_norm: vector(f, &format!("{p}.ffn_norm.weight"), d)?,
-                up: linear(f, &format!("{p}.ffn_up"), ffn, d)?,
-                down: linear(f, &format!("{p}.ffn_down"), d, ffn)?,
+                up: linear(f, &format!("{p}.ffn_up"), ffn, d, threads)?,
+                down: linear(f, &format!("{p}.ffn_down"), d, ffn, threads)?,
                 gate,
                 post_ffn_norm: opt_vector(f, &format!("{p}.post_ffw_norm.weight"), d)?,
                 sliding: hp.is_sliding(i),
@@ -239,23 +245,6 @@ impl Transformer {
     /// Inference threads (counting the calling one).
     pub fn threads(&self) -> usize {
         self.pool.threads()
-    }
-
-    /// How each kind of weight is multiplied, e.g. `attn_q: Q4_1` (healthCheck, benchmarks).
-    pub fn weight_formats(&self) -> Vec<(&'static str, String)> {
-        let Some(l) = self.layers.first() else {
-            return Vec::new();
-        };
-        vec![
-            ("attn_q", l.wq.format_name()),
-            ("attn_k", l.wk.format_name()),
-            ("attn_v", l.wv.format_name()),
-            ("attn_output", l.wo.format_name()),
-            ("ffn_gate", l.gate.format_name()),
-            ("ffn_up", l.up.format_name()),
-            ("ffn_down", l.down.format_name()),
-            ("output", self.output.format_name()),
-        ]
     }
 
     pub fn new_state(&self) -> KvState {
@@ -426,11 +415,19 @@ impl Transformer {
         s.up.resize(t * self.ffn, 0.0);
         l.gate.forward(&s.h, &s.rows, &mut s.gate, pool)?;
         l.up.forward(&s.h, &s.rows, &mut s.up, pool)?;
-        if hp.arch == Arch::Gemma3 {
-            ops::gelu_mul(&mut s.gate, &s.up);
-        } else {
-            ops::silu_mul(&mut s.gate, &s.up);
-        }
+        let (ffn, gemma) = (self.ffn, hp.arch == Arch::Gemma3);
+        let gates = DisjointMut::new(&mut s.gate);
+        let up = &s.up;
+        pool.run(t, &|i| {
+            // SAFETY: task i writes only token i's row of the gate, inside the t·ffn buffer.
+            let g = unsafe { gates.part(i * ffn, ffn) };
+            let u = &up[i * ffn..(i + 1) * ffn];
+            if gemma {
+                ops::gelu_mul(g, u);
+            } else {
+                ops::silu_mul(g, u);
+            }
+        });
         s.rows.quantize(&s.gate, t, self.ffn);
         l.down.forward(&s.gate, &s.rows, &mut s.o, pool)?;
         if let Some(w) = &l.post_ffn_norm {
