@@ -194,6 +194,7 @@ export function generateFeedbackSummary(
 export function complete(input: CompleteInput, options?: RequestOptions): Promise<CompleteResult>;
 export function tokenize(text: string, options?: { parseSpecialTokens?: boolean }): number[];
 export function detokenize(ids: number[]): string;
+/** Stops a queued or running request: true if this call stopped it; false for an unknown, finished or already stopped id. */
 export function cancel(requestId: string): boolean;
 /** The saved assessments of an essay, newest first. Never waits for the inference queue. */
 export function listAssessments(fileId: string): Promise<StoredAssessment[]>;

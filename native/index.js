@@ -127,7 +127,7 @@ async function clearChat(fileId) {
 }
 
 function cancel(requestId) {
-  if (typeof requestId !== 'string') return false;
+  if (typeof requestId !== 'string') throw codedError('INVALID_REQUEST', 'cancel(requestId): requestId must be a string.');
   return raw.cancel(requestId, 'cancel');
 }
 

@@ -27,10 +27,10 @@ const steps = [
   { name: 'tsc --noEmit (main, preload, tests)', groups: ['node'], cmd: process.execPath, args: [tsc, '--noEmit', '-p', 'tsconfig.json'] },
   { name: 'tsc --noEmit (renderer)', groups: ['node'], cmd: process.execPath, args: [tsc, '--noEmit', '-p', 'renderer/tsconfig.json'] },
   {
-    name: 'node:test suites (native, service, electron, renderer, eval)',
+    name: 'node:test suites (native, service, electron, renderer, eval, reliability)',
     groups: ['node'],
     cmd: process.execPath,
-    args: nodeTest('tests/native', 'tests/service', 'tests/electron', 'tests/renderer', 'tests/eval'),
+    args: nodeTest('tests/native', 'tests/service', 'tests/electron', 'tests/renderer', 'tests/eval', 'tests/reliability'),
   },
   { name: 'end-to-end (Chromium)', groups: ['e2e'], cmd: process.execPath, args: nodeTest('tests/e2e') },
 ];

@@ -4,6 +4,8 @@
 pub mod analysis;
 pub mod engine;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzz_targets;
 pub mod model;
 pub mod sampling;
 pub mod store;

@@ -173,9 +173,20 @@ impl TextCodec {
         plain.set_encode_special_tokens(true);
 
         let id_of = |t: &str| vocab.get(t).copied();
-        let eos = meta
-            .opt_u64("tokenizer.ggml.eos_token_id")
-            .map(|v| v as u32);
+        // A special-token id outside the vocabulary would index past the embedding.
+        let special_id = |key: &str| -> Result<Option<u32>> {
+            match meta.opt_u64(key) {
+                None => Ok(None),
+                Some(id) if (id as usize) < tokens.len() && id <= u32::MAX as u64 => {
+                    Ok(Some(id as u32))
+                }
+                Some(id) => Err(bad(
+                    meta,
+                    format_args!("{key} {id} is outside the vocabulary of {}", tokens.len()),
+                )),
+            }
+        };
+        let eos = special_id("tokenizer.ggml.eos_token_id")?;
         let mut end_of_generation: Vec<u32> = eos.into_iter().collect();
         for t in [
             "<|im_end|>",
@@ -190,14 +201,12 @@ impl TextCodec {
                 }
             }
         }
-        if let Some(eot) = meta.opt_u64("tokenizer.ggml.eot_token_id") {
-            if !end_of_generation.contains(&(eot as u32)) {
-                end_of_generation.push(eot as u32);
+        if let Some(eot) = special_id("tokenizer.ggml.eot_token_id")? {
+            if !end_of_generation.contains(&eot) {
+                end_of_generation.push(eot);
             }
         }
-        let bos = meta
-            .opt_u64("tokenizer.ggml.bos_token_id")
-            .map(|v| v as u32);
+        let bos = special_id("tokenizer.ggml.bos_token_id")?;
         let add_bos = meta
             .opt_bool("tokenizer.ggml.add_bos_token")
             .unwrap_or(kind == "spm");
@@ -238,6 +247,14 @@ impl TextCodec {
 
     pub fn token_text(&self, id: u32) -> Option<String> {
         self.with_special.id_to_token(id)
+    }
+
+    /// A control token (turn markers, BOS/EOS): only templates can produce it, never user text.
+    pub fn is_control(&self, id: u32) -> bool {
+        self.with_special
+            .get_added_tokens_decoder()
+            .get(&id)
+            .is_some_and(|t| t.special)
     }
 
     pub fn is_end_of_generation(&self, id: u32) -> bool {

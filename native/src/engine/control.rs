@@ -30,15 +30,16 @@ impl JobControl {
         }
     }
 
-    pub fn stop(&self, reason: StopReason) {
+    /// Stops the request; true if this call did (false: it was already stopped).
+    pub fn stop(&self, reason: StopReason) -> bool {
         let v = match reason {
             StopReason::Cancel => CANCELLED,
             StopReason::Timeout => TIMED_OUT,
         };
         // The first reason wins: a request that timed out stays timed out.
-        let _ = self
-            .flag
-            .compare_exchange(ACTIVE, v, Ordering::SeqCst, Ordering::SeqCst);
+        self.flag
+            .compare_exchange(ACTIVE, v, Ordering::SeqCst, Ordering::SeqCst)
+            .is_ok()
     }
 
     /// Ok while the request may go on; the matching error once it was cancelled or is past its deadline.
@@ -47,7 +48,7 @@ impl JobControl {
             CANCELLED => Err(EngineError::cancelled()),
             TIMED_OUT => Err(EngineError::timeout(self.timeout_ms)),
             _ if Instant::now() >= self.deadline => {
-                self.stop(StopReason::Timeout);
+                let _ = self.stop(StopReason::Timeout);
                 self.check()
             }
             _ => Ok(()),
@@ -67,8 +68,8 @@ mod tests {
     fn cancel_then_timeout_keeps_cancel() {
         let c = JobControl::new(60_000);
         assert!(c.check().is_ok());
-        c.stop(StopReason::Cancel);
-        c.stop(StopReason::Timeout);
+        assert!(c.stop(StopReason::Cancel));
+        assert!(!c.stop(StopReason::Timeout), "already stopped");
         assert_eq!(c.check().map_err(|e| e.code()), Err("CANCELLED"));
     }
 

@@ -240,7 +240,9 @@ impl Engine {
     pub fn cancel(&self, id: &str, reason: StopReason) -> bool {
         let control = lock(&self.controls).get(id).cloned();
         let Some(control) = control else { return false };
-        control.stop(reason);
+        if !control.stop(reason) {
+            return false;
+        }
         let removed = {
             let mut q = lock(&self.queue);
             match q.waiting.iter().position(|p| p.id == id) {

@@ -10,29 +10,33 @@ use candle_core::quantized::{GgmlDType, QTensor};
 use candle_core::Device;
 
 use crate::error::{EngineError, Result};
+use crate::model::gguf_header::{self, HeaderError};
 
-/// Parses the header from a prefix of the file held in memory: candle's parser asks the reader for
-/// its position around every string (the vocabulary has up to 262 144), which on a file is a system
-/// call each. The prefix doubles until the header fits. candle bounds-checks lengths against the
-/// (prefix) size; a header it still chokes on (e.g. an alignment of 0) panics, which becomes the same
-/// error instead of unwinding further.
+/// Reads the header into memory (the first 8 MB usually hold it; more only when the check asks) and
+/// parses it with candle once `gguf_header::check` has bounded every count, length and offset in it.
+/// In memory because candle asks the reader for its position around every string (the vocabulary
+/// has up to 262 144), a system call each on a file. A panic in candle still becomes an error.
 fn read_header(
     reader: &mut BufReader<File>,
     file_len: u64,
 ) -> std::result::Result<Content, String> {
-    let mut size = (8u64 << 20).min(file_len);
+    let mut want = (8u64 << 20).min(file_len);
     loop {
-        let mut prefix = vec![0u8; size as usize];
+        let mut prefix = vec![0u8; want as usize];
         std::io::Seek::rewind(reader).map_err(|e| e.to_string())?;
         std::io::Read::read_exact(reader, &mut prefix).map_err(|e| e.to_string())?;
-        let mut cursor = std::io::Cursor::new(prefix.as_slice());
-        let parsed =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Content::read(&mut cursor)))
-                .map_err(|_| "has a malformed GGUF header".to_string())?;
-        match parsed {
-            Ok(content) => return Ok(content),
-            Err(_) if size < file_len => size = (size * 2).min(file_len),
-            Err(e) => return Err(format!("has a malformed GGUF header ({e})")),
+        match gguf_header::check(&prefix, file_len) {
+            Ok(header) => {
+                let mut cursor = std::io::Cursor::new(&prefix[..header.len]);
+                return std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    Content::read(&mut cursor)
+                }))
+                .map_err(|_| "has a malformed GGUF header".to_string())?
+                .map_err(|e| format!("has a malformed GGUF header ({e})"));
+            }
+            // check() only asks for bytes that exist in the file; at least double to bound the reads.
+            Err(HeaderError::NeedMore(n)) => want = (n as u64).max(want * 2).min(file_len),
+            Err(HeaderError::Bad(why)) => return Err(why),
         }
     }
 }
@@ -68,22 +72,6 @@ impl GgufFile {
             return Err(down(path, "is not a GGUF model (wrong magic bytes)"));
         }
         let content = read_header(&mut reader, meta.len()).map_err(|e| down(path, e))?;
-        let data_start = content.tensor_data_offset;
-        for (name, info) in &content.tensor_infos {
-            let elems = info.shape.elem_count() as u64;
-            let block = info.ggml_dtype.block_size() as u64;
-            let bytes = (elems / block.max(1)).saturating_mul(info.ggml_dtype.type_size() as u64);
-            let end = data_start.saturating_add(info.offset).saturating_add(bytes);
-            if end > meta.len() {
-                return Err(down(
-                    path,
-                    format_args!(
-                        "is truncated: tensor {name} ends at byte {end} but the file has {} bytes",
-                        meta.len()
-                    ),
-                ));
-            }
-        }
         Ok(Self {
             path: path.to_path_buf(),
             content,
@@ -116,7 +104,7 @@ impl GgufFile {
                 format_args!("tensor {name} has {elems} values, not whole blocks of {block}"),
             ));
         }
-        // open() checked that the tensor lies inside the file.
+        // gguf_header::check() made sure the tensor lies inside the file.
         let start = self.content.tensor_data_offset.saturating_add(info.offset);
         let mut bytes = vec![0u8; elems / block * dtype.type_size()];
         std::io::Seek::seek(&mut self.reader, std::io::SeekFrom::Start(start))

@@ -1,6 +1,7 @@
 //! A loaded model: weights, tokenizer and chat template from one GGUF file.
 
 pub mod gguf;
+pub mod gguf_header;
 pub mod hparams;
 pub mod kernels;
 pub mod linear;
@@ -41,6 +42,9 @@ pub fn load_codec(path: &Path) -> Result<TextCodec> {
     HParams::from_meta(&meta)?;
     TextCodec::from_gguf(&meta)
 }
+
+/// 8 GiB: Qwen2.5-0.5B at its full 32 768 tokens needs 384 MB.
+const MAX_KV_CACHE_BYTES: usize = 8 << 30;
 
 /// How to load a model.
 pub struct LoadOptions {
@@ -97,6 +101,20 @@ pub fn load(path: &Path, opts: LoadOptions, progress: &dyn Fn(f32)) -> Result<Lo
         .context
         .unwrap_or(hp.context_length)
         .clamp(64, hp.context_length);
+    // The f16 KV cache is allocated up front for the whole context: refuse a size (from the file or
+    // from contextSize) that no machine of ours has, instead of failing inside the allocator.
+    let kv_bytes = [hp.n_layer, context, hp.n_kv_head, hp.head_dim, 2 * 2]
+        .iter()
+        .try_fold(1usize, |a, &b| a.checked_mul(b))
+        .unwrap_or(usize::MAX);
+    if kv_bytes > MAX_KV_CACHE_BYTES {
+        return Err(EngineError::Down(format!(
+            "Model file {}: a {context}-token context needs a {} MB KV cache (at most {} MB); set a smaller contextSize.",
+            path.display(),
+            kv_bytes >> 20,
+            MAX_KV_CACHE_BYTES >> 20
+        )));
+    }
     let architecture = hp.arch.name();
     let net = Transformer::load(&mut f, hp, context, opts.threads, progress)?;
     if net.vocab_size() < codec.vocab_size {

@@ -91,7 +91,7 @@ pub fn assess(ctx: &mut JobCtx, input: AssessInput) -> Result<Value> {
 
 /// Rule findings as inline comments, at most MAX_RULE_COMMENTS: the first finding of every rule, then
 /// the second of every rule, and so on, so no single habit crowds out the rest.
-fn rule_comments(text: &str, findings: &[Finding]) -> Vec<Comment> {
+pub(crate) fn rule_comments(text: &str, findings: &[Finding]) -> Vec<Comment> {
     let mut ranked: Vec<(usize, &Finding)> = findings
         .iter()
         .enumerate()
@@ -112,7 +112,7 @@ fn rule_comments(text: &str, findings: &[Finding]) -> Vec<Comment> {
         .collect()
 }
 
-fn model_comments(text: &str, items: Vec<Item>) -> Vec<Comment> {
+pub(crate) fn model_comments(text: &str, items: Vec<Item>) -> Vec<Comment> {
     items
         .into_iter()
         .filter_map(|item| {

@@ -350,6 +350,40 @@ impl StringKind for Quote<'_> {
     }
 }
 
+/// Drives the quote state over `pieces` the way decoding does when the model proposes them as token
+/// bodies (those the schema refuses are skipped), then ends the string as decoding does, closed or
+/// cut at its limit. Without a model: the fuzzers use it to check that every quote is verbatim.
+pub(crate) fn quote_from_pieces(
+    essay: &str,
+    pieces: &[&[u8]],
+    limits: &Limits,
+) -> [Option<(usize, String)>; 2] {
+    let index = EssayIndex::new(essay);
+    let kind = Quote::new(&index);
+    let mut state = kind.start();
+    let mut content: Vec<u8> = Vec::new();
+    for body in pieces {
+        if content.len() + body.len() > kind.max_bytes(limits) || !plain_json_chars(body) {
+            continue;
+        }
+        if let Some(next) = kind.extend(&state, &content, body) {
+            content.extend_from_slice(body);
+            state = next;
+        }
+    }
+    let closed = kind
+        .can_close(&state, &content, limits)
+        .then(|| kind.finish(&state, &content))
+        .flatten();
+    let mut keep = content.len();
+    while keep > 0 && !kind.can_close(&kind.replay(&content[..keep]), &content[..keep], limits) {
+        keep -= 1;
+    }
+    content.truncate(keep);
+    let cut = kind.finish(&kind.replay(&content), &content);
+    [closed, cut]
+}
+
 /// Where byte strings occur in the essay, found through the positions of their first two bytes.
 struct EssayIndex<'a> {
     essay: &'a str,
