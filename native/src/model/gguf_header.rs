@@ -75,7 +75,7 @@ impl<'a> Cursor<'a> {
         if n > self.left() {
             return bad(format!("is truncated: its header ends inside {what}"));
         }
-        // n <= file_len - pos, and the file is in memory-sized pieces only up to `buf`.
+        // Inside the file: ask for a longer prefix when this one ends first.
         let end = self.pos as u64 + n;
         if end > self.buf.len() as u64 {
             return Err(HeaderError::NeedMore(
@@ -177,6 +177,13 @@ impl<'a> Cursor<'a> {
     }
 }
 
+/// A key or name as candle will read it (trailing NULs dropped, invalid UTF-8 replaced), so that
+/// "general.alignment\0" is checked as the alignment it becomes (found by fuzzing).
+fn as_candle_reads(bytes: &[u8]) -> String {
+    let end = bytes.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+    String::from_utf8_lossy(&bytes[..end]).into_owned()
+}
+
 /// Checks the header in `prefix` (the first bytes of a file of `file_len` bytes, which must start
 /// with the magic "GGUF").
 pub fn check(prefix: &[u8], file_len: u64) -> std::result::Result<Header, HeaderError> {
@@ -204,8 +211,7 @@ pub fn check(prefix: &[u8], file_len: u64) -> std::result::Result<Header, Header
 
     let mut alignment = 32u64;
     for _ in 0..keys {
-        let key = c.string(MAX_NAME_BYTES, "a metadata key")?;
-        let key = String::from_utf8_lossy(key).into_owned();
+        let key = as_candle_reads(c.string(MAX_NAME_BYTES, "a metadata key")?);
         let ty = c.u32(&key)?;
         let v = c.value(ty, 0, &key)?;
         if key == "general.alignment" {
@@ -219,10 +225,7 @@ pub fn check(prefix: &[u8], file_len: u64) -> std::result::Result<Header, Header
     let mut names = std::collections::HashSet::new();
     let mut infos = Vec::with_capacity(tensors as usize);
     for _ in 0..tensors {
-        let name = c.string(MAX_NAME_BYTES, "a tensor name")?;
-        // As candle reads names: trailing NULs dropped, invalid UTF-8 replaced.
-        let end = name.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
-        let name = String::from_utf8_lossy(&name[..end]).into_owned();
+        let name = as_candle_reads(c.string(MAX_NAME_BYTES, "a tensor name")?);
         let dims = c.u32(&name)?;
         if !(1..=4).contains(&dims) {
             return bad(format!("tensor {name} has {dims} dimensions (1 to 4)"));
