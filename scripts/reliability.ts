@@ -46,6 +46,7 @@ const load = scenario<{
   other: string[];
   healthMaxMs: number;
   healthP99Ms: number;
+  healthCallMaxMs: number;
   rssBeforeMb: number;
   rssAfterMb: number;
   burstSeconds: number;
@@ -76,7 +77,7 @@ const rows: Array<[string, string]> = [
   [
     'burst of 100 concurrent requests',
     load
-      ? `${load.served} served, ${load.refusedBusy} refused ENGINE_BUSY, ${load.other.length} other, in ${load.burstSeconds.toFixed(0)} s; healthCheck p99 ${load.healthP99Ms.toFixed(2)} ms, max ${load.healthMaxMs.toFixed(2)} ms; RSS ${load.rssBeforeMb.toFixed(0)} → ${load.rssAfterMb.toFixed(0)} MB`
+      ? `${load.served} served, ${load.refusedBusy} refused ENGINE_BUSY, ${load.other.length} other, in ${load.burstSeconds.toFixed(0)} s; healthCheck call max ${load.healthCallMaxMs.toFixed(2)} ms, end to end p99 ${load.healthP99Ms.toFixed(2)} ms, max ${load.healthMaxMs.toFixed(2)} ms; RSS ${load.rssBeforeMb.toFixed(0)} → ${load.rssAfterMb.toFixed(0)} MB`
       : 'crashed',
   ],
   ['faults survived', `${faults.filter((f) => f.survived).length} of ${faults.length}`],

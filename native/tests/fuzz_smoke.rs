@@ -126,7 +126,7 @@ fn tokenizer_metadata() {
     run(
         "tokenizer_metadata",
         fuzz_targets::tokenizer_metadata,
-        3_000,
+        20_000,
     );
 }
 
