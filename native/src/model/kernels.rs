@@ -5,8 +5,11 @@
 //! so each unpacked weight block and each loaded activation block serves several products.
 //!
 //! Unsigned weight codes (Q4_0 0..15, Q4_1 0..15, Q5_0 0..31) go straight into the u8×i8 dot
-//! product; their offset or minimum is added once per block from the activation block's d·Σq. Signed
-//! Q8_0 uses ggml's sign trick (|w|, sign(w)·a), as llama.cpp does.
+//! product, which starts from offset·Σq of the activation block (Q4_0 −8, Q5_0 −16), so the integer
+//! result is exactly ggml's; Q4_1's minimum times the activation's d·Σq is added in lane 0. Signed
+//! Q8_0 uses ggml's sign trick (|w|, sign(w)·a), as llama.cpp does. The scales of a tile's rows are
+//! converted from f16 together, and nothing but vectors is carried across blocks (scalar
+//! accumulators spilled out of the registers and halved the speed).
 
 use std::sync::OnceLock;
 
@@ -291,29 +294,28 @@ mod x86 {
     use super::{ActBlock, Format, Isa, QK};
     use std::arch::x86_64::*;
 
-    /// How one weight format unpacks a block: 32 codes in a register, the scale, and the coefficient
-    /// of the activation's d·Σq (offset or minimum).
+    /// How one weight format unpacks a block: 32 codes in a register; the scale `d` is the block's
+    /// first two bytes (f16) in every format.
     trait Weight {
         const BYTES: usize;
         /// The codes are signed (i8): the product needs the sign trick.
         const SIGNED: bool;
-        /// The offset term multiplies the f16-rounded sum (ggml's Q8_1 `s`), not the exact one.
-        const ROUNDED_SUM: bool = false;
-        unsafe fn load(p: *const u8) -> (__m256i, f32, f32);
-    }
-
-    #[inline(always)]
-    unsafe fn f16(p: *const u8) -> f32 {
-        let bits = p.cast::<u16>().read_unaligned();
-        _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(bits as i32)))
+        /// Unsigned codes stand for code + OFFSET (Q4_0 −8, Q5_0 −16): the integer dot gets
+        /// OFFSET·Σq of the activation block added, so it is exactly Σ(code + OFFSET)·q, as in ggml.
+        const OFFSET: i32 = 0;
+        /// Q4_1: a minimum (f16, bytes 2..4) times the activation's f16-rounded d·Σq (ggml's Q8_1 `s`).
+        const MIN: bool = false;
+        /// `VNNI`: AVX-512 (BW, VL) is there too, so mask registers may be used.
+        unsafe fn codes<const VNNI: bool>(p: *const u8) -> __m256i;
     }
 
     /// 16 bytes of nibbles → 32 bytes: element j is the low nibble of byte j, j+16 the high one.
     #[inline(always)]
     unsafe fn nibbles(p: *const u8) -> __m256i {
-        let t = _mm_loadu_si128(p.cast());
+        // One broadcast load and one variable shift (high half by 4) instead of shift + insert.
+        let t = _mm256_broadcastsi128_si256(_mm_loadu_si128(p.cast()));
         _mm256_and_si256(
-            _mm256_set_m128i(_mm_srli_epi16::<4>(t), t),
+            _mm256_srlv_epi32(t, _mm256_set_epi32(4, 4, 4, 4, 0, 0, 0, 0)),
             _mm256_set1_epi8(0x0f),
         )
     }
@@ -339,10 +341,10 @@ mod x86 {
     impl Weight for Q4_0 {
         const BYTES: usize = 18;
         const SIGNED: bool = false;
+        const OFFSET: i32 = -8;
         #[inline(always)]
-        unsafe fn load(p: *const u8) -> (__m256i, f32, f32) {
-            let d = f16(p);
-            (nibbles(p.add(2)), d, -8.0 * d)
+        unsafe fn codes<const VNNI: bool>(p: *const u8) -> __m256i {
+            nibbles(p.add(2))
         }
     }
 
@@ -350,10 +352,10 @@ mod x86 {
     impl Weight for Q4_1 {
         const BYTES: usize = 20;
         const SIGNED: bool = false;
-        const ROUNDED_SUM: bool = true;
+        const MIN: bool = true;
         #[inline(always)]
-        unsafe fn load(p: *const u8) -> (__m256i, f32, f32) {
-            (nibbles(p.add(4)), f16(p), f16(p.add(2)))
+        unsafe fn codes<const VNNI: bool>(p: *const u8) -> __m256i {
+            nibbles(p.add(4))
         }
     }
 
@@ -361,11 +363,20 @@ mod x86 {
     impl Weight for Q5_0 {
         const BYTES: usize = 22;
         const SIGNED: bool = false;
+        const OFFSET: i32 = -16;
         #[inline(always)]
-        unsafe fn load(p: *const u8) -> (__m256i, f32, f32) {
-            let d = f16(p);
-            let high = _mm256_and_si256(bits(p.add(2)), _mm256_set1_epi8(0x10));
-            (_mm256_or_si256(nibbles(p.add(6)), high), d, -16.0 * d)
+        unsafe fn codes<const VNNI: bool>(p: *const u8) -> __m256i {
+            let low = nibbles(p.add(6));
+            if VNNI {
+                // The 32 fifth bits are a byte mask as they stand: add 16 where set.
+                let k: __mmask32 = p.add(2).cast::<u32>().read_unaligned();
+                _mm256_mask_add_epi8(low, k, low, _mm256_set1_epi8(0x10))
+            } else {
+                _mm256_or_si256(
+                    low,
+                    _mm256_and_si256(bits(p.add(2)), _mm256_set1_epi8(0x10)),
+                )
+            }
         }
     }
 
@@ -375,18 +386,32 @@ mod x86 {
         const BYTES: usize = 34;
         const SIGNED: bool = true;
         #[inline(always)]
-        unsafe fn load(p: *const u8) -> (__m256i, f32, f32) {
-            (_mm256_loadu_si256(p.add(2).cast()), f16(p), 0.0)
+        unsafe fn codes<const VNNI: bool>(p: *const u8) -> __m256i {
+            _mm256_loadu_si256(p.add(2).cast())
         }
     }
 
-    /// 8 partial sums of u8 × i8 products.
+    /// `init` + 8 partial sums of u8 × i8 products.
     #[inline(always)]
-    unsafe fn udot<const VNNI: bool>(u: __m256i, s: __m256i) -> __m256i {
+    unsafe fn udot<const VNNI: bool>(init: __m256i, u: __m256i, s: __m256i) -> __m256i {
         if VNNI {
-            _mm256_dpbusd_epi32(_mm256_setzero_si256(), u, s)
+            _mm256_dpbusd_epi32(init, u, s)
         } else {
-            _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1))
+            _mm256_add_epi32(
+                init,
+                _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1)),
+            )
+        }
+    }
+
+    /// Lane `i` (0..4) of each 128-bit half, everywhere.
+    #[inline(always)]
+    unsafe fn lane(v: __m256, i: usize) -> __m256 {
+        match i {
+            0 => _mm256_shuffle_ps::<0x00>(v, v),
+            1 => _mm256_shuffle_ps::<0x55>(v, v),
+            2 => _mm256_shuffle_ps::<0xaa>(v, v),
+            _ => _mm256_shuffle_ps::<0xff>(v, v),
         }
     }
 
@@ -397,9 +422,10 @@ mod x86 {
         _mm_cvtss_f32(_mm_add_ss(r, _mm_movehdup_ps(r)))
     }
 
-    /// One RM × RN tile over all `nb` blocks; accumulators stay in registers.
+    /// One RM × RN tile over all `nb` blocks; accumulators stay in registers (i, j are the tile's
+    /// row and column, which index several arrays and the output).
     #[inline(always)]
-    #[allow(clippy::too_many_arguments)]
+    #[allow(clippy::too_many_arguments, clippy::needless_range_loop)]
     unsafe fn tile<W: Weight, const RM: usize, const RN: usize, const VNNI: bool>(
         w: *const u8,
         row_bytes: usize,
@@ -408,42 +434,64 @@ mod x86 {
         out: *mut f32,
         out_stride: usize,
     ) {
+        const PF: usize = 4;
+        debug_assert!(RM <= 4);
         let mut acc = [[_mm256_setzero_ps(); RN]; RM];
-        let mut corr = [[0f32; RN]; RM];
         for l in 0..nb {
             let mut wv = [_mm256_setzero_si256(); RM];
-            let mut wd = [0f32; RM];
-            let mut wc = [0f32; RM];
+            let mut dh = [0i16; 4];
+            let mut mh = [0i16; 4];
             for i in 0..RM {
                 let p = w.add(i * row_bytes + l * W::BYTES);
-                // Decoding streams the weights once from memory: fetch the next tile's rows ahead
-                // (the hardware prefetcher stops at every 4 KB page).
-                _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(RM * row_bytes).cast());
-                (wv[i], wd[i], wc[i]) = W::load(p);
+                // Decoding streams the weights once from memory: fetch rows PF tiles ahead (the
+                // hardware prefetcher stops at every 4 KB page; one tile ahead was too close).
+                _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(PF * RM * row_bytes).cast());
+                wv[i] = W::codes::<VNNI>(p);
+                dh[i] = p.cast::<i16>().read_unaligned();
+                if W::MIN {
+                    mh[i] = p.add(2).cast::<i16>().read_unaligned();
+                }
             }
+            // The RM rows' scales in one conversion, lanes 0..RM of both halves.
+            let wd = _mm_cvtph_ps(_mm_set_epi16(0, 0, 0, 0, dh[3], dh[2], dh[1], dh[0]));
+            let wm = if W::MIN {
+                let m = _mm_cvtph_ps(_mm_set_epi16(0, 0, 0, 0, mh[3], mh[2], mh[1], mh[0]));
+                _mm256_set_m128(m, m)
+            } else {
+                _mm256_setzero_ps()
+            };
             for j in 0..RN {
                 let ab = &*a.add(j * nb + l);
                 let av = _mm256_loadu_si256(ab.qs.as_ptr().cast());
+                let init = if W::OFFSET != 0 {
+                    _mm256_zextsi128_si256(_mm_cvtsi32_si128(W::OFFSET * ab.sum))
+                } else {
+                    _mm256_setzero_si256()
+                };
+                let s = _mm_mul_ps(wd, _mm_set1_ps(ab.d));
+                let s = _mm256_set_m128(s, s);
+                // Q4_1: the minimum times the activation's rounded sum, added in lane 0.
+                let ms = _mm256_zextps128_ps256(_mm_set_ss(ab.s));
                 for i in 0..RM {
                     let p = if W::SIGNED {
-                        udot::<VNNI>(_mm256_sign_epi8(wv[i], wv[i]), _mm256_sign_epi8(av, wv[i]))
+                        udot::<VNNI>(
+                            init,
+                            _mm256_sign_epi8(wv[i], wv[i]),
+                            _mm256_sign_epi8(av, wv[i]),
+                        )
                     } else {
-                        udot::<VNNI>(wv[i], av)
+                        udot::<VNNI>(init, wv[i], av)
                     };
-                    acc[i][j] = _mm256_fmadd_ps(
-                        _mm256_set1_ps(wd[i] * ab.d),
-                        _mm256_cvtepi32_ps(p),
-                        acc[i][j],
-                    );
-                    if !W::SIGNED {
-                        corr[i][j] += wc[i] * if W::ROUNDED_SUM { ab.s } else { ab.ds };
+                    acc[i][j] = _mm256_fmadd_ps(lane(s, i), _mm256_cvtepi32_ps(p), acc[i][j]);
+                    if W::MIN {
+                        acc[i][j] = _mm256_fmadd_ps(lane(wm, i), ms, acc[i][j]);
                     }
                 }
             }
         }
         for i in 0..RM {
             for j in 0..RN {
-                *out.add(j * out_stride + i) = hsum(acc[i][j]) + corr[i][j];
+                *out.add(j * out_stride + i) = hsum(acc[i][j]);
             }
         }
     }

@@ -40,17 +40,17 @@ impl Format {
     }
 }
 
-/// One block of a quantized activation row: x ≈ d·qs. `ds` = d·Σqs lets the kernels undo the offset
-/// of unsigned weight codes (Q4_0, Q5_0) once per block; `s` is the same rounded to f16, as in ggml's
-/// Q8_1 blocks, which is what Q4_1's minimum multiplies in llama.cpp (this model family is sensitive
-/// enough to such roundings that we follow llama.cpp's arithmetic exactly).
+/// One block of a quantized activation row: x ≈ d·qs. `sum` = Σqs lets the kernels add the offset of
+/// unsigned weight codes (Q4_0, Q5_0) to the integer dot product once per block; `s` is d·Σqs rounded
+/// to f16, as in ggml's Q8_1 blocks, which is what Q4_1's minimum multiplies in llama.cpp (this model
+/// family is sensitive enough to such roundings that we follow llama.cpp's arithmetic exactly).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ActBlock {
     pub qs: [i8; QK],
     pub d: f32,
-    pub ds: f32,
     pub s: f32,
+    pub sum: i32,
 }
 
 #[inline]
@@ -79,8 +79,8 @@ pub fn quantize_row(x: &[f32], out: &mut [ActBlock]) {
             sum += r as i32;
         }
         block.d = d;
-        block.ds = d * sum as f32;
-        block.s = half::f16::from_f32(block.ds).to_f32();
+        block.sum = sum;
+        block.s = half::f16::from_f32(d * sum as f32).to_f32();
     }
 }
 
@@ -128,35 +128,42 @@ pub fn dot_scalar(format: Format, w: &[u8], a: &[ActBlock]) -> f32 {
         // Integer dot of the raw weight codes with the activation, then scale and offset, as the
         // kernels do (so rounding differs only in summation order).
         let d = read_f16(b, 0);
-        let (codes, coef): ([i32; QK], f32) = match format {
+        let (codes, offset, min): ([i32; QK], i32, f32) = match format {
             Format::Q8_0 => {
                 let mut c = [0i32; QK];
                 for (c, &q) in c.iter_mut().zip(&b[2..34]) {
                     *c = q as i8 as i32;
                 }
-                (c, 0.0)
+                (c, 0, 0.0)
             }
             _ => {
-                let (qs, off, coef) = match format {
-                    Format::Q4_0 => (&b[2..18], 0u32, -8.0 * d),
-                    Format::Q4_1 => (&b[4..20], 0, read_f16(b, 2)),
+                let (qs, high, offset, min) = match format {
+                    Format::Q4_0 => (&b[2..18], 0u32, -8, 0.0),
+                    Format::Q4_1 => (&b[4..20], 0, 0, read_f16(b, 2)),
                     _ => (
                         &b[6..22],
                         u32::from_le_bytes([b[2], b[3], b[4], b[5]]),
-                        -16.0 * d,
+                        -16,
+                        0.0,
                     ),
                 };
                 let mut c = [0i32; QK];
                 for j in 0..16 {
-                    c[j] = (qs[j] & 0x0f) as i32 | ((((off >> j) & 1) << 4) as i32);
-                    c[j + 16] = (qs[j] >> 4) as i32 | ((((off >> (j + 16)) & 1) << 4) as i32);
+                    c[j] = (qs[j] & 0x0f) as i32 | ((((high >> j) & 1) << 4) as i32);
+                    c[j + 16] = (qs[j] >> 4) as i32 | ((((high >> (j + 16)) & 1) << 4) as i32);
                 }
-                (c, coef)
+                (c, offset, min)
             }
         };
-        let idot: i32 = codes.iter().zip(&ab.qs).map(|(&c, &q)| c * q as i32).sum();
-        let s = if format == Format::Q4_1 { ab.s } else { ab.ds };
-        sum += d * ab.d * idot as f32 + coef * s;
+        // Σ(code + offset)·q exactly in integers, as ggml does for Q4_0 and Q5_0; Q4_1's minimum
+        // multiplies the f16-rounded d·Σq.
+        let idot: i32 = codes
+            .iter()
+            .zip(&ab.qs)
+            .map(|(&c, &q)| c * q as i32)
+            .sum::<i32>()
+            + offset * ab.sum;
+        sum += d * ab.d * idot as f32 + min * ab.s;
     }
     sum
 }
@@ -172,7 +179,8 @@ mod tests {
         quantize_row(&x, &mut q);
         for (b, xs) in q.iter().zip(x.chunks(QK)) {
             let sum: i32 = b.qs.iter().map(|&v| v as i32).sum();
-            assert!((b.ds - b.d * sum as f32).abs() < 1e-4);
+            assert_eq!(b.sum, sum);
+            assert!((b.s - b.d * sum as f32).abs() <= 1e-3 * b.s.abs() + 1e-6);
             for (&v, &orig) in b.qs.iter().zip(xs) {
                 assert!((v as f32 * b.d - orig).abs() <= b.d * 0.51 + 1e-3);
             }
