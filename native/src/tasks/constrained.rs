@@ -201,15 +201,8 @@ impl Decoder {
                 None => {
                     // Nothing may follow (length limit, or no token fits): end the string here, at
                     // the last point where it was valid.
-                    let mut keep = content.len();
-                    while keep > 0
-                        && !kind.can_close(&kind.replay(&content[..keep]), &content[..keep], limits)
-                    {
-                        keep -= 1;
-                    }
-                    content.truncate(keep);
+                    let state = cut_to_closable(kind, &mut content, limits);
                     self.push_json(&content);
-                    let state = kind.replay(&content);
                     return Ok((
                         Sampled {
                             text: kind.finish(&state, &content),
@@ -225,6 +218,16 @@ impl Decoder {
     fn push_json(&mut self, content: &[u8]) {
         self.json.push_str(&String::from_utf8_lossy(content));
     }
+}
+
+/// Shortens `content` to its longest prefix at which the string may end, and returns that state.
+fn cut_to_closable<K: StringKind>(kind: &K, content: &mut Vec<u8>, limits: &Limits) -> K::State {
+    let mut keep = content.len();
+    while keep > 0 && !kind.can_close(&kind.replay(&content[..keep]), &content[..keep], limits) {
+        keep -= 1;
+    }
+    content.truncate(keep);
+    kind.replay(content)
 }
 
 enum Step<S> {
@@ -375,12 +378,8 @@ pub(crate) fn quote_from_pieces(
         .can_close(&state, &content, limits)
         .then(|| kind.finish(&state, &content))
         .flatten();
-    let mut keep = content.len();
-    while keep > 0 && !kind.can_close(&kind.replay(&content[..keep]), &content[..keep], limits) {
-        keep -= 1;
-    }
-    content.truncate(keep);
-    let cut = kind.finish(&kind.replay(&content), &content);
+    let state = cut_to_closable(&kind, &mut content, limits);
+    let cut = kind.finish(&state, &content);
     [closed, cut]
 }
 
