@@ -99,39 +99,27 @@ export async function runModelFaults(): Promise<FaultResult[]> {
     return native.loadModel();
   };
 
-  await record('model file deleted while loaded', async () => {
-    const file = path.join(dir, 'deleted.gguf');
-    fs.copyFileSync(SMOLLM2, file);
-    await use(file);
-    fs.rmSync(file);
-    if (!(await works())) return 'the loaded model stopped working';
-    const h = await native.healthCheck();
-    if (h.model.state !== 'ready') return `health says ${h.model.state}`;
-    native.configure({ modelPath: SMOLLM2 });
-    const c = await code(use(file));
-    return c === 'ENGINE_DOWN' ? null : `reloading the deleted file gave ${c}`;
-  });
-  await record('model file truncated while loaded', async () => {
-    const file = path.join(dir, 'truncated.gguf');
-    fs.copyFileSync(SMOLLM2, file);
-    await use(file);
-    fs.truncateSync(file, Math.floor(fs.statSync(file).size / 2));
-    if (!(await works())) return 'the loaded model stopped working';
-    native.configure({ modelPath: SMOLLM2 });
-    await native.loadModel();
-    const c = await code(use(file));
-    return c === 'ENGINE_DOWN' ? null : `loading the truncated file gave ${c}`;
-  });
-  await record('model replaced by a non-GGUF file', async () => {
-    const file = path.join(dir, 'replaced.gguf');
-    fs.copyFileSync(SMOLLM2, file);
-    await use(file);
-    fs.writeFileSync(file, '<html>not a model</html>'.repeat(100));
-    native.configure({ modelPath: SMOLLM2 });
-    await native.loadModel();
-    const c = await code(use(file));
-    return c === 'ENGINE_DOWN' ? null : `loading the replaced file gave ${c}`;
-  });
+  // A copy of the good model is loaded, then damaged on disk: the loaded model keeps answering and
+  // health stays ready; once the engine has moved to the good file, loading the damaged one is ENGINE_DOWN.
+  const damagedWhileLoaded = (name: string, what: string, damage: (file: string) => void) =>
+    record(name, async () => {
+      const file = path.join(dir, `${what}.gguf`);
+      fs.copyFileSync(SMOLLM2, file);
+      await use(file);
+      damage(file);
+      if (!(await works())) return 'the loaded model stopped working';
+      const h = await native.healthCheck();
+      if (h.model.state !== 'ready') return `health says ${h.model.state}`;
+      native.configure({ modelPath: SMOLLM2 });
+      await native.loadModel();
+      const c = await code(use(file));
+      return c === 'ENGINE_DOWN' ? null : `loading the ${what} file gave ${c}`;
+    });
+  await damagedWhileLoaded('model file deleted while loaded', 'deleted', (f) => fs.rmSync(f));
+  await damagedWhileLoaded('model file truncated while loaded', 'truncated', (f) =>
+    fs.truncateSync(f, Math.floor(fs.statSync(f).size / 2)));
+  await damagedWhileLoaded('model replaced by a non-GGUF file', 'replaced', (f) =>
+    fs.writeFileSync(f, '<html>not a model</html>'.repeat(100)));
   const crafted: Array<[string, Buffer]> = [
     ['GGUF with 2^60 tensors', craftedGguf({ tensors: 1n << 60n })],
     ['GGUF with 2^60 metadata keys', craftedGguf({ keys: 1n << 60n })],
