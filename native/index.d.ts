@@ -1,4 +1,4 @@
-// The native engine's API (see README "Native module"). Every rejected promise / thrown error is an
+// The native engine's API (see docs/native-api.md). Every rejected promise / thrown error is an
 // `EngineError`: an Error with one of the codes below.
 
 export type ErrorCode =

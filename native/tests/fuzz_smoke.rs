@@ -1,7 +1,7 @@
 //! The fuzz targets (src/fuzz_targets.rs) on stable, in every test run: each replays the committed
 //! corpus (seeds and any input a fuzzer once found) and then random mutations of it, from a printed
 //! seed (`SAMSARA_FUZZ_SEED` replays it; `SAMSARA_FUZZ_RUNS` sets the count). The long coverage-guided
-//! runs are cargo-fuzz (native/fuzz, README "Reliability").
+//! runs are cargo-fuzz (native/fuzz, docs/reliability.md).
 
 use std::path::Path;
 

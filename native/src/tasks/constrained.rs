@@ -8,7 +8,8 @@
 //! forever terminates. The fixed parts of the JSON are fed to the model as forced tokens; only string
 //! contents and the choice "another item or the end" are sampled, greedily among the tokens the
 //! schema allows. The quote is constrained further, to a verbatim span of the essay: JSON Schema
-//! cannot say that, which is why this small sampler is ours rather than a grammar library (README).
+//! cannot say that, which is why this small sampler is ours rather than a grammar library
+//! (docs/assessment.md).
 
 use std::collections::HashMap;
 
