@@ -126,6 +126,22 @@ async function clearChat(fileId) {
   await history('clearChat')(fileId);
 }
 
+/** The deterministic checker alone (no model); answers in milliseconds, never behind an inference. */
+async function checkText(input) {
+  return JSON.parse(await raw.checkText(toJson('checkText', input)));
+}
+
+function word(action) {
+  return async (w) => {
+    if (typeof w !== 'string') throw codedError('INVALID_REQUEST', `${action} expects a word (a string).`);
+    await raw[action](w);
+  };
+}
+
+async function listWords() {
+  return JSON.parse(await raw.listWords());
+}
+
 function cancel(requestId) {
   if (typeof requestId !== 'string') throw codedError('INVALID_REQUEST', 'cancel(requestId): requestId must be a string.');
   return raw.cancel(requestId, 'cancel');
@@ -150,6 +166,10 @@ module.exports = {
   listAssessments: history('listAssessments'),
   listChat: history('listChat'),
   clearChat,
+  checkText,
+  addWord: word('addWord'),
+  removeWord: word('removeWord'),
+  listWords,
   cancel,
   shutdown,
   DEFAULT_MODEL,

@@ -12,7 +12,9 @@ use crate::model::gguf::Meta;
 use crate::model::gguf_header::{self, HeaderError};
 use crate::tasks::assess::model_comments;
 use crate::tasks::constrained::{quote_from_pieces, Item, Limits};
-use crate::tasks::requests::{self, AssessInput, ChatInput, CompleteInput, SummaryInput, Validate};
+use crate::tasks::requests::{
+    self, AssessInput, ChatInput, CheckInput, CompleteInput, SummaryInput, Validate,
+};
 use crate::tokenizer::TextCodec;
 
 /// GGUF header check: a header it accepts lies inside the file and candle parses it without
@@ -159,7 +161,7 @@ fn check_anchor(text: &str, c: &requests::Comment) {
 /// boundaries, and its UTF-16 anchor picks out the same words.
 pub fn anchors(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
-    let a = analysis::analyze(&text);
+    let a = analysis::analyze(&text, analysis::Dialect::Auto, &Default::default());
     assert!(a.metrics.words <= text.len());
     for f in &a.findings {
         assert!(f.range.start <= f.range.end && f.range.end <= text.len());
@@ -188,4 +190,5 @@ pub fn request_json(data: &[u8]) {
     one::<ChatInput>(json);
     one::<SummaryInput>(json);
     one::<CompleteInput>(json);
+    one::<CheckInput>(json);
 }

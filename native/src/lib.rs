@@ -23,7 +23,8 @@ use engine::config::ConfigPatch;
 use engine::{engine, JobCtx, StopReason, Task, Work};
 use error::EngineError;
 use tasks::requests::{
-    parse, validate_file_id, AssessInput, ChatInput, CompleteInput, SummaryInput, Validate,
+    parse, validate_file_id, validate_word, AssessInput, ChatInput, CheckInput, CompleteInput,
+    SummaryInput, Validate,
 };
 
 const MAX_TIMEOUT_MS: f64 = 3_600_000.0;
@@ -155,6 +156,8 @@ fn complete(cx: FunctionContext) -> JsResult<JsPromise> {
 }
 
 fn load_model(cx: FunctionContext) -> JsResult<JsPromise> {
+    // The checker's dictionary is built meanwhile on the quick thread, so the first check is fast too.
+    let _ = engine::quick::run(Box::new(analysis::checker::warm_up));
     queue_action(cx, "loadModel", |_| {
         // The worker has loaded the model before this runs; report it as healthCheck does.
         Ok(Box::new(|_ctx: &mut JobCtx| {
@@ -218,26 +221,22 @@ fn detokenize(mut cx: FunctionContext) -> JsResult<JsString> {
     }
 }
 
-/// (fileId) → Promise<resultJson>, on a thread of its own: history reads and deletes never wait for
-/// the inference queue.
-fn store_action<'a>(
+/// Runs `run` on the quick thread (never behind an inference) and settles the promise with its JSON.
+fn quick_action<'a>(
     mut cx: FunctionContext<'a>,
-    run: fn(&store::Store, &str) -> Result<serde_json::Value, EngineError>,
+    checked: Result<(), EngineError>,
+    run: impl FnOnce() -> Result<serde_json::Value, EngineError> + Send + 'static,
 ) -> JsResult<'a, JsPromise> {
     let (deferred, promise) = cx.promise();
-    let file_id = cx.argument::<JsString>(0)?.value(&mut cx);
-    if let Err(e) = validate_file_id(&file_id) {
+    if let Err(e) = checked {
         reject(&mut cx, deferred, &e)?;
         return Ok(promise);
     }
     let channel = cx.channel();
     let job = move || {
-        let result = catch_unwind(AssertUnwindSafe(|| {
-            engine().store().and_then(|s| run(&s, &file_id))
-        }))
-        .unwrap_or_else(|_| {
+        let result = catch_unwind(AssertUnwindSafe(run)).unwrap_or_else(|_| {
             Err(EngineError::ActionFailed(
-                "The history store hit an internal error.".into(),
+                "The engine hit an internal error and stopped this request.".into(),
             ))
         });
         deferred.settle_with(&channel, move |mut cx| match result {
@@ -245,11 +244,21 @@ fn store_action<'a>(
             Err(e) => throw(&mut cx, &e),
         });
     };
-    // If no thread can be made, the dropped Deferred rejects the promise (Neon does that).
-    let _ = std::thread::Builder::new()
-        .name("samsara-store".into())
-        .spawn(job);
+    // If the job can't be queued, the dropped Deferred rejects the promise (Neon does that).
+    let _ = engine::quick::run(Box::new(job));
     Ok(promise)
+}
+
+/// (fileId) → Promise<resultJson>: history reads and deletes.
+fn store_action<'a>(
+    mut cx: FunctionContext<'a>,
+    run: fn(&store::Store, &str) -> Result<serde_json::Value, EngineError>,
+) -> JsResult<'a, JsPromise> {
+    let file_id = cx.argument::<JsString>(0)?.value(&mut cx);
+    let checked = validate_file_id(&file_id);
+    quick_action(cx, checked, move || {
+        engine().store().and_then(|s| run(&s, &file_id))
+    })
 }
 
 fn list_assessments(cx: FunctionContext) -> JsResult<JsPromise> {
@@ -262,6 +271,38 @@ fn list_chat(cx: FunctionContext) -> JsResult<JsPromise> {
 
 fn clear_chat(cx: FunctionContext) -> JsResult<JsPromise> {
     store_action(cx, tasks::history::clear_chat)
+}
+
+/// (payloadJson) → Promise<resultJson>: the deterministic checker alone.
+fn check_text(mut cx: FunctionContext) -> JsResult<JsPromise> {
+    let json = cx.argument::<JsString>(0)?.value(&mut cx);
+    let input = parse::<CheckInput>("checkText", &json).and_then(|i| i.validate().map(|()| i));
+    match input {
+        Ok(input) => quick_action(cx, Ok(()), move || tasks::check::check_text(input)),
+        Err(e) => quick_action(cx, Err(e), || Ok(serde_json::Value::Null)),
+    }
+}
+
+/// (word) → Promise: addWord and removeWord.
+fn word_action<'a>(
+    mut cx: FunctionContext<'a>,
+    run: fn(&str) -> Result<serde_json::Value, EngineError>,
+) -> JsResult<'a, JsPromise> {
+    let word = cx.argument::<JsString>(0)?.value(&mut cx);
+    let checked = validate_word(&word);
+    quick_action(cx, checked, move || run(&word))
+}
+
+fn add_word(cx: FunctionContext) -> JsResult<JsPromise> {
+    word_action(cx, tasks::check::add_word)
+}
+
+fn remove_word(cx: FunctionContext) -> JsResult<JsPromise> {
+    word_action(cx, tasks::check::remove_word)
+}
+
+fn list_words(cx: FunctionContext) -> JsResult<JsPromise> {
+    quick_action(cx, Ok(()), tasks::check::list_words)
 }
 
 fn cancel(mut cx: FunctionContext) -> JsResult<JsBoolean> {
@@ -298,6 +339,10 @@ fn main(mut cx: ModuleContext) -> NeonResult<()> {
     cx.export_function("listAssessments", list_assessments)?;
     cx.export_function("listChat", list_chat)?;
     cx.export_function("clearChat", clear_chat)?;
+    cx.export_function("checkText", check_text)?;
+    cx.export_function("addWord", add_word)?;
+    cx.export_function("removeWord", remove_word)?;
+    cx.export_function("listWords", list_words)?;
     cx.export_function("cancel", cancel)?;
     cx.export_function("cancelAll", cancel_all)?;
     cx.export_function("unloadModel", unload_model)?;

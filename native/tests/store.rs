@@ -95,7 +95,7 @@ fn the_file_is_in_wal_mode_at_the_latest_schema() -> Result<()> {
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(mode, "wal");
-    assert_eq!(version, 1);
+    assert_eq!(version, 2);
     drop(conn);
     // Opening again runs no migration twice.
     let store = Store::open(&path)?;

@@ -1,18 +1,22 @@
-//! Rule-based inline comments. Each finding points at the exact words it is about (a byte range of the
-//! essay); the caller turns it into a UTF-16 anchor. Rules are deliberately conservative: a student
-//! should not have to argue with a false alarm.
+//! Our style rules, for what Harper has no rule for: passive voice, sentences starting alike, a word
+//! repeated nearby, long sentences, one-sentence paragraphs. Each finding points at the exact words it
+//! is about. Rules are deliberately conservative: a student should not have to argue with a false
+//! alarm.
 
 use std::collections::HashMap;
 use std::ops::Range;
 
 use super::segment::{Essay, Sentence, Word};
+use super::{Category, Finding};
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct Finding {
-    /// Stable rule id, e.g. "double-word" (the UI and the evaluation use it).
-    pub rule: &'static str,
-    pub range: Range<usize>,
-    pub message: String,
+fn found(rule: &str, category: Category, range: Range<usize>, message: String) -> Finding {
+    Finding {
+        rule: rule.into(),
+        range,
+        message,
+        category,
+        suggestions: Vec::new(),
+    }
 }
 
 /// Words in a sentence above which it is flagged as long.
@@ -27,8 +31,6 @@ pub const MAX_PER_RULE: usize = 6;
 pub fn check(essay: &Essay) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut add = |found: Vec<Finding>| out.extend(found.into_iter().take(MAX_PER_RULE));
-    add(misspellings(essay));
-    add(double_words(essay));
     add(repeated_words(essay));
     add(long_sentences(essay));
     add(repeated_openings(essay));
@@ -40,48 +42,6 @@ pub fn check(essay: &Essay) -> Vec<Finding> {
 
 fn lower(w: &str) -> String {
     w.to_lowercase()
-}
-
-fn misspellings(essay: &Essay) -> Vec<Finding> {
-    essay
-        .words()
-        .filter_map(|w| {
-            let fix = MISSPELLINGS
-                .iter()
-                .find(|(wrong, _)| lower(w.text) == *wrong)?
-                .1;
-            Some(Finding {
-                rule: "misspelling",
-                range: w.range.clone(),
-                message: format!("“{}” looks misspelled: did you mean “{fix}”?", w.text),
-            })
-        })
-        .collect()
-}
-
-/// "the the": the same word twice in a row with only spaces between (not across sentences).
-fn double_words(essay: &Essay) -> Vec<Finding> {
-    let mut out = Vec::new();
-    for s in essay.sentences() {
-        for pair in s.words.windows(2) {
-            let (a, b) = (&pair[0], &pair[1]);
-            let between = &essay.text[a.range.end..b.range.start];
-            let same = lower(a.text) == lower(b.text);
-            if same
-                && !between.is_empty()
-                && between.chars().all(|c| c == ' ')
-                && !ALLOWED_DOUBLES.contains(&lower(a.text).as_str())
-                && a.text.chars().any(char::is_alphabetic)
-            {
-                out.push(Finding {
-                    rule: "double-word",
-                    range: a.range.start..b.range.end,
-                    message: format!("“{}” is written twice in a row.", a.text),
-                });
-            }
-        }
-    }
-    out
 }
 
 /// A content word used again within a few words (same paragraph); flags the second use.
@@ -99,15 +59,16 @@ fn repeated_words(essay: &Essay) -> Vec<Finding> {
             if let Some(&j) = last_seen.get(&key) {
                 // Adjacent repeats are double-word's; a word is flagged once per paragraph.
                 if i - j > 1 && i - j <= REPEAT_WINDOW && !flagged.contains(&key) {
-                    out.push(Finding {
-                        rule: "repeated-word",
-                        range: w.range.clone(),
-                        message: format!(
+                    out.push(found(
+                        "repeated-word",
+                        Category::Style,
+                        w.range.clone(),
+                        format!(
                             "“{}” is used again only {} words later; try a synonym or rephrase.",
                             w.text,
                             i - j
                         ),
-                    });
+                    ));
                     flagged.push(key.clone());
                 }
             }
@@ -121,13 +82,16 @@ fn long_sentences(essay: &Essay) -> Vec<Finding> {
     essay
         .sentences()
         .filter(|s| s.words.len() > LONG_SENTENCE_WORDS)
-        .map(|s| Finding {
-            rule: "long-sentence",
-            range: s.range.clone(),
-            message: format!(
-                "This sentence has {} words; splitting it would make it easier to follow.",
-                s.words.len()
-            ),
+        .map(|s| {
+            found(
+                "long-sentence",
+                Category::Clarity,
+                s.range.clone(),
+                format!(
+                    "This sentence has {} words; splitting it would make it easier to follow.",
+                    s.words.len()
+                ),
+            )
         })
         .collect()
 }
@@ -146,14 +110,15 @@ fn repeated_openings(essay: &Essay) -> Vec<Finding> {
             .count();
         if run >= SAME_OPENING_RUN {
             if let Some(w) = sentences[i + run - 1].words.first() {
-                out.push(Finding {
-                    rule: "repeated-opening",
-                    range: w.range.clone(),
-                    message: format!(
+                out.push(found(
+                    "repeated-opening",
+                    Category::Style,
+                    w.range.clone(),
+                    format!(
                         "{run} sentences in a row begin with “{}”; vary how your sentences start.",
                         w.text
                     ),
-                });
+                ));
             }
         }
         i += run.max(1);
@@ -175,14 +140,15 @@ fn passive_voice(essay: &Essay) -> Vec<Finding> {
                 j += 1;
             }
             if j < w.len() && is_participle(&lower(w[j].text)) {
-                out.push(Finding {
-                    rule: "passive-voice",
-                    range: w[i].range.start..w[j].range.end,
-                    message: format!(
+                out.push(found(
+                    "passive-voice",
+                    Category::Style,
+                    w[i].range.start..w[j].range.end,
+                    format!(
                         "“{}” may be passive voice; saying who does it is often clearer.",
                         &essay.text[w[i].range.start..w[j].range.end]
                     ),
-                });
+                ));
                 break; // one per sentence
             }
         }
@@ -213,17 +179,18 @@ fn one_sentence_paragraphs(essay: &Essay) -> Vec<Finding> {
             let heading = s.words.len() < 12 && !s.text.trim_end().ends_with(['.', '!', '…']);
             !heading
         })
-        .map(|p| Finding {
-            rule: "one-sentence-paragraph",
-            range: p.range.clone(),
-            message: "This paragraph is a single sentence; develop the point or join it to a neighbouring paragraph.".into(),
+        .map(|p| {
+            found(
+                "one-sentence-paragraph",
+                Category::Structure,
+                p.range.clone(),
+                "This paragraph is a single sentence; develop the point or join it to a neighbouring paragraph.".into(),
+            )
         })
         .collect()
 }
 
 const BE: &[&str] = &["am", "is", "are", "was", "were", "be", "been", "being"];
-
-const ALLOWED_DOUBLES: &[&str] = &["that", "had", "is", "do"];
 
 const NOT_PARTICIPLES: &[&str] = &[
     "tired",
@@ -359,82 +326,11 @@ const STOPWORDS: &[&str] = &[
     "here", "said", "says", "upon", "within", "without", "through", "students", "student",
 ];
 
-/// Common misspellings and their fixes (lowercase).
-const MISSPELLINGS: &[(&str, &str)] = &[
-    ("recieve", "receive"),
-    ("recieved", "received"),
-    ("beleive", "believe"),
-    ("belive", "believe"),
-    ("definately", "definitely"),
-    ("definatly", "definitely"),
-    ("seperate", "separate"),
-    ("seperately", "separately"),
-    ("occured", "occurred"),
-    ("occurence", "occurrence"),
-    ("untill", "until"),
-    ("wich", "which"),
-    ("alot", "a lot"),
-    ("thier", "their"),
-    ("goverment", "government"),
-    ("enviroment", "environment"),
-    ("tommorow", "tomorrow"),
-    ("tommorrow", "tomorrow"),
-    ("begining", "beginning"),
-    ("existance", "existence"),
-    ("accomodate", "accommodate"),
-    ("neccessary", "necessary"),
-    ("necesary", "necessary"),
-    ("arguement", "argument"),
-    ("wierd", "weird"),
-    ("truely", "truly"),
-    ("publically", "publicly"),
-    ("noticable", "noticeable"),
-    ("independant", "independent"),
-    ("succesful", "successful"),
-    ("sucessful", "successful"),
-    ("calender", "calendar"),
-    ("concious", "conscious"),
-    ("embarass", "embarrass"),
-    ("foriegn", "foreign"),
-    ("grammer", "grammar"),
-    ("immediatly", "immediately"),
-    ("libary", "library"),
-    ("millenium", "millennium"),
-    ("posession", "possession"),
-    ("recomend", "recommend"),
-    ("reccomend", "recommend"),
-    ("rythm", "rhythm"),
-    ("tendancy", "tendency"),
-    ("writting", "writing"),
-    ("acheive", "achieve"),
-    ("acheivement", "achievement"),
-    ("basicly", "basically"),
-    ("buisness", "business"),
-    ("comming", "coming"),
-    ("completly", "completely"),
-    ("finaly", "finally"),
-    ("freind", "friend"),
-    ("happend", "happened"),
-    ("knowlege", "knowledge"),
-    ("probaly", "probably"),
-    ("realy", "really"),
-    ("responsability", "responsibility"),
-    ("sentance", "sentence"),
-    ("studing", "studying"),
-    ("suprise", "surprise"),
-    ("teh", "the"),
-    ("togther", "together"),
-    ("usualy", "usually"),
-    ("becuase", "because"),
-    ("becasue", "because"),
-    ("whitch", "which"),
-];
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn find(text: &str) -> Vec<(&'static str, String)> {
+    fn find(text: &str) -> Vec<(String, String)> {
         check(&Essay::segment(text))
             .into_iter()
             .map(|f| (f.rule, text[f.range].to_string()))
@@ -451,8 +347,6 @@ mod tests {
 
     #[test]
     fn each_rule_finds_its_problem() {
-        has("I will recieve it.", "misspelling", "recieve");
-        has("It was the the best day.", "double-word", "the the");
         has(
             "The garden was lovely. Our garden has roses.",
             "repeated-word",
@@ -494,11 +388,11 @@ mod tests {
 
     #[test]
     fn findings_are_capped_per_rule() {
-        let text = "I recieve. ".repeat(20);
+        let text = "It was made. ".repeat(20);
         assert_eq!(
             find(&text)
                 .iter()
-                .filter(|(r, _)| *r == "misspelling")
+                .filter(|(r, _)| *r == "passive-voice")
                 .count(),
             MAX_PER_RULE
         );

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
+use crate::analysis::Dialect;
 use crate::error::{EngineError, Result};
 
 pub const DEFAULT_QUEUE_CAPACITY: usize = 16;
@@ -16,6 +17,8 @@ pub struct Config {
     pub context_size: Option<usize>,
     pub store_path: Option<PathBuf>,
     pub queue_capacity: usize,
+    /// The English the checker expects ($SAMSARA_DIALECT); auto: found from each essay.
+    pub dialect: Dialect,
     /// Bumped whenever a setting that needs a reload changes (model path, context size).
     pub model_generation: u64,
 }
@@ -39,6 +42,10 @@ impl Default for Config {
             context_size: env_usize("SAMSARA_CONTEXT"),
             store_path: std::env::var_os("SAMSARA_STORE").map(PathBuf::from),
             queue_capacity: DEFAULT_QUEUE_CAPACITY,
+            dialect: std::env::var("SAMSARA_DIALECT")
+                .ok()
+                .and_then(|d| serde_json::from_value(serde_json::Value::String(d)).ok())
+                .unwrap_or_default(),
             model_generation: 0,
         }
     }
@@ -52,6 +59,7 @@ pub struct ConfigPatch {
     pub context_size: Option<u64>,
     pub store_path: Option<String>,
     pub queue_capacity: Option<u64>,
+    pub dialect: Option<Dialect>,
 }
 
 impl Config {
@@ -96,6 +104,9 @@ impl Config {
                 ));
             }
             next.queue_capacity = q as usize;
+        }
+        if let Some(d) = p.dialect {
+            next.dialect = d;
         }
         if next.model_path != self.model_path || next.context_size != self.context_size {
             next.model_generation += 1;

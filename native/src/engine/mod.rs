@@ -5,6 +5,7 @@
 
 pub mod config;
 pub mod control;
+pub mod quick;
 
 use std::collections::{HashMap, VecDeque};
 use std::panic::{catch_unwind, AssertUnwindSafe};

@@ -1,4 +1,4 @@
-//! Persistence: essays, assessments and chat history in one embedded SQLite file (rusqlite, bundled).
+//! Persistence: essays, assessments, chat history and the personal dictionary in one embedded SQLite file (rusqlite, bundled).
 //! WAL journal with full sync (a commit survives a killed process and a power cut), a busy timeout,
 //! every write in one IMMEDIATE transaction. All SQL of the project lives in this module.
 //!
@@ -9,6 +9,7 @@ pub mod assessments;
 pub mod chat;
 pub mod essays;
 mod schema;
+pub mod words;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};

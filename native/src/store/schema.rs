@@ -29,6 +29,11 @@ const MIGRATIONS: &[&str] = &[
         created_at TEXT NOT NULL
     ) STRICT;
     CREATE INDEX chat_by_file ON chat_messages(file_id, id);",
+    // 2: the personal dictionary (lower case).
+    "CREATE TABLE words (
+        word       TEXT PRIMARY KEY,
+        created_at TEXT NOT NULL
+    ) STRICT;",
 ];
 
 fn version(conn: &Connection) -> rusqlite::Result<usize> {

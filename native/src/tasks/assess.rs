@@ -1,18 +1,24 @@
-//! assessEssay: the deterministic analysis (metrics and rule-based comments over the whole essay),
-//! plus the model's comments decoded under a JSON schema (tasks/constrained.rs), merged without
-//! duplicates, then a short summary built on both. Anchors are UTF-16 offsets (JS string indices).
+//! assessEssay: the deterministic analysis (metrics, and every mistake the checker finds in the whole
+//! essay, with suggestions), plus the model's comments decoded under a JSON schema
+//! (tasks/constrained.rs), kept only when they are about the words they quote and don't parrot the
+//! prompt, merged without duplicates, then a short summary built on both. Anchors are UTF-16 offsets
+//! (JS string indices).
 
 use serde_json::{json, Value};
 
-use crate::analysis::{self, Finding, Metrics};
+use crate::analysis::{self, Category, Finding, Metrics};
+#[cfg(test)]
+use crate::analysis::Dialect;
 use crate::engine::JobCtx;
 use crate::error::{EngineError, Result};
 use crate::store::assessments::{self, NewAssessment};
 use crate::store::text_hash;
+use crate::tasks::check::{comment_of, dialect_or_default, personal_words};
 use crate::tasks::constrained::{self, Item, Limits};
 use crate::tasks::fit_essay;
 use crate::tasks::generate::{generate, GenParams};
-use crate::tasks::requests::{utf16_len, Anchor, AssessInput, Comment, CommentKind};
+use crate::tasks::prompts::{echoes_prompt, PROMPTS};
+use crate::tasks::requests::{Anchor, AssessInput, Comment, CommentKind};
 use crate::template::Message;
 
 /// The model's part of the feedback: few, bounded comments, so a small model always finishes.
@@ -22,9 +28,11 @@ pub const MODEL_LIMITS: Limits = Limits {
     max_comment_bytes: 220,
     min_comment_bytes: 12,
 };
-/// At most this many comments from the analysis rules, and in all.
-pub const MAX_RULE_COMMENTS: usize = 12;
-pub const MAX_COMMENTS: usize = 16;
+/// Every mistake the checker finds is shown, up to this many; style suggestions are capped lower, so
+/// that they never bury the mistakes.
+pub const MAX_MISTAKE_COMMENTS: usize = 80;
+pub const MAX_STYLE_COMMENTS: usize = 8;
+pub const MAX_COMMENTS: usize = MAX_MISTAKE_COMMENTS + MAX_STYLE_COMMENTS + MODEL_LIMITS.max_items;
 /// The model reads at most this much of the essay (the analysis reads all of it): prefill time on one
 /// core bounds it, under the 60 s deadline.
 pub const MODEL_ESSAY_TOKENS: usize = 1024;
@@ -34,29 +42,20 @@ pub const SUMMARY_MAX_TOKENS: usize = 60;
 /// Comments whose content words overlap this much (Jaccard) count as the same comment.
 const NEAR_DUPLICATE: f64 = 0.6;
 
-const SYSTEM: &str =
-    "You are a writing tutor. You give short, specific, kind feedback on student essays.";
-
-const TASK: &str = "Give up to 4 specific suggestions to improve my essay. For each one, copy the exact words \
-from my essay that it is about, and say in one sentence what to change and why. Answer only with JSON, \
-like this answer about another essay: \
-{\"comments\":[{\"quote\":\"My town need\",\"comment\":\"Use 'needs', because 'town' is singular.\"},\
-{\"quote\":\"Their is no place\",\"comment\":\"Write 'There is'; 'their' means belonging to them.\"}]}";
-
 /// Both prompts start with the same system turn and essay, so the summary reuses the KV cache.
 fn essay_turn(essay: &str, task: &str) -> Vec<Message> {
     vec![
-        Message::system(SYSTEM),
+        Message::system(PROMPTS.system.as_str()),
         Message::user(format!("Here is my essay:\n\n{essay}\n\n{task}")),
     ]
 }
 
 pub fn assess(ctx: &mut JobCtx, input: AssessInput) -> Result<Value> {
-    let analysis = analysis::analyze(&input.text);
+    let analysis = analysis::analyze(&input.text, dialect_or_default(None), &personal_words());
     let mut comments = rule_comments(&input.text, &analysis.findings);
 
     let essay = fit_essay(ctx, &input.text, FEEDBACK_RESERVE, MODEL_ESSAY_TOKENS)?;
-    let mut task = String::from(TASK);
+    let mut task = PROMPTS.assess.clone();
     if let Some(extra) = &input.instruction {
         task.push_str("\nAlso: ");
         task.push_str(extra);
@@ -71,7 +70,12 @@ pub fn assess(ctx: &mut JobCtx, input: AssessInput) -> Result<Value> {
         ));
     }
     let summary = summarize(ctx, &input.text, &comments, &analysis.metrics)?;
-    let result = json!({ "comments": comments, "summary": summary, "metrics": analysis.metrics });
+    let result = json!({
+        "comments": comments,
+        "summary": summary,
+        "metrics": analysis.metrics,
+        "dialect": analysis.dialect,
+    });
     if let Some(store) = &ctx.store {
         // A failed save marks the store degraded (healthCheck says so); the feedback is still given.
         let _ = assessments::save(
@@ -89,27 +93,23 @@ pub fn assess(ctx: &mut JobCtx, input: AssessInput) -> Result<Value> {
     Ok(result)
 }
 
-/// Rule findings as inline comments, at most MAX_RULE_COMMENTS: the first finding of every rule, then
-/// the second of every rule, and so on, so no single habit crowds out the rest.
+/// The analysis as inline comments: every mistake (up to MAX_MISTAKE_COMMENTS), and at most
+/// MAX_STYLE_COMMENTS style suggestions, taking turns between rules (the first finding of every rule,
+/// then the second, …) so no single habit crowds out the rest.
 pub(crate) fn rule_comments(text: &str, findings: &[Finding]) -> Vec<Comment> {
-    let mut ranked: Vec<(usize, &Finding)> = findings
+    let (mistakes, style): (Vec<&Finding>, Vec<&Finding>) =
+        findings.iter().partition(|f| f.category.is_mistake());
+    let mut ranked: Vec<(usize, &Finding)> = style
         .iter()
         .enumerate()
-        .map(|(i, f)| (findings[..i].iter().filter(|g| g.rule == f.rule).count(), f))
+        .map(|(i, f)| (style[..i].iter().filter(|g| g.rule == f.rule).count(), *f))
         .collect();
     ranked.sort_by_key(|(rank, f)| (*rank, f.range.start));
-    ranked.truncate(MAX_RULE_COMMENTS);
-    ranked.sort_by_key(|(_, f)| (f.range.start, f.range.end));
-    ranked
-        .into_iter()
-        .map(|(_, f)| Comment {
-            content: f.message.clone(),
-            kind: CommentKind::Inline,
-            anchor: Some(anchor_at(text, f.range.start, &text[f.range.clone()])),
-            source: Some("rules".into()),
-            rule: Some(f.rule.into()),
-        })
-        .collect()
+    ranked.truncate(MAX_STYLE_COMMENTS);
+    let mut chosen: Vec<&Finding> = mistakes.into_iter().take(MAX_MISTAKE_COMMENTS).collect();
+    chosen.extend(ranked.into_iter().map(|(_, f)| f));
+    chosen.sort_by_key(|f| (f.range.start, f.range.end));
+    chosen.into_iter().map(|f| comment_of(text, f)).collect()
 }
 
 pub(crate) fn model_comments(text: &str, items: Vec<Item>) -> Vec<Comment> {
@@ -117,19 +117,88 @@ pub(crate) fn model_comments(text: &str, items: Vec<Item>) -> Vec<Comment> {
         .into_iter()
         .filter_map(|item| {
             let content = tidy(&item.comment, item.truncated)?;
+            if echoes_prompt(&content) {
+                return None;
+            }
             let (kind, anchor) = match item.quote {
-                Some((start, quote)) => (CommentKind::Inline, Some(anchor_at(text, start, &quote))),
+                Some((start, quote)) => {
+                    if !about_its_span(&content, &quote) {
+                        return None;
+                    }
+                    (CommentKind::Inline, Some(Anchor::at(text, start, &quote)))
+                }
                 None => (CommentKind::Block, None),
             };
             Some(Comment {
+                category: Some(model_category(&content, kind)),
                 content,
                 kind,
                 anchor,
                 source: Some("model".into()),
                 rule: None,
+                suggestions: Some(Vec::new()),
             })
         })
         .collect()
+}
+
+/// The words a comment names in quotation marks: ‘needs’, "town", “Their is”.
+pub(crate) fn named_words(comment: &str) -> Vec<String> {
+    let chars: Vec<char> = comment.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let close = match chars[i] {
+            '"' => Some('"'),
+            '“' => Some('”'),
+            '‘' => Some('’'),
+            // A straight apostrophe opens a quote only at the start of a word: not in "don't".
+            '\'' if i == 0 || !chars[i - 1].is_alphanumeric() => Some('\''),
+            _ => None,
+        };
+        if let Some(close) = close {
+            let end = (i + 1..chars.len()).find(|&j| {
+                chars[j] == close && chars.get(j + 1).is_none_or(|c| !c.is_alphanumeric())
+            });
+            if let Some(end) = end {
+                let named: String = chars[i + 1..end].iter().collect();
+                if !named.trim().is_empty() {
+                    out.push(named.trim().to_string());
+                }
+                i = end + 1;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
+/// A comment that names words must name at least one that is in the span it quotes; otherwise it is
+/// about something else (often the prompt, or another essay).
+pub(crate) fn about_its_span(comment: &str, quote: &str) -> bool {
+    let named = named_words(comment);
+    let quote = quote.to_lowercase();
+    named.is_empty() || named.iter().any(|w| quote.contains(&w.to_lowercase()))
+}
+
+/// The category of a model comment from what it talks about.
+fn model_category(comment: &str, kind: CommentKind) -> Category {
+    let c = comment.to_lowercase();
+    let has = |words: &[&str]| words.iter().any(|w| c.contains(w));
+    if has(&["spell"]) {
+        Category::Spelling
+    } else if has(&["comma", "punctuat", "apostrophe", "full stop", "period"]) {
+        Category::Punctuation
+    } else if has(&["grammar", "verb", "tense", "singular", "plural", "agree"]) {
+        Category::Grammar
+    } else if has(&["paragraph", "structure", "introduction", "conclusion", "order", "organi"]) {
+        Category::Structure
+    } else if kind == CommentKind::Block {
+        Category::Structure
+    } else {
+        Category::Clarity
+    }
 }
 
 /// A comment cut by its length limit keeps its complete sentences; too little text is dropped.
@@ -194,8 +263,9 @@ pub fn summarize(
     metrics: &Metrics,
 ) -> Result<String> {
     let essay = fit_essay(ctx, text, SUMMARY_MAX_TOKENS, MODEL_ESSAY_TOKENS)?;
-    let task = "In one sentence, tell me the main strength of my essay. Do not repeat the essay.";
-    let ids = ctx.model.chat_tokens(&essay_turn(&essay, task))?;
+    let ids = ctx
+        .model
+        .chat_tokens(&essay_turn(&essay, &PROMPTS.summary))?;
     let out = generate(ctx, &ids, &GenParams::greedy(SUMMARY_MAX_TOKENS))?;
     let mut summary = strength_sentence(&out.text, text).unwrap_or_default();
     if !summary.is_empty() {
@@ -225,7 +295,8 @@ fn strength_sentence(raw: &str, essay: &str) -> Option<String> {
     let starts_badly = ["Here", "Sure", "#", "*", "-", "Essay"]
         .iter()
         .any(|p| s.starts_with(p));
-    ((5..=40).contains(&words.len()) && !copies_essay && !starts_badly).then(|| s.to_string())
+    ((5..=40).contains(&words.len()) && !copies_essay && !starts_badly && !echoes_prompt(s))
+        .then(|| s.to_string())
 }
 
 /// What the analysis measured and the kinds of problems found, most important first.
@@ -239,14 +310,14 @@ fn facts(comments: &[Comment], m: &Metrics) -> String {
         ease_label(m.flesch_reading_ease)
     );
     let mut found: Vec<String> = Vec::new();
-    for (rule, one, many) in RULE_NAMES {
+    for (category, one, many) in CATEGORY_NAMES {
         let n = comments
             .iter()
-            .filter(|c| c.rule.as_deref() == Some(rule))
+            .filter(|c| c.source.as_deref() == Some("rules") && c.category == Some(category))
             .count();
         match n {
             0 => {}
-            1 => found.push(format!("a {one}")),
+            1 => found.push(format!("1 {one}")),
             n => found.push(format!("{n} {many}")),
         }
     }
@@ -279,27 +350,15 @@ fn counted(n: usize, what: &str) -> String {
     format!("{n} {what}{}", if n == 1 { "" } else { "s" })
 }
 
-/// Rules in the order a student should fix them, with their names for the summary.
-const RULE_NAMES: [(&str, &str, &str); 7] = [
-    ("misspelling", "misspelling", "misspellings"),
-    ("double-word", "doubled word", "doubled words"),
-    ("long-sentence", "very long sentence", "very long sentences"),
-    (
-        "repeated-opening",
-        "run of sentences with the same opening",
-        "runs of sentences with the same opening",
-    ),
-    ("passive-voice", "possible passive", "possible passives"),
-    (
-        "repeated-word",
-        "word repeated too soon",
-        "words repeated too soon",
-    ),
-    (
-        "one-sentence-paragraph",
-        "one-sentence paragraph",
-        "one-sentence paragraphs",
-    ),
+/// Kinds of findings in the order a student should fix them, with their names for the summary.
+const CATEGORY_NAMES: [(Category, &str, &str); 7] = [
+    (Category::Spelling, "spelling mistake", "spelling mistakes"),
+    (Category::Grammar, "grammar mistake", "grammar mistakes"),
+    (Category::Usage, "word-choice mistake", "word-choice mistakes"),
+    (Category::Punctuation, "punctuation mistake", "punctuation mistakes"),
+    (Category::Clarity, "clarity point", "clarity points"),
+    (Category::Style, "style suggestion", "style suggestions"),
+    (Category::Structure, "structure point", "structure points"),
 ];
 
 fn ease_label(score: f64) -> &'static str {
@@ -308,16 +367,6 @@ fn ease_label(score: f64) -> &'static str {
         s if s >= 60.0 => "plain",
         s if s >= 40.0 => "fairly difficult",
         _ => "difficult",
-    }
-}
-
-/// The anchor of `quote` found at byte offset `start`, in UTF-16 offsets.
-fn anchor_at(text: &str, start: usize, quote: &str) -> Anchor {
-    let start16 = utf16_len(&text[..start]);
-    Anchor {
-        start: start16,
-        end: start16 + utf16_len(quote),
-        quote: quote.to_string(),
     }
 }
 
@@ -340,6 +389,18 @@ mod tests {
             }),
             source: Some(source.into()),
             rule: None,
+            category: None,
+            suggestions: None,
+        }
+    }
+
+    fn finding(rule: &str, category: Category, at: usize) -> Finding {
+        Finding {
+            rule: rule.into(),
+            range: at..at + 1,
+            message: format!("{rule} here"),
+            category,
+            suggestions: Vec::new(),
         }
     }
 
@@ -347,22 +408,33 @@ mod tests {
     fn anchors_are_utf16_offsets() {
         let essay = "Café 😀 est très “bon”. 你好世界 ends";
         let byte = essay.find("你好世界").unwrap_or_default();
-        let a = anchor_at(essay, byte, "你好世界");
+        let a = Anchor::at(essay, byte, "你好世界");
         let units: Vec<u16> = essay.encode_utf16().collect();
         assert_eq!(String::from_utf16_lossy(&units[a.start..a.end]), "你好世界");
     }
 
     #[test]
-    fn rule_comments_take_turns_between_rules() {
-        let text = "I recieve. ".repeat(30);
-        let findings = analysis::analyze(&text).findings;
+    fn every_mistake_is_kept_and_style_rules_take_turns() {
+        let text = "x".repeat(200);
+        let mut findings: Vec<Finding> = (0..30)
+            .map(|i| finding("spelling", Category::Spelling, i))
+            .collect();
+        findings.extend((100..120).map(|i| finding("passive-voice", Category::Style, i)));
+        findings.push(finding("repeated-opening", Category::Style, 150));
         let c = rule_comments(&text, &findings);
-        assert!(c.len() <= MAX_RULE_COMMENTS);
-        let rules: Vec<&str> = c.iter().filter_map(|c| c.rule.as_deref()).collect();
-        assert!(
-            rules.contains(&"misspelling") && rules.contains(&"repeated-opening"),
-            "{rules:?}"
-        );
+        let count = |rule: &str| c.iter().filter(|c| c.rule.as_deref() == Some(rule)).count();
+        assert_eq!(count("spelling"), 30, "every mistake");
+        assert_eq!(count("passive-voice") + count("repeated-opening"), MAX_STYLE_COMMENTS);
+        assert_eq!(count("repeated-opening"), 1, "each style rule gets a turn");
+        assert!(c.windows(2).all(|w| w[0].anchor.as_ref().map(|a| a.start) <= w[1].anchor.as_ref().map(|a| a.start)));
+    }
+
+    #[test]
+    fn rule_comments_anchor_the_exact_words() {
+        let text = "Their going to the libary tomorow, and it is realy far away from there house.";
+        let findings = analysis::analyze(text, Dialect::Auto, &Default::default()).findings;
+        let c = rule_comments(text, &findings);
+        assert!(c.len() >= 3, "{c:?}");
         for c in &c {
             let a = c.anchor.as_ref().unwrap_or_else(|| panic!("inline"));
             let units: Vec<u16> = text.encode_utf16().collect();
@@ -420,13 +492,13 @@ mod tests {
             None,
             "a copy of the essay is not a summary"
         );
-        let m = analysis::analyze(essay).metrics;
+        let m = analysis::analyze(essay, Dialect::Auto, &Default::default()).metrics;
         let mut c = comment("x", Some((0, 1)), "rules");
-        c.rule = Some("misspelling".into());
+        c.category = Some(Category::Spelling);
         let f = facts(&[c.clone(), c, comment("Say more.", None, "model")], &m);
         assert!(f.contains("11 words in 1 paragraph,"), "{f}");
         assert!(
-            f.ends_with("Fix first: 2 misspellings and 1 suggestion from the tutor."),
+            f.ends_with("Fix first: 2 spelling mistakes and 1 suggestion from the tutor."),
             "{f}"
         );
         assert!(facts(&[], &m).ends_with("No common problems were found."));
@@ -439,5 +511,42 @@ mod tests {
             Some("Use a comma here.".into())
         );
         assert_eq!(tidy("Good", false), None);
+    }
+
+    #[test]
+    fn a_model_comment_must_name_words_of_its_span() {
+        assert_eq!(named_words("Use 'needs', because 'town' is singular."), ["needs", "town"]);
+        assert_eq!(named_words("Don't write “their is”; it's wrong."), ["their is"]);
+        assert!(named_words("Don't repeat yourself; it's dull.").is_empty());
+        // The prompt example that leaked into essays about libraries: names nothing in the span.
+        assert!(!about_its_span("Use 'needs', because 'town' is singular.", "Libraries also lend"));
+        assert!(about_its_span("Use 'needs', because 'town' is singular.", "My town need"));
+        assert!(about_its_span("Split this sentence in two.", "anything at all"));
+    }
+
+    #[test]
+    fn model_comments_that_parrot_the_prompt_or_miss_their_span_are_dropped() {
+        let text = "My town need a new library. It is old.";
+        let item = |quote: Option<&str>, comment: &str| Item {
+            quote: quote.map(|q| (text.find(q).unwrap_or(0), q.to_string())),
+            comment: comment.into(),
+            truncated: false,
+        };
+        let kept = model_comments(
+            text,
+            vec![
+                item(Some("My town need"), "Use 'needs', because 'town' is singular."),
+                item(Some("It is old."), "Use 'needs', because 'town' is singular."),
+                item(None, "Copy the exact words from my essay that it is about."),
+                item(None, "Add a second reason to support your argument."),
+            ],
+        );
+        let contents: Vec<&str> = kept.iter().map(|c| c.content.as_str()).collect();
+        assert_eq!(
+            contents,
+            ["Use 'needs', because 'town' is singular.", "Add a second reason to support your argument."]
+        );
+        assert_eq!(kept[0].category, Some(Category::Grammar));
+        assert_eq!(kept[1].category, Some(Category::Structure));
     }
 }

@@ -3,9 +3,11 @@
 
 pub mod assess;
 pub mod chat;
+pub mod check;
 pub mod constrained;
 pub mod generate;
 pub mod history;
+pub mod prompts;
 pub mod requests;
 
 use serde_json::{json, Value};
@@ -50,7 +52,7 @@ pub fn complete(ctx: &mut JobCtx, input: CompleteInput) -> Result<Value> {
 
 pub fn summary(ctx: &mut JobCtx, input: SummaryInput) -> Result<Value> {
     let comments = input.comments.unwrap_or_default();
-    let metrics = crate::analysis::analyze(&input.text).metrics;
+    let metrics = crate::analysis::metrics(&input.text);
     let summary = assess::summarize(ctx, &input.text, &comments, &metrics)?;
     Ok(json!({ "summary": summary }))
 }

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::analysis::{Category, Dialect};
 use crate::error::{EngineError, Result};
 
 pub const MAX_TEXT_LEN: usize = 100_000;
@@ -14,6 +15,8 @@ pub const MAX_STOP_STRINGS: usize = 8;
 pub const MAX_STOP_LEN: usize = 200;
 pub const MAX_COMMENTS: usize = 200;
 pub const MAX_LABEL_LEN: usize = 64;
+pub const MAX_WORD_LEN: usize = 64;
+pub const MAX_SUGGESTIONS: usize = 10;
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -21,6 +24,18 @@ pub struct Anchor {
     pub start: usize,
     pub end: usize,
     pub quote: String,
+}
+
+impl Anchor {
+    /// The anchor of `quote` found at byte offset `start` of `text`, in UTF-16 offsets.
+    pub fn at(text: &str, start: usize, quote: &str) -> Anchor {
+        let start16 = text.get(..start).map_or(0, utf16_len);
+        Anchor {
+            start: start16,
+            end: start16 + utf16_len(quote),
+            quote: quote.to_string(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
@@ -41,9 +56,14 @@ pub struct Comment {
     /// "rules" (the deterministic analysis) or "model".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
-    /// The analysis rule that found it, e.g. "double-word".
+    /// The rule that found it, e.g. "subject-verb-agreement" (deterministic comments only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rule: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<Category>,
+    /// Replacements for the anchored span, best first (may be empty).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suggestions: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -68,6 +88,13 @@ pub struct SummaryInput {
     pub file_id: String,
     pub text: String,
     pub comments: Option<Vec<Comment>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CheckInput {
+    pub text: String,
+    pub dialect: Option<Dialect>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -122,6 +149,22 @@ pub fn parse<T: for<'de> Deserialize<'de>>(action: &str, json: &str) -> Result<T
     })
 }
 
+/// A word for the personal dictionary: one word (letters, apostrophes, hyphens), at most
+/// MAX_WORD_LEN characters.
+pub fn validate_word(word: &str) -> Result<()> {
+    let n = utf16_len(word);
+    let shape = word
+        .chars()
+        .all(|c| c.is_alphabetic() || c == '\'' || c == '’' || c == '-')
+        && word.chars().any(char::is_alphabetic);
+    if n == 0 || n > MAX_WORD_LEN || !shape {
+        return Err(EngineError::invalid(format!(
+            "A dictionary word is one word of letters (apostrophes and hyphens allowed), at most {MAX_WORD_LEN} characters."
+        )));
+    }
+    Ok(())
+}
+
 /// The fileId of listAssessments, listChat and clearChat.
 pub fn validate_file_id(file_id: &str) -> Result<()> {
     text("fileId", file_id, MAX_FILE_ID_LEN)
@@ -161,7 +204,27 @@ impl Validate for SummaryInput {
                 text("comments[].content", &comment.content, MAX_MESSAGE_LEN)?;
                 opt_text("comments[].source", &comment.source, MAX_LABEL_LEN)?;
                 opt_text("comments[].rule", &comment.rule, MAX_LABEL_LEN)?;
+                if let Some(s) = &comment.suggestions {
+                    if s.len() > MAX_SUGGESTIONS || s.iter().any(|s| utf16_len(s) > MAX_MESSAGE_LEN) {
+                        return Err(EngineError::invalid(format!(
+                            "A comment has at most {MAX_SUGGESTIONS} suggestions of at most {MAX_MESSAGE_LEN} characters."
+                        )));
+                    }
+                }
             }
+        }
+        Ok(())
+    }
+}
+
+impl Validate for CheckInput {
+    /// Empty text is fine (an empty editor has nothing to underline); only the size is limited.
+    fn validate(&self) -> Result<()> {
+        let n = utf16_len(&self.text);
+        if n > MAX_TEXT_LEN {
+            return Err(EngineError::invalid(format!(
+                "The text is {n} characters; the limit is {MAX_TEXT_LEN}."
+            )));
         }
         Ok(())
     }

@@ -1,0 +1,392 @@
+//! Subject–verb agreement for the common cases Harper's own rules leave alone: a plural noun with a
+//! singular verb ("the librarians helps"), a singular noun or `everybody`/`each` with a plural verb
+//! ("my brother play", "everybody wear"). The subject is found by walking left from the verb over
+//! adverbs, prepositional phrases ("everybody in my class love") and relative clauses ("the apps we use
+//! is", "everyone who plays on our team know"). Anything less clear than that is left alone: a false
+//! alarm costs a student more than a miss.
+
+use std::sync::Arc;
+
+use harper_brill::UPOS;
+use harper_core::linting::{Lint, LintKind, Linter};
+use harper_core::spell::{Dictionary, FstDictionary};
+use harper_core::Document;
+
+use super::tokens::{replace, sentences, Tok};
+
+pub struct Agreement {
+    dict: Arc<FstDictionary>,
+}
+
+impl Agreement {
+    pub fn new(dict: Arc<FstDictionary>) -> Self {
+        Self { dict }
+    }
+}
+
+/// Singular pronouns that take a singular verb.
+const INDEFINITE: &[&str] = &[
+    "everybody",
+    "everyone",
+    "somebody",
+    "someone",
+    "nobody",
+    "anybody",
+    "anyone",
+    "everything",
+    "something",
+    "nothing",
+    "anything",
+    "each",
+];
+
+/// Nouns that take either verb form (British usage: "the team are"), or end in -s but are singular.
+const EITHER: &[&str] = &[
+    "family", "team", "class", "group", "government", "staff", "crowd", "audience", "committee",
+    "police", "public", "majority", "minority", "couple", "band", "jury", "company", "club",
+    "council", "school", "board", "army", "crew", "faculty", "management", "press", "generation",
+    "news", "physics", "maths", "mathematics", "economics", "politics", "athletics", "gymnastics",
+    "measles", "species", "series", "means", "headquarters", "crossroads", "data", "media",
+];
+
+/// Heads whose verb agrees with the noun after "of" ("a lot of students are").
+const QUANTITY: &[&str] = &[
+    "lot", "lots", "number", "majority", "half", "rest", "most", "some", "all", "none", "plenty",
+    "percent", "kind", "type", "sort", "couple", "pair", "bunch", "range", "variety", "amount",
+    "part", "portion", "proportion", "share", "total", "third", "quarter", "one", "many", "few",
+    "several", "both", "either", "neither", "any", "each", "much", "more", "less", "minority",
+];
+
+const POSSESSIVE: &[&str] = &["my", "your", "his", "her", "its", "our", "their"];
+const RELATIVE: &[&str] = &["who", "that", "which"];
+const SUBJECT_PRONOUN: &[&str] = &["i", "you", "we", "they", "he", "she"];
+const MODAL: &[&str] = &[
+    "can", "could", "will", "would", "shall", "should", "may", "might", "must", "to",
+];
+/// Before "that", these take the subjunctive: "it is important that each student have".
+const SUBJUNCTIVE: &[&str] = &[
+    "suggest",
+    "suggests",
+    "suggested",
+    "insist",
+    "insists",
+    "insisted",
+    "recommend",
+    "recommends",
+    "recommended",
+    "demand",
+    "demands",
+    "demanded",
+    "require",
+    "requires",
+    "required",
+    "request",
+    "requested",
+    "propose",
+    "proposed",
+    "ask",
+    "asked",
+    "important",
+    "essential",
+    "necessary",
+    "vital",
+    "crucial",
+];
+
+/// Plural verb forms that have a fixed singular ("are" → "is").
+const TO_SINGULAR: &[(&str, &str)] = &[
+    ("are", "is"),
+    ("have", "has"),
+    ("do", "does"),
+    ("don't", "doesn't"),
+    ("don’t", "doesn’t"),
+    ("aren't", "isn't"),
+    ("aren’t", "isn’t"),
+    ("haven't", "hasn't"),
+    ("haven’t", "hasn’t"),
+    ("go", "goes"),
+];
+
+/// Singular verb forms that have a fixed plural ("is" → "are").
+const TO_PLURAL: &[(&str, &str)] = &[
+    ("is", "are"),
+    ("was", "were"),
+    ("has", "have"),
+    ("does", "do"),
+    ("doesn't", "don't"),
+    ("doesn’t", "don’t"),
+    ("isn't", "aren't"),
+    ("isn’t", "aren’t"),
+    ("wasn't", "weren't"),
+    ("wasn’t", "weren’t"),
+    ("hasn't", "haven't"),
+    ("hasn’t", "haven’t"),
+    ("goes", "go"),
+];
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Number {
+    Singular,
+    Plural,
+}
+
+impl Linter for Agreement {
+    fn lint(&mut self, doc: &Document) -> Vec<Lint> {
+        let mut out = Vec::new();
+        for s in sentences(doc) {
+            if is_heading(&s) {
+                continue;
+            }
+            for v in 1..s.len() {
+                if let Some(lint) = self.check_verb(&s, v) {
+                    out.push(lint);
+                }
+            }
+        }
+        out
+    }
+
+    fn description(&self) -> &str {
+        "Subject–verb agreement: a plural subject with a singular verb, or a singular one with a plural verb."
+    }
+}
+
+impl Agreement {
+    fn check_verb(&self, s: &[Tok], v: usize) -> Option<Lint> {
+        let verb = &s[v];
+        if !(verb.tagged(UPOS::VERB) || verb.tagged(UPOS::AUX)) {
+            return None;
+        }
+        let wants = self.verb_number(s, v)?;
+        let subject = subject_of(s, v)?;
+        let (head, have) = self.subject_number(s, subject)?;
+        if have == wants {
+            return None;
+        }
+        let fix = match have {
+            Number::Plural => self.plural_form(&verb.lower)?,
+            Number::Singular => self.singular_form(&verb.lower)?,
+        };
+        let (subject_word, verb_word) = (&s[head].text, &verb.text);
+        let message = match have {
+            Number::Plural => format!(
+                "“{subject_word}” is plural, so the verb should be “{fix}”, not “{verb_word}”."
+            ),
+            Number::Singular => format!(
+                "“{subject_word}” is singular, so the verb should be “{fix}”, not “{verb_word}”."
+            ),
+        };
+        Some(replace(verb, LintKind::Agreement, &[&fix], message))
+    }
+
+    /// The number a present-tense verb shows, if it shows one: "helps" singular, "help" plural.
+    fn verb_number(&self, s: &[Tok], v: usize) -> Option<Number> {
+        let verb = &s[v];
+        if TO_PLURAL.iter().any(|(sg, _)| verb.lower == *sg) {
+            return Some(Number::Singular);
+        }
+        if TO_SINGULAR.iter().any(|(pl, _)| verb.lower == *pl) {
+            return Some(Number::Plural);
+        }
+        if verb.tagged(UPOS::AUX) || verb.is_any(MODAL) || verb.is("were") {
+            return None;
+        }
+        let k = verb.kind;
+        if k.is_verb_third_person_singular_present_form() {
+            return Some(Number::Singular);
+        }
+        // A bare verb that could also be a past form ("put") or a noun in a compound ("the bus stop
+        // is") says nothing.
+        let next_is_verb = s
+            .get(v + 1)
+            .is_some_and(|n| n.tagged(UPOS::VERB) || n.tagged(UPOS::AUX));
+        (k.is_verb_lemma() && !k.is_verb_simple_past_form() && !next_is_verb)
+            .then_some(Number::Plural)
+    }
+
+    /// The head of the subject at `i` and its number, when it is clear.
+    fn subject_number(&self, s: &[Tok], i: usize) -> Option<(usize, Number)> {
+        let head = &s[i];
+        if head.is_any(INDEFINITE) {
+            return Some((i, Number::Singular));
+        }
+        // A capital inside the sentence is a name; we don't know a name's number.
+        if !head.tagged(UPOS::NOUN) || head.is_any(EITHER) || (i > 0 && head.is_capitalized()) {
+            return None;
+        }
+        let k = head.kind;
+        match (k.is_plural_noun(), k.is_singular_noun()) {
+            // Regular plurals only ("parents", "apps"): a bare plural form that is also listed as
+            // singular ("sheep") says nothing.
+            (true, false) => Some((i, Number::Plural)),
+            (false, true) => Some((i, Number::Singular)),
+            (true, true) => {
+                let singular = head.lower.strip_suffix('s')?;
+                self.dict
+                    .contains_word_str(singular)
+                    .then_some((i, Number::Plural))
+            }
+            _ => None,
+        }
+    }
+
+    /// "help" → "helps": the form after a singular subject.
+    fn singular_form(&self, verb: &str) -> Option<String> {
+        if let Some((_, sg)) = TO_SINGULAR.iter().find(|(pl, _)| *pl == verb) {
+            return Some(sg.to_string());
+        }
+        let candidates = if let Some(stem) = verb.strip_suffix('y').filter(|s| ends_consonant(s)) {
+            vec![format!("{stem}ies")]
+        } else if ["s", "x", "z", "ch", "sh", "o"]
+            .iter()
+            .any(|e| verb.ends_with(e))
+        {
+            vec![format!("{verb}es")]
+        } else {
+            vec![format!("{verb}s")]
+        };
+        self.first_verb_form(candidates, true)
+    }
+
+    /// "helps" → "help": the form after a plural subject.
+    fn plural_form(&self, verb: &str) -> Option<String> {
+        if let Some((_, pl)) = TO_PLURAL.iter().find(|(sg, _)| *sg == verb) {
+            return Some(pl.to_string());
+        }
+        let mut candidates = Vec::new();
+        if let Some(stem) = verb.strip_suffix("ies") {
+            candidates.push(format!("{stem}y"));
+        }
+        if let Some(stem) = verb.strip_suffix('s') {
+            candidates.push(stem.to_string());
+        }
+        if let Some(stem) = verb.strip_suffix("es") {
+            candidates.push(stem.to_string());
+        }
+        self.first_verb_form(candidates, false)
+    }
+
+    fn first_verb_form(&self, candidates: Vec<String>, third_person: bool) -> Option<String> {
+        candidates.into_iter().find(|c| {
+            self.dict.get_word_metadata_str(c).is_some_and(|m| {
+                if third_person {
+                    m.is_verb_third_person_singular_present_form()
+                } else {
+                    m.is_verb_lemma()
+                }
+            })
+        })
+    }
+}
+
+fn ends_consonant(s: &str) -> bool {
+    s.chars()
+        .last()
+        .is_some_and(|c| c.is_alphabetic() && !"aeiou".contains(c))
+}
+
+/// A title line: no full stop and mostly capitalized words.
+fn is_heading(s: &[Tok]) -> bool {
+    let words: Vec<&Tok> = s.iter().filter(|t| t.is_word()).collect();
+    let capitalized = words.iter().filter(|t| t.is_capitalized()).count();
+    let ends = s
+        .last()
+        .is_some_and(|t| matches!(t.text.as_str(), "." | "!"));
+    !ends && capitalized * 2 > words.len()
+}
+
+/// Where the subject of the verb at `v` is (its head word), or None when it is not clear.
+fn subject_of(s: &[Tok], v: usize) -> Option<usize> {
+    let mut j = v.checked_sub(1)?;
+    while s[j].tagged(UPOS::ADV) {
+        j = j.checked_sub(1)?;
+    }
+    // "the students who helps": the verb of a relative clause agrees with what "who" stands for.
+    if s[j].is_any(RELATIVE) {
+        return noun_phrase_subject(s, j.checked_sub(1)?, 0);
+    }
+    if s[j].tagged(UPOS::VERB) {
+        return subject_across_clause(s, j);
+    }
+    noun_phrase_subject(s, j, 0)
+}
+
+/// The verb before ours ends a relative clause: "the apps [we use] is", "everyone [who plays on our
+/// team] know". Returns the head the clause belongs to.
+fn subject_across_clause(s: &[Tok], inner_verb: usize) -> Option<usize> {
+    let before = inner_verb.checked_sub(1)?;
+    // Reduced relative: noun + subject pronoun + verb.
+    if s[before].is_any(SUBJECT_PRONOUN) {
+        let head = before.checked_sub(1)?;
+        return s[head]
+            .tagged(UPOS::NOUN)
+            .then(|| noun_phrase_subject(s, head, 0))
+            .flatten();
+    }
+    // "who/that/which" + verb: the clause's own subject is the relative pronoun.
+    if s[before].is_any(RELATIVE) {
+        return noun_phrase_subject(s, before.checked_sub(1)?, 0);
+    }
+    None
+}
+
+/// `j` is the last word of a noun phrase: if that phrase is the subject, its head; if it is the object
+/// of a preposition ("in my class"), the subject further left.
+fn noun_phrase_subject(s: &[Tok], j: usize, hops: usize) -> Option<usize> {
+    let head = &s[j];
+    if !(head.tagged(UPOS::NOUN) || head.is_any(INDEFINITE)) {
+        return None;
+    }
+    let start = phrase_start(s, j)?;
+    let Some(p) = start.checked_sub(1) else {
+        return Some(j); // the sentence starts with it
+    };
+    let prev = &s[p];
+    if prev.tagged(UPOS::ADP) && !prev.is("that") {
+        // A prepositional phrase after the real subject: "everybody [in my class]".
+        if hops >= 2 {
+            return None;
+        }
+        let before = p.checked_sub(1)?;
+        if s[before].is_any(QUANTITY) {
+            return None;
+        }
+        if s[before].tagged(UPOS::VERB) {
+            return subject_across_clause(s, before);
+        }
+        return noun_phrase_subject(s, before, hops + 1);
+    }
+    if prev.is("that") {
+        let trigger = p.checked_sub(1).map(|b| &s[b]);
+        return (!trigger.is_some_and(|t| t.is_any(SUBJUNCTIVE))).then_some(j);
+    }
+    // A list or a compound subject ("Tom and my brother play") is not one noun.
+    if prev.is_any(&["and", "or", "nor"]) || prev.text == "&" {
+        return None;
+    }
+    // After a verb, a modal or "to", the phrase is an object ("I watched my brother play").
+    if prev.tagged(UPOS::VERB) || prev.tagged(UPOS::AUX) || prev.tagged(UPOS::PART) {
+        return None;
+    }
+    Some(j)
+}
+
+/// Where the noun phrase ending at `j` starts: back over nouns and adjectives, through its determiner.
+/// None for a measure ("two hours is"): its verb agrees with the amount, not the noun.
+fn phrase_start(s: &[Tok], j: usize) -> Option<usize> {
+    let mut i = j;
+    while let Some(p) = i.checked_sub(1) {
+        let t = &s[p];
+        if t.tagged(UPOS::NUM) || t.kind.is_number() {
+            return None;
+        }
+        if t.tagged(UPOS::DET) || t.is_any(POSSESSIVE) {
+            return Some(p);
+        }
+        if !(t.tagged(UPOS::NOUN) || t.tagged(UPOS::ADJ)) {
+            break;
+        }
+        i = p;
+    }
+    Some(i)
+}

@@ -1,0 +1,419 @@
+//! Words learners confuse that Harper's rules miss (hole/whole, lose/loose, your/you're before a verb,
+//! then/than after a comparative, affect/effect, accept/except), and possessives written without their
+//! apostrophe ("my dads phone"). Each rule fires only where the context decides the word.
+
+use std::sync::Arc;
+
+use harper_brill::UPOS;
+use harper_core::linting::{Lint, LintKind, Linter};
+use harper_core::spell::{Dictionary, FstDictionary};
+use harper_core::Document;
+
+use super::tokens::{replace, sentences, Tok};
+
+pub struct Confusions;
+
+pub struct Apostrophes {
+    dict: Arc<FstDictionary>,
+}
+
+impl Apostrophes {
+    pub fn new(dict: Arc<FstDictionary>) -> Self {
+        Self { dict }
+    }
+}
+
+const DETERMINER: &[&str] = &[
+    "the", "a", "an", "my", "your", "his", "her", "its", "our", "their", "this", "that",
+];
+const MODAL_OR_TO: &[&str] = &[
+    "will", "would", "could", "can", "might", "may", "must", "should", "shall", "to", "not",
+    "never", "don't", "didn't", "won't", "can't", "couldn't", "wouldn't", "don’t", "didn’t",
+    "won’t", "can’t", "couldn’t", "wouldn’t", "'ll", "’ll",
+];
+const OBJECT_START: &[&str] = &[
+    "the", "a", "an", "my", "your", "his", "her", "its", "our", "their", "this", "that", "these",
+    "those", "me", "him", "us", "them", "it", "you", "everything", "everyone", "some", "any",
+    "so", "very", "really", "too", "home", "out", "up", "down", "back", "away", "off", "on", "in",
+    "at", "for", "with", "about", "there", "here", "all", "more", "less", "to", "weight", "time",
+];
+const CLAUSE_OPENERS: &[&str] = &[
+    "if", "when", "because", "while", "since", "although", "though", "as", "unless", "until",
+    "and", "but", "so", "once",
+];
+const COMPARATIVE: &[&str] = &["more", "less", "fewer", "rather", "other", "better", "worse"];
+const SUBJECT: &[&str] = &["i", "we", "you", "they", "he", "she", "it", "everyone", "everybody"];
+const NOUN_EFFECT_BEFORE: &[&str] = &[
+    "an", "the", "a", "this", "that", "positive", "negative", "big", "huge", "great", "bad",
+    "good", "strong", "real", "lasting", "main", "side", "same", "opposite", "little", "small",
+    "major", "serious", "any", "no", "terrible", "harmful", "its", "their", "his", "her",
+];
+/// Plural nouns that head compounds ("the sports car"), so a missing apostrophe can't be told.
+const COMPOUND_PLURALS: &[&str] = &[
+    "sports", "sales", "arts", "savings", "news", "clothes", "goods", "glasses", "shorts", "jeans",
+    "species", "series", "means", "physics", "maths", "politics", "economics", "athletics",
+    "gymnastics", "arms", "customs", "earnings", "surroundings", "belongings", "headquarters",
+    "outdoors", "works", "fireworks", "communications", "electronics", "graphics", "olympics",
+    "games", "awards", "rights", "relations", "studies", "services", "systems", "parts",
+    "lessons", "exams", "results", "hours", "days", "weeks", "years", "times",
+];
+
+impl Linter for Confusions {
+    fn lint(&mut self, doc: &Document) -> Vec<Lint> {
+        let mut out = Vec::new();
+        for s in sentences(doc) {
+            for i in 0..s.len() {
+                let found = hole(&s, i)
+                    .or_else(|| its(&s, i))
+                    .or_else(|| too(&s, i))
+                    .or_else(|| loose(&s, i))
+                    .or_else(|| your(&s, i))
+                    .or_else(|| then(&s, i))
+                    .or_else(|| affect(&s, i))
+                    .or_else(|| accept(&s, i));
+                out.extend(found);
+            }
+        }
+        out
+    }
+
+    fn description(&self) -> &str {
+        "Commonly confused words: hole/whole, its/it's, to/too, lose/loose, your/you're, then/than, affect/effect, accept/except."
+    }
+}
+
+fn at<'a>(s: &'a [Tok], i: usize, offset: isize) -> Option<&'a Tok<'a>> {
+    i.checked_add_signed(offset).and_then(|j| s.get(j))
+}
+
+/// "the hole class" → "whole": after a determiner, before a noun.
+fn hole(s: &[Tok], i: usize) -> Option<Lint> {
+    let t = &s[i];
+    let noun_next = at(s, i, 1)
+        .is_some_and(|n| n.tagged(UPOS::NOUN) && !n.is_any(&["in", "of", "is", "was", "punch"]));
+    (t.is("hole") && at(s, i, -1).is_some_and(|p| p.is_any(DETERMINER)) && noun_next).then(|| {
+        replace(
+            t,
+            LintKind::WordChoice,
+            &["whole"],
+            "“Hole” is an opening; for “all of it”, write “whole”.".into(),
+        )
+    })
+}
+
+const DEGREE: &[&str] = &[
+    "not", "very", "much", "so", "really", "too", "also", "always", "never", "just", "still",
+    "quite", "been", "going", "getting", "a", "an", "the", "hard", "easy", "important",
+];
+
+/// "its much easier" → "it's"; "it's screen cracked" → "its".
+fn its(s: &[Tok], i: usize) -> Option<Lint> {
+    let t = &s[i];
+    let next = at(s, i, 1)?;
+    if t.is("its") {
+        let contraction = next.is_any(DEGREE)
+            || (next.tagged(UPOS::ADV) && !next.lower.ends_with("ly"))
+            || (next.tagged(UPOS::ADJ)
+                && at(s, i, 2).is_none_or(|a| a.is_break() || a.is_any(&["to", "that", "for", "when", "if", "because"])));
+        return contraction.then(|| {
+            replace(
+                t,
+                LintKind::WordChoice,
+                &["it's"],
+                "“It's” (it is) needs an apostrophe; “its” means belonging to it.".into(),
+            )
+        });
+    }
+    if t.is_any(&["it's", "it’s"]) {
+        // "it's screen cracked": a noun and then a verb can only follow the possessive.
+        let mut j = i + 1;
+        while s.get(j).is_some_and(|w| w.tagged(UPOS::ADJ)) {
+            j += 1;
+        }
+        let noun = s.get(j).is_some_and(|w| w.tagged(UPOS::NOUN) && !w.is_any(&["time", "fun", "lot"]));
+        let verb = s.get(j + 1).is_some_and(|w| {
+            (w.tagged(UPOS::VERB) || w.tagged(UPOS::AUX)) && !w.lower.ends_with("ing")
+        });
+        return (noun && verb).then(|| {
+            replace(
+                t,
+                LintKind::WordChoice,
+                &["its"],
+                format!("“{}” means “it is”; for belonging to it, write “its”.", t.text),
+            )
+        });
+    }
+    None
+}
+
+const LINKING: &[&str] = &[
+    "is", "was", "are", "were", "be", "been", "being", "am", "'s", "’s", "feel", "felt", "feels",
+    "seem", "seems", "seemed", "look", "looks", "looked", "get", "got", "gets", "become", "became",
+    "sound", "sounds",
+];
+
+/// "it was to hot", "me to." → "too": "to" before an adjective that ends the phrase, or at the end of
+/// a sentence.
+fn too(s: &[Tok], i: usize) -> Option<Lint> {
+    let t = &s[i];
+    if !t.is("to") {
+        return None;
+    }
+    let next = at(s, i, 1);
+    let at_end = next.is_some_and(|n| matches!(n.text.as_str(), "." | "!" | "?"));
+    let degree = at(s, i, -1).is_some_and(|p| p.is_any(LINKING))
+        && next.is_some_and(|n| n.tagged(UPOS::ADJ) || n.is_any(&["much", "many", "late", "early", "far"]))
+        && at(s, i, 2).is_none_or(|a| a.is_break() || a.is_any(&["to", "for", "and", "but", "that"]));
+    (at_end || degree).then(|| {
+        replace(
+            t,
+            LintKind::WordChoice,
+            &["too"],
+            "For “also” or “more than enough”, write “too”.".into(),
+        )
+    })
+}
+
+/// "we will loose the match" → "lose": "loose" after a modal or "to" is the verb "lose".
+fn loose(s: &[Tok], i: usize) -> Option<Lint> {
+    let t = &s[i];
+    let fix = match t.lower.as_str() {
+        "loose" => "lose",
+        "loosing" => "losing",
+        _ => return None,
+    };
+    let mut p = i.checked_sub(1)?;
+    while s[p].tagged(UPOS::ADV) && !s[p].is_any(MODAL_OR_TO) {
+        p = p.checked_sub(1)?;
+    }
+    let prev = &s[p];
+    let verb_place = if fix == "lose" {
+        prev.is_any(MODAL_OR_TO) && !at(s, i, 1).is_some_and(|n| n.tagged(UPOS::NOUN) && n.is("end"))
+    } else {
+        prev.is_any(&[
+            "am", "is", "are", "was", "were", "be", "been", "keep", "kept", "'re", "’re", "'m", "’m",
+        ])
+    };
+    verb_place.then(|| {
+        replace(
+            t,
+            LintKind::WordChoice,
+            &[fix],
+            format!("“{}” means not tight; the verb is “{fix}”.", t.text),
+        )
+    })
+}
+
+/// "your going to", "your making a mistake" → "you're"; "you're phone" → "your".
+fn your(s: &[Tok], i: usize) -> Option<Lint> {
+    let t = &s[i];
+    let next = at(s, i, 1)?;
+    if t.is("your") {
+        let ing = next.is_word() && next.lower.ends_with("ing") && next.kind.is_verb();
+        let after = at(s, i, 2)
+            .is_some_and(|a| a.is_any(OBJECT_START) || a.tagged(UPOS::ADV) || a.tagged(UPOS::ADP));
+        // "If your making excuses, …": at the start of a clause, with no verb of its own after it, the
+        // -ing word is the verb ("I love your cooking" and "your writing is good" are possessive).
+        let clause_start = at(s, i, -1).is_none_or(|p| p.is_break() || p.is_any(CLAUSE_OPENERS));
+        let no_verb_after = s[i + 2..]
+            .iter()
+            .take_while(|w| !w.is_break() && !w.is_any(&["and", "but", "or"]))
+            .all(|w| !(w.tagged(UPOS::AUX) || (w.tagged(UPOS::VERB) && !w.lower.ends_with("ing"))));
+        return (ing && (after || (clause_start && no_verb_after))).then(|| {
+            replace(
+                t,
+                LintKind::WordChoice,
+                &["you're"],
+                format!(
+                    "“{} {}” needs “you're” (you are); “your” means belonging to you.",
+                    t.text, next.text
+                ),
+            )
+        });
+    }
+    if t.is_any(&["you're", "you’re", "youre"]) {
+        let noun = next.tagged(UPOS::NOUN) && !next.lower.ends_with("ing") && !next.kind.is_adjective();
+        return noun.then(|| {
+            replace(
+                t,
+                LintKind::WordChoice,
+                &["your"],
+                format!("“{}” means “you are”; before a noun, write “your”.", t.text),
+            )
+        });
+    }
+    None
+}
+
+/// "better then", "more expensive then" → "than"; "and than we" → "then".
+fn then(s: &[Tok], i: usize) -> Option<Lint> {
+    let t = &s[i];
+    let prev = at(s, i, -1)?;
+    if t.is("then") {
+        let comparative = prev.kind.is_comparative_adjective()
+            || prev.is_any(COMPARATIVE)
+            || (prev.tagged(UPOS::ADJ)
+                && at(s, i, -2).is_some_and(|p| p.is_any(&["more", "less"])));
+        let continues = at(s, i, 1).is_some_and(|n| n.is_word() || n.kind.is_number());
+        // "more time looking at their screens then talking": the comparison started a few words back.
+        let earlier = !prev.is_break()
+            && !prev.is_any(&["and", "but", "or", "so"])
+            && at(s, i, 1).is_some_and(|n| !n.is_any(SUBJECT))
+            && s[i.saturating_sub(8)..i]
+                .iter()
+                .rev()
+                .take_while(|w| !w.is_break() && !w.is("than"))
+                .any(|w| w.is_any(&["more", "less", "fewer", "rather"]));
+        return ((comparative || earlier) && continues).then(|| {
+            replace(
+                t,
+                LintKind::WordChoice,
+                &["than"],
+                "After a comparison, write “than”; “then” is about time.".into(),
+            )
+        });
+    }
+    if t.is("than") {
+        let after_and = prev.is_any(&["and", "but"]) || prev.text == ",";
+        let subject_next = at(s, i, 1).is_some_and(|n| n.is_any(SUBJECT));
+        let compared = s[..i].iter().rev().take(6).any(|w| {
+            w.kind.is_comparative_adjective() || w.is_any(COMPARATIVE) || w.is_any(&["same", "different"])
+        });
+        return (after_and && subject_next && !compared).then(|| {
+            replace(
+                t,
+                LintKind::WordChoice,
+                &["then"],
+                "For what happened next, write “then”; “than” compares.".into(),
+            )
+        });
+    }
+    None
+}
+
+/// "a bad affect on" → "effect" (a noun); "it will effect the" → "affect" (a verb).
+fn affect(s: &[Tok], i: usize) -> Option<Lint> {
+    let t = &s[i];
+    let prev = at(s, i, -1)?;
+    let next = at(s, i, 1);
+    let (fix, noun_place) = match t.lower.as_str() {
+        "affect" => ("effect", true),
+        "affects" => ("effects", true),
+        "effect" => ("affect", false),
+        "effects" => ("affects", false),
+        _ => return None,
+    };
+    let wrong = if noun_place {
+        let ends_phrase = next.is_none_or(|n| n.is_any(&["on", "of", "is", "was", "that", "and"]) || n.is_break());
+        prev.is_any(NOUN_EFFECT_BEFORE) && ends_phrase
+    } else {
+        let object_next = next.is_some_and(|n| {
+            (n.is_any(DETERMINER) || n.is_any(&["me", "him", "us", "them", "people", "students", "everyone"]))
+                && !n.is("change")
+        });
+        let verb_place = if t.lower == "effect" {
+            prev.is_any(MODAL_OR_TO) || prev.is_any(&["does", "did", "do", "really", "also"])
+        } else {
+            prev.is_any(&["it", "this", "that", "he", "she", "also", "really"])
+        };
+        verb_place && object_next
+    };
+    wrong.then(|| {
+        let message = if noun_place {
+            format!("Here you need the noun “{fix}” (a result); “{}” is the verb.", t.text)
+        } else {
+            format!("Here you need the verb “{fix}” (to change something); “{}” is the noun.", t.text)
+        };
+        replace(t, LintKind::WordChoice, &[fix], message)
+    })
+}
+
+/// "everyone accept me" / "accept for" → "except"; "I will except the offer" → "accept".
+fn accept(s: &[Tok], i: usize) -> Option<Lint> {
+    let t = &s[i];
+    let prev = at(s, i, -1);
+    let next = at(s, i, 1);
+    if t.is("accept") {
+        let exception = next.is_some_and(|n| n.is("for"))
+            || (prev.is_some_and(|p| p.is_any(&["everyone", "everybody", "everything", "all", "nobody", "nothing", "anyone"]))
+                && next.is_some_and(|n| n.is_any(&["me", "him", "her", "us", "them", "one"]) || (n.is_capitalized() && n.is_word()))
+                && at(s, i, 2).is_none_or(|a| !a.is_any(&["as", "into", "to"])));
+        return exception.then(|| {
+            replace(
+                t,
+                LintKind::WordChoice,
+                &["except"],
+                "To leave someone or something out, write “except”; “accept” means to take or agree to.".into(),
+            )
+        });
+    }
+    if t.is("except") {
+        let verb = prev.is_some_and(|p| p.is_any(MODAL_OR_TO)) && next.is_some_and(|n| n.is_any(DETERMINER));
+        return verb.then(|| {
+            replace(
+                t,
+                LintKind::WordChoice,
+                &["accept"],
+                "To take or agree to something, write “accept”; “except” means leaving out.".into(),
+            )
+        });
+    }
+    None
+}
+
+impl Linter for Apostrophes {
+    fn lint(&mut self, doc: &Document) -> Vec<Lint> {
+        let mut out = Vec::new();
+        for s in sentences(doc) {
+            for i in 1..s.len() {
+                out.extend(self.missing(&s, i));
+            }
+        }
+        out
+    }
+
+    fn description(&self) -> &str {
+        "A possessive written without its apostrophe: “my dads phone” → “my dad's phone”."
+    }
+}
+
+impl Apostrophes {
+    /// determiner + plural-looking noun + noun: "my dads phone", "the schools rules".
+    fn missing(&self, s: &[Tok], i: usize) -> Option<Lint> {
+        let t = &s[i];
+        // "my brothers old trainers": adjectives may come before the thing owned.
+        let mut o = i + 1;
+        while s.get(o).is_some_and(|w| w.tagged(UPOS::ADJ)) && s.get(o + 1).is_some_and(|w| w.tagged(UPOS::NOUN)) {
+            o += 1;
+        }
+        let owned = s.get(o)?;
+        if !at(s, i, -1)?.is_any(DETERMINER)
+            || !t.tagged(UPOS::NOUN)
+            || t.is_capitalized()
+            || t.is_any(COMPOUND_PLURALS)
+            || t.lower.ends_with("ss")
+            || !owned.tagged(UPOS::NOUN)
+            // "my friends play": the second word could be the verb of a plural subject.
+            || (owned.kind.is_verb_lemma() && !owned.kind.is_noun())
+        {
+            return None;
+        }
+        let singular = t.lower.strip_suffix('s')?;
+        let meta = self.dict.get_word_metadata_str(singular)?;
+        if !meta.is_singular_noun() || !t.kind.is_plural_noun() {
+            return None;
+        }
+        let stem = &t.text[..t.text.len() - 1];
+        let one = format!("{stem}'s");
+        let many = format!("{}'", t.text);
+        Some(replace(
+            t,
+            LintKind::Punctuation,
+            &[one.as_str(), many.as_str()],
+            format!(
+                "If the {} belongs to the {singular}, it needs an apostrophe: “{one} {}” (or “{many}” for more than one).",
+                owned.text, owned.text
+            ),
+        ))
+    }
+}

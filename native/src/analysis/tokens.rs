@@ -1,0 +1,96 @@
+//! Sentences as our own linters read them: Harper's tokens without the whitespace, each with its text,
+//! lower case, part-of-speech tag (Harper's Brill tagger) and dictionary metadata.
+
+use harper_brill::UPOS;
+use harper_core::linting::{Lint, LintKind, Suggestion};
+use harper_core::{Document, Span, TokenKind, TokenStringExt};
+
+pub struct Tok<'a> {
+    pub span: Span<char>,
+    pub text: String,
+    pub lower: String,
+    pub kind: &'a TokenKind,
+}
+
+impl Tok<'_> {
+    pub fn is_word(&self) -> bool {
+        self.kind.is_word()
+    }
+
+    pub fn is(&self, word: &str) -> bool {
+        self.is_word() && self.lower == word
+    }
+
+    pub fn is_any(&self, words: &[&str]) -> bool {
+        self.is_word() && words.contains(&self.lower.as_str())
+    }
+
+    pub fn tag(&self) -> Option<UPOS> {
+        match self.kind {
+            TokenKind::Word(Some(meta)) => meta.pos_tag,
+            _ => None,
+        }
+    }
+
+    pub fn tagged(&self, upos: UPOS) -> bool {
+        self.tag() == Some(upos)
+    }
+
+    /// Starts with a capital letter.
+    pub fn is_capitalized(&self) -> bool {
+        self.text.chars().next().is_some_and(char::is_uppercase)
+    }
+
+    /// A comma, semicolon, colon, quote, bracket or dash: nothing reads across it.
+    pub fn is_break(&self) -> bool {
+        !self.is_word() && !self.kind.is_number()
+    }
+}
+
+/// The sentences of a document, each as its non-whitespace tokens.
+pub fn sentences(doc: &Document) -> Vec<Vec<Tok<'_>>> {
+    let source = doc.get_source();
+    doc.iter_sentences()
+        .map(|sentence| {
+            sentence
+                .iter()
+                .filter(|t| !t.kind.is_whitespace())
+                .map(|t| {
+                    let text = t.get_str(source);
+                    Tok {
+                        span: t.span,
+                        lower: text.to_lowercase(),
+                        text,
+                        kind: &t.kind,
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// `replacement` in the case pattern of `original` ("Your" → "You're").
+pub fn match_case(original: &str, replacement: &str) -> String {
+    let mut chars = original.chars();
+    match (chars.next(), replacement.chars().next()) {
+        (Some(o), Some(r)) if o.is_uppercase() && !r.is_uppercase() => {
+            let rest: String = replacement.chars().skip(1).collect();
+            format!("{}{rest}", r.to_uppercase())
+        }
+        _ => replacement.to_string(),
+    }
+}
+
+/// A lint that replaces one token with `replacements` (best first), keeping its capital letter.
+pub fn replace(tok: &Tok, kind: LintKind, replacements: &[&str], message: String) -> Lint {
+    Lint {
+        span: tok.span,
+        lint_kind: kind,
+        suggestions: replacements
+            .iter()
+            .map(|r| Suggestion::ReplaceWith(match_case(&tok.text, r).chars().collect()))
+            .collect(),
+        message,
+        priority: 31,
+    }
+}

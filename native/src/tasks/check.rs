@@ -1,0 +1,63 @@
+//! checkText and the personal dictionary: the deterministic checker alone, no model. They run on the
+//! quick thread (engine/quick.rs), never behind an inference.
+
+use std::collections::HashSet;
+
+use serde_json::{json, Value};
+
+use crate::analysis::{self, Dialect, Finding};
+use crate::engine::engine;
+use crate::error::Result;
+use crate::store::words;
+use crate::tasks::requests::{Anchor, CheckInput, Comment, CommentKind};
+
+/// The student's dictionary. A store that can't be read (healthCheck says why) checks without it.
+pub fn personal_words() -> HashSet<String> {
+    engine()
+        .store()
+        .and_then(|s| words::set(&s))
+        .unwrap_or_default()
+}
+
+/// The dialect asked for, else the configured one.
+pub fn dialect_or_default(dialect: Option<Dialect>) -> Dialect {
+    dialect.unwrap_or_else(|| engine().config().dialect)
+}
+
+pub fn check_text(input: CheckInput) -> Result<Value> {
+    let dialect = dialect_or_default(input.dialect);
+    let analysis = analysis::analyze(&input.text, dialect, &personal_words());
+    let comments: Vec<Comment> = analysis
+        .findings
+        .iter()
+        .map(|f| comment_of(&input.text, f))
+        .collect();
+    Ok(json!({ "comments": comments, "dialect": analysis.dialect }))
+}
+
+/// A finding as an inline comment with its UTF-16 anchor.
+pub fn comment_of(text: &str, f: &Finding) -> Comment {
+    Comment {
+        content: f.message.clone(),
+        kind: CommentKind::Inline,
+        anchor: Some(Anchor::at(text, f.range.start, &text[f.range.clone()])),
+        source: Some("rules".into()),
+        rule: Some(f.rule.clone()),
+        category: Some(f.category),
+        suggestions: Some(f.suggestions.clone()),
+    }
+}
+
+pub fn add_word(word: &str) -> Result<Value> {
+    words::add(&*engine().store()?, word)?;
+    Ok(Value::Null)
+}
+
+pub fn remove_word(word: &str) -> Result<Value> {
+    words::remove(&*engine().store()?, word)?;
+    Ok(Value::Null)
+}
+
+pub fn list_words() -> Result<Value> {
+    Ok(json!(words::list(&*engine().store()?)?))
+}
