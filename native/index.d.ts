@@ -66,15 +66,33 @@ export interface Anchor {
   quote: string;
 }
 
+/** What a comment is about. spelling, grammar, usage and punctuation are mistakes; the rest advice. */
+export type Category = 'spelling' | 'grammar' | 'usage' | 'punctuation' | 'style' | 'clarity' | 'structure';
+
+/** The English an essay is checked in. 'auto' finds it from the essay; a spelling valid in any of them is never a mistake. */
+export type Dialect = 'auto' | 'american' | 'british' | 'canadian' | 'australian' | 'indian';
+
 export interface Comment {
   content: string;
   kind: 'inline' | 'block';
   anchor?: Anchor;
-  /** Who made it: the deterministic analysis ('rules') or the model. */
+  /** Who made it: the deterministic checker ('rules') or the model. */
   source?: 'rules' | 'model';
-  /** The analysis rule: misspelling, double-word, repeated-word, long-sentence, repeated-opening,
-   * passive-voice, one-sentence-paragraph. */
+  /**
+   * The checker's rule (deterministic comments only): ours are spelling, subject-verb-agreement,
+   * confused-words, missing-apostrophe, sentence-start, passive-voice, repeated-opening, repeated-word,
+   * long-sentence, one-sentence-paragraph; Harper's are its rule names in kebab case (an-a, its-contraction, …).
+   */
   rule?: string;
+  category?: Category;
+  /** Replacements for the anchored span, best first; may be empty. Apply: text.slice(0, start) + s + text.slice(end). */
+  suggestions?: string[];
+}
+
+/** checkText's answer: the checker's comments (all inline) and the dialect it checked in. */
+export interface CheckResult {
+  comments: Comment[];
+  dialect: Exclude<Dialect, 'auto'>;
 }
 
 /** Over the whole essay. Flesch scores use the English formulas. */
@@ -119,6 +137,8 @@ export interface StoredAssessment {
 
 export interface ChatReply {
   reply: string;
+  /** 'length': the answer was cut off by the token limit. */
+  finishReason: 'stop' | 'length';
   /**
    * How many saved messages about this fileId were the context of the answer (oldest ones are left
    * out when they don't fit the context window; 0 without a fileId).
@@ -137,6 +157,8 @@ export interface Assessment {
   comments: Comment[];
   summary?: string;
   metrics?: EssayMetrics;
+  /** The dialect the essay was checked in. */
+  dialect?: Exclude<Dialect, 'auto'>;
 }
 
 export interface EngineConfig {
@@ -153,6 +175,8 @@ export interface EngineConfig {
   storePath?: string;
   /** Requests that may wait; more are refused with ENGINE_BUSY. Default 16. */
   queueCapacity?: number;
+  /** The English essays are checked in (default 'auto', $SAMSARA_DIALECT). Takes effect at the next check. */
+  dialect?: Dialect;
 }
 
 export interface CompleteInput {
@@ -180,7 +204,7 @@ export function configure(opts: EngineConfig): void;
 export function loadModel(options?: Omit<RequestOptions, 'onToken'>): Promise<ModelInfo>;
 export function healthCheck(): Promise<HealthReport>;
 export function assessEssay(
-  input: { fileId: string; text: string; instruction?: string },
+  input: { fileId: string; text: string; instruction?: string; dialect?: Dialect },
   options?: RequestOptions,
 ): Promise<Assessment>;
 export function chat(
@@ -202,6 +226,17 @@ export function listAssessments(fileId: string): Promise<StoredAssessment[]>;
 export function listChat(fileId: string): Promise<ChatMessage[]>;
 /** Deletes the saved chat about an essay. */
 export function clearChat(fileId: string): Promise<void>;
+/**
+ * The deterministic checker alone (Harper + our rules, no model): inline comments with categories and
+ * suggestions. Never waits for the inference queue; a few ms while the student types (only the edited
+ * paragraph is checked again). Empty text gives no comments. Text over 100 000 characters: INVALID_REQUEST.
+ */
+export function checkText(input: { text: string; dialect?: Dialect }): Promise<CheckResult>;
+/** Adds a word to the personal dictionary (kept in the store; used by every later check). */
+export function addWord(word: string): Promise<void>;
+export function removeWord(word: string): Promise<void>;
+/** The personal dictionary, lower case, alphabetical. */
+export function listWords(): Promise<string[]>;
 /** Cancels all queued and running work and frees the model (app quit). */
 export function shutdown(): Promise<void>;
 export const DEFAULT_MODEL: string;

@@ -96,6 +96,7 @@ const SUBJUNCTIVE: &[&str] = &[
 /// Plural verb forms that have a fixed singular ("are" → "is").
 const TO_SINGULAR: &[(&str, &str)] = &[
     ("are", "is"),
+    ("were", "was"),
     ("have", "has"),
     ("do", "does"),
     ("don't", "doesn't"),
@@ -188,7 +189,14 @@ impl Agreement {
         if TO_SINGULAR.iter().any(|(pl, _)| verb.lower == *pl) {
             return Some(Number::Plural);
         }
-        if verb.tagged(UPOS::AUX) || verb.is_any(MODAL) || verb.is("were") {
+        // "were" is plural, except in a wish or a condition ("if the bus were late").
+        if verb.is("were") {
+            let subjunctive = s[..v]
+                .iter()
+                .any(|w| w.is_any(&["if", "wish", "wished", "though", "whether", "suppose"]));
+            return (!subjunctive).then_some(Number::Plural);
+        }
+        if verb.tagged(UPOS::AUX) || verb.is_any(MODAL) {
             return None;
         }
         let k = verb.kind;
@@ -207,7 +215,7 @@ impl Agreement {
     /// The head of the subject at `i` and its number, when it is clear.
     fn subject_number(&self, s: &[Tok], i: usize) -> Option<(usize, Number)> {
         let head = &s[i];
-        if head.is_any(INDEFINITE) {
+        if head.is_any(INDEFINITE) || head.is_any(&["one", "either", "neither"]) {
             return Some((i, Number::Singular));
         }
         // A capital inside the sentence is a name; we don't know a name's number.
@@ -337,6 +345,10 @@ fn noun_phrase_subject(s: &[Tok], j: usize, hops: usize) -> Option<usize> {
     if !(head.tagged(UPOS::NOUN) || head.is_any(INDEFINITE)) {
         return None;
     }
+    // "one of …" and "each of …" come back here as heads of their own.
+    if head.is_any(&["one", "each", "either", "neither"]) {
+        return Some(j);
+    }
     let start = phrase_start(s, j)?;
     let Some(p) = start.checked_sub(1) else {
         return Some(j); // the sentence starts with it
@@ -348,6 +360,10 @@ fn noun_phrase_subject(s: &[Tok], j: usize, hops: usize) -> Option<usize> {
             return None;
         }
         let before = p.checked_sub(1)?;
+        // "each of the rooms has", "one of my friends is": the verb agrees with "each" or "one".
+        if prev.is("of") && s[before].is_any(&["each", "one", "either", "neither"]) {
+            return Some(before);
+        }
         if s[before].is_any(QUANTITY) {
             return None;
         }
@@ -383,7 +399,7 @@ fn phrase_start(s: &[Tok], j: usize) -> Option<usize> {
         if t.tagged(UPOS::DET) || t.is_any(POSSESSIVE) {
             return Some(p);
         }
-        if !(t.tagged(UPOS::NOUN) || t.tagged(UPOS::ADJ)) {
+        if !(t.tagged(UPOS::NOUN) || t.tagged(UPOS::ADJ) || t.tagged(UPOS::PROPN)) {
             break;
         }
         i = p;

@@ -21,7 +21,7 @@ use super::agreement::Agreement;
 use super::confusions::{Apostrophes, Confusions};
 use super::sentence_start::SentenceStart;
 use super::segment::Essay;
-use super::spelling::{excused, known, Context, Known, SharedKnown, Spelling};
+use super::spelling::{excused, known, stem, Context, Known, SharedKnown, Spelling, TERM_USES};
 use super::tokens::sentences;
 use super::{Category, Finding};
 
@@ -190,10 +190,17 @@ pub fn check(text: &str, dialect: Dialect, personal: &HashSet<String>) -> (Vec<F
         .or_else(|| guess_dialect(&essay, &c.dict))
         .unwrap_or(HarperDialect::American);
     let names = essay_names(&essay);
-    let context = hash(&(format!("{used:?}"), sorted(personal), sorted(&names)));
+    let terms = essay_terms(&essay, &c.dict);
+    let context = hash(&(
+        format!("{used:?}"),
+        sorted(personal),
+        sorted(&names),
+        sorted(&terms),
+    ));
     if let Ok(mut known) = c.known.lock() {
         known.personal.clone_from(personal);
         known.names = names;
+        known.terms = terms;
     }
     let mut lints: Vec<(String, Lint)> = Vec::new();
     for (chars, range) in paragraphs(text) {
@@ -204,6 +211,15 @@ pub fn check(text: &str, dialect: Dialect, personal: &HashSet<String>) -> (Vec<F
         }
     }
     drop(c);
+    // A misspelt word confuses the other rules ("untill" is not a negative): spelling alone speaks.
+    let misspelt: Vec<(usize, usize)> = lints
+        .iter()
+        .filter(|(rule, _)| rule == "spelling")
+        .map(|(_, l)| (l.span.start, l.span.end))
+        .collect();
+    lints.retain(|(rule, l)| {
+        rule == "spelling" || !misspelt.iter().any(|&(s, e)| l.span.start < e && s < l.span.end)
+    });
     // Where two rules flag overlapping words, the more important lint stays (Harper's order).
     let mut kept: Vec<Lint> = lints.iter().map(|(_, l)| l.clone()).collect();
     remove_overlaps(&mut kept);
@@ -269,6 +285,18 @@ fn guess_dialect(essay: &Essay, dict: &FstDictionary) -> Option<HarperDialect> {
         (Some((d, _)), None) => Some(*d),
         _ => None,
     }
+}
+
+/// Stems of words the dictionary lacks that the essay uses at least TERM_USES times.
+fn essay_terms(essay: &Essay, dict: &FstDictionary) -> HashSet<String> {
+    let mut uses: HashMap<String, usize> = HashMap::new();
+    for w in essay.words().filter(|w| !known(dict, w.text)) {
+        *uses.entry(stem(&w.text.to_lowercase()).to_string()).or_default() += 1;
+    }
+    uses.into_iter()
+        .filter(|(_, n)| *n >= TERM_USES)
+        .map(|(w, _)| w)
+        .collect()
 }
 
 /// Words written with a capital inside a sentence: names, lower case.

@@ -65,6 +65,8 @@ impl Linter for Confusions {
             for i in 0..s.len() {
                 let found = hole(&s, i)
                     .or_else(|| its(&s, i))
+                    .or_else(|| whose(&s, i))
+                    .or_else(|| were(&s, i))
                     .or_else(|| too(&s, i))
                     .or_else(|| loose(&s, i))
                     .or_else(|| your(&s, i))
@@ -78,7 +80,7 @@ impl Linter for Confusions {
     }
 
     fn description(&self) -> &str {
-        "Commonly confused words: hole/whole, its/it's, to/too, lose/loose, your/you're, then/than, affect/effect, accept/except."
+        "Commonly confused words: hole/whole, its/it's, whose/who's, were/where, to/too, lose/loose, your/you're, then/than, affect/effect, accept/except."
     }
 }
 
@@ -161,10 +163,12 @@ fn too(s: &[Tok], i: usize) -> Option<Lint> {
     }
     let next = at(s, i, 1);
     let at_end = next.is_some_and(|n| matches!(n.text.as_str(), "." | "!" | "?"));
+    // "uses to much plastic": "to much" is "too much" unless a verb follows ("to much-loved"?).
+    let much = next.is_some_and(|n| n.is("much")) && at(s, i, 2).is_none_or(|a| !a.tagged(UPOS::VERB));
     let degree = at(s, i, -1).is_some_and(|p| p.is_any(LINKING))
         && next.is_some_and(|n| n.tagged(UPOS::ADJ) || n.is_any(&["much", "many", "late", "early", "far"]))
         && at(s, i, 2).is_none_or(|a| a.is_break() || a.is_any(&["to", "for", "and", "but", "that"]));
-    (at_end || degree).then(|| {
+    (at_end || degree || much).then(|| {
         replace(
             t,
             LintKind::WordChoice,
@@ -174,9 +178,94 @@ fn too(s: &[Tok], i: usize) -> Option<Lint> {
     })
 }
 
+/// "Anyone whose interested" → "who's"; "a woman who's bread" → "whose".
+fn whose(s: &[Tok], i: usize) -> Option<Lint> {
+    let t = &s[i];
+    let next = at(s, i, 1)?;
+    if t.is("whose") {
+        let verb_place = next.is_any(&["not", "going", "been", "got", "gone", "coming", "never", "always", "still"])
+            || (next.tagged(UPOS::ADJ) && at(s, i, 2).is_none_or(|a| !a.is_noun()))
+            || (next.tagged(UPOS::VERB) && next.lower.ends_with("ing") && !at(s, i, 2).is_some_and(|a| a.is_noun()));
+        return verb_place.then(|| {
+            replace(
+                t,
+                LintKind::WordChoice,
+                &["who's"],
+                "“Who's” means “who is” or “who has”; “whose” means belonging to whom.".into(),
+            )
+        });
+    }
+    if t.is_any(&["who's", "who’s"]) {
+        // A noun and then its verb: "who's bread was", "who's dog barks".
+        let mut j = i + 1;
+        while s.get(j).is_some_and(|w| w.tagged(UPOS::ADJ)) {
+            j += 1;
+        }
+        let owned = s.get(j).is_some_and(|w| w.is_noun() && !w.lower.ends_with("ing"));
+        let verb = s.get(j + 1).is_some_and(|w| w.tagged(UPOS::VERB) || w.tagged(UPOS::AUX));
+        return (owned && verb).then(|| {
+            replace(
+                t,
+                LintKind::WordChoice,
+                &["whose"],
+                format!("For belonging to someone, write “whose”; “{}” means “who is”.", t.text),
+            )
+        });
+    }
+    None
+}
+
+/// "the town were I live" → "where"; "the students where not interested" → "were".
+fn were(s: &[Tok], i: usize) -> Option<Lint> {
+    let t = &s[i];
+    let next = at(s, i, 1)?;
+    let prev = at(s, i, -1)?;
+    if t.is("were") {
+        // A place, then a clause of its own: "the town were I live".
+        let clause = next.is_any(&["i", "we", "you", "they", "he", "she"])
+            && at(s, i, 2).is_some_and(|v| v.tagged(UPOS::VERB))
+            && prev.is_noun();
+        return clause.then(|| {
+            replace(
+                t,
+                LintKind::WordChoice,
+                &["where"],
+                "For a place, write “where”; “were” is a form of “be”.".into(),
+            )
+        });
+    }
+    if t.is("where") {
+        let subject = prev.is_any(&["we", "they", "you"]) || (prev.is_noun() && prev.kind.is_plural_noun());
+        let verb_place = next.is_any(&["not", "never", "very", "so", "really", "all", "also", "still", "always"])
+            || (next.tagged(UPOS::VERB) && (next.lower.ends_with("ing") || next.lower.ends_with("ed")))
+            || (next.tagged(UPOS::ADJ) && at(s, i, 2).is_none_or(|a| !a.is_noun()));
+        return (subject && verb_place).then(|| {
+            replace(
+                t,
+                LintKind::WordChoice,
+                &["were"],
+                "“Were” is a form of “be”; “where” is about a place.".into(),
+            )
+        });
+    }
+    None
+}
+
 /// "we will loose the match" → "lose": "loose" after a modal or "to" is the verb "lose".
 fn loose(s: &[Tok], i: usize) -> Option<Lint> {
     let t = &s[i];
+    // "the button was lose": after "be", the adjective "loose" is meant.
+    if t.is("lose")
+        && at(s, i, -1).is_some_and(|p| p.is_any(LINKING))
+        && at(s, i, 1).is_none_or(|n| n.is_break() || n.is_any(&["and", "or", "but"]))
+    {
+        return Some(replace(
+            t,
+            LintKind::WordChoice,
+            &["loose"],
+            "“Lose” is the verb; for not tight or not fixed, write “loose”.".into(),
+        ));
+    }
     let fix = match t.lower.as_str() {
         "loose" => "lose",
         "loosing" => "losing",
@@ -219,7 +308,13 @@ fn your(s: &[Tok], i: usize) -> Option<Lint> {
             .iter()
             .take_while(|w| !w.is_break() && !w.is_any(&["and", "but", "or"]))
             .all(|w| !(w.tagged(UPOS::AUX) || (w.tagged(UPOS::VERB) && !w.lower.ends_with("ing"))));
-        return (ing && (after || (clause_start && no_verb_after))).then(|| {
+        // "If your hungry": an adjective that no noun follows describes "you".
+        let adjective = next.tagged(UPOS::ADJ)
+            && clause_start
+            && at(s, i, 2).is_none_or(|a| {
+                a.is_break() || a.tagged(UPOS::ADP) || a.is_any(&["and", "to", "for", "about", "enough", "that"])
+            });
+        return ((ing && (after || (clause_start && no_verb_after))) || adjective).then(|| {
             replace(
                 t,
                 LintKind::WordChoice,
@@ -232,7 +327,7 @@ fn your(s: &[Tok], i: usize) -> Option<Lint> {
         });
     }
     if t.is_any(&["you're", "you’re", "youre"]) {
-        let noun = next.tagged(UPOS::NOUN) && !next.lower.ends_with("ing") && !next.kind.is_adjective();
+        let noun = next.is_noun() && !next.lower.ends_with("ing") && !next.tagged(UPOS::ADJ);
         return noun.then(|| {
             replace(
                 t,
@@ -301,6 +396,7 @@ fn affect(s: &[Tok], i: usize) -> Option<Lint> {
         "affects" => ("effects", true),
         "effect" => ("affect", false),
         "effects" => ("affects", false),
+        "effected" => ("affected", false),
         _ => return None,
     };
     let wrong = if noun_place {
@@ -308,11 +404,14 @@ fn affect(s: &[Tok], i: usize) -> Option<Lint> {
         prev.is_any(NOUN_EFFECT_BEFORE) && ends_phrase
     } else {
         let object_next = next.is_some_and(|n| {
-            (n.is_any(DETERMINER) || n.is_any(&["me", "him", "us", "them", "people", "students", "everyone"]))
+            (n.is_any(DETERMINER) || n.is_any(&["me", "him", "us", "them", "people", "students", "everyone", "everybody"]))
                 && !n.is("change")
         });
         let verb_place = if t.lower == "effect" {
             prev.is_any(MODAL_OR_TO) || prev.is_any(&["does", "did", "do", "really", "also"])
+        } else if t.lower == "effected" {
+            // "The project effected them", "it has effected my sleep": not "effected change".
+            prev.is_noun() || prev.is_any(&["it", "this", "that", "he", "she", "they", "has", "have", "had", "really", "also", "badly", "deeply"])
         } else {
             prev.is_any(&["it", "this", "that", "he", "she", "also", "really"])
         };
@@ -383,16 +482,16 @@ impl Apostrophes {
         let t = &s[i];
         // "my brothers old trainers": adjectives may come before the thing owned.
         let mut o = i + 1;
-        while s.get(o).is_some_and(|w| w.tagged(UPOS::ADJ)) && s.get(o + 1).is_some_and(|w| w.tagged(UPOS::NOUN)) {
+        while s.get(o).is_some_and(|w| w.tagged(UPOS::ADJ)) && s.get(o + 1).is_some_and(|w| w.is_noun()) {
             o += 1;
         }
         let owned = s.get(o)?;
         if !at(s, i, -1)?.is_any(DETERMINER)
-            || !t.tagged(UPOS::NOUN)
+            || !t.is_noun()
             || t.is_capitalized()
             || t.is_any(COMPOUND_PLURALS)
             || t.lower.ends_with("ss")
-            || !owned.tagged(UPOS::NOUN)
+            || !owned.is_noun()
             // "my friends play": the second word could be the verb of a plural subject.
             || (owned.kind.is_verb_lemma() && !owned.kind.is_noun())
         {

@@ -24,13 +24,15 @@ pub fn known(dict: &FstDictionary, word: &str) -> bool {
     dict.contains_word_str(&w) || dict.contains_word_str(base)
 }
 
-/// What the checker knows beyond the dictionary, set before each check: the student's own words and
-/// the names written with a capital anywhere in the essay (the checker lints a paragraph at a time),
-/// all lower case.
+/// What the checker knows beyond the dictionary, set before each check: the student's own words, and
+/// what only the whole essay shows (the checker lints a paragraph at a time): the names written with
+/// a capital inside a sentence, and the words used again and again. All lower case.
 #[derive(Debug, Default, Clone)]
 pub struct Known {
     pub personal: HashSet<String>,
     pub names: HashSet<String>,
+    /// Words (stems) used at least TERM_USES times in the essay.
+    pub terms: HashSet<String>,
 }
 
 pub type SharedKnown = Arc<Mutex<Known>>;
@@ -43,18 +45,20 @@ pub struct Spelling {
     cache: HashMap<String, Fixes>,
 }
 
-/// The suggestions for an unknown word, and whether the best one is a common word within two edits:
-/// what a typo of an everyday word looks like.
+/// The suggestions for an unknown word, and whether the best one is near enough for a typo: one
+/// edit (a swapped, missing, extra or wrong letter), or two in a long word ("tommorow").
 #[derive(Clone, Default)]
 struct Fixes {
     words: Vec<String>,
-    near_common: bool,
+    typo: bool,
 }
 
 const MAX_SUGGESTIONS: usize = 3;
 const CACHE_WORDS: usize = 20_000;
-/// Edits within which an unknown word counts as a typo of its suggestion.
-const TYPO_EDITS: u8 = 2;
+/// Words of at least this many letters may be two edits from what was meant.
+const LONG_WORD: usize = 8;
+/// An unknown word used this often in an essay is the essay's own term ("pandal"), not a slip.
+pub const TERM_USES: usize = 3;
 
 impl Spelling {
     pub fn new(dict: Arc<FstDictionary>, dialect: HarperDialect, known: SharedKnown) -> Self {
@@ -91,15 +95,9 @@ impl Spelling {
             }
         }
         found.truncate(MAX_SUGGESTIONS);
-        let near_common = distance <= TYPO_EDITS
-            && found
-                .first()
-                .and_then(|f| self.dict.get_word_metadata_str(f))
-                .is_some_and(|m| m.common);
-        let fixes = Fixes {
-            words: found,
-            near_common,
-        };
+        let typo = !found.is_empty()
+            && (distance <= 1 || (distance == 2 && key.chars().count() >= LONG_WORD));
+        let fixes = Fixes { words: found, typo };
         if self.cache.len() >= CACHE_WORDS {
             self.cache.clear();
         }
@@ -132,6 +130,14 @@ impl Spelling {
         }
         (Vec::new(), u8::MAX)
     }
+}
+
+/// A word without its plural or possessive ending, to count "pandal" and "pandals" together.
+pub fn stem(word: &str) -> &str {
+    word.strip_suffix("'s")
+        .or_else(|| word.strip_suffix("’s"))
+        .or_else(|| word.strip_suffix('s'))
+        .unwrap_or(word)
 }
 
 fn foreign(word: &str) -> bool {
@@ -231,6 +237,7 @@ impl Linter for Spelling {
             .unwrap_or_else(|p| p.into_inner().clone());
         let sentences = sentences(doc);
         let ctx = Context::of(&sentences, &known_words.names);
+
         let dict = self.dict.clone();
         let known = |w: &str| known(&dict, w);
         let mut out = Vec::new();
@@ -243,10 +250,10 @@ impl Linter for Spelling {
                 {
                     continue;
                 }
+                // Far from any word, or used again and again, it is a word of its own (a term, a
+                // word of another language), not a slip: "rangoli", "phuchka", "pandal".
                 let fixes = self.fixes(&t.text);
-                // An unknown lowercase word far from any everyday word is a word of its own (a term,
-                // a word of another language), not a typo: "rangoli", "pierogi".
-                if !fixes.near_common {
+                if !fixes.typo || known_words.terms.contains(stem(&t.lower)) {
                     continue;
                 }
                 let words: Vec<String> = fixes.words.iter().map(|w| match_case(&t.text, w)).collect();
@@ -262,7 +269,7 @@ impl Linter for Spelling {
                         .map(|s| Suggestion::ReplaceWith(s.chars().collect()))
                         .collect(),
                     message,
-                    priority: 63,
+                    priority: 15,
                 });
             }
         }

@@ -36,6 +36,11 @@ impl Tok<'_> {
         self.tag() == Some(upos)
     }
 
+    /// Tagged as a noun, or untagged but a noun in the dictionary (the tagger skips some words).
+    pub fn is_noun(&self) -> bool {
+        self.tagged(UPOS::NOUN) || (self.tag().is_none() && self.kind.is_noun())
+    }
+
     /// Starts with a capital letter.
     pub fn is_capitalized(&self) -> bool {
         self.text.chars().next().is_some_and(char::is_uppercase)

@@ -51,7 +51,11 @@ fn essay_turn(essay: &str, task: &str) -> Vec<Message> {
 }
 
 pub fn assess(ctx: &mut JobCtx, input: AssessInput) -> Result<Value> {
-    let analysis = analysis::analyze(&input.text, dialect_or_default(None), &personal_words());
+    let analysis = analysis::analyze(
+        &input.text,
+        dialect_or_default(input.dialect),
+        &personal_words(),
+    );
     let mut comments = rule_comments(&input.text, &analysis.findings);
 
     let essay = fit_essay(ctx, &input.text, FEEDBACK_RESERVE, MODEL_ESSAY_TOKENS)?;

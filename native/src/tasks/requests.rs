@@ -72,6 +72,8 @@ pub struct AssessInput {
     pub file_id: String,
     pub text: String,
     pub instruction: Option<String>,
+    /// The English to check in; default: the configured dialect.
+    pub dialect: Option<Dialect>,
 }
 
 #[derive(Debug, Deserialize)]
