@@ -19,8 +19,8 @@ use serde::{Deserialize, Serialize};
 
 use super::agreement::Agreement;
 use super::confusions::{Apostrophes, Confusions};
-use super::sentence_start::SentenceStart;
 use super::segment::Essay;
+use super::sentence_start::SentenceStart;
 use super::spelling::{excused, known, stem, Context, Known, SharedKnown, Spelling, TERM_USES};
 use super::tokens::sentences;
 use super::{Category, Finding};
@@ -218,7 +218,10 @@ pub fn check(text: &str, dialect: Dialect, personal: &HashSet<String>) -> (Vec<F
         .map(|(_, l)| (l.span.start, l.span.end))
         .collect();
     lints.retain(|(rule, l)| {
-        rule == "spelling" || !misspelt.iter().any(|&(s, e)| l.span.start < e && s < l.span.end)
+        rule == "spelling"
+            || !misspelt
+                .iter()
+                .any(|&(s, e)| l.span.start < e && s < l.span.end)
     });
     // Where two rules flag overlapping words, the more important lint stays (Harper's order).
     let mut kept: Vec<Lint> = lints.iter().map(|(_, l)| l.clone()).collect();
@@ -291,7 +294,9 @@ fn guess_dialect(essay: &Essay, dict: &FstDictionary) -> Option<HarperDialect> {
 fn essay_terms(essay: &Essay, dict: &FstDictionary) -> HashSet<String> {
     let mut uses: HashMap<String, usize> = HashMap::new();
     for w in essay.words().filter(|w| !known(dict, w.text)) {
-        *uses.entry(stem(&w.text.to_lowercase()).to_string()).or_default() += 1;
+        *uses
+            .entry(stem(&w.text.to_lowercase()).to_string())
+            .or_default() += 1;
     }
     uses.into_iter()
         .filter(|(_, n)| *n >= TERM_USES)
@@ -340,7 +345,8 @@ fn misfire(doc: &Document, rule: &str, lint: &Lint) -> bool {
         .iter()
         .take(4)
         .collect();
-    matches!(rule, "Everyone" | "Everybody" | "Anyone" | "Anybody") && after.trim_start().starts_with("of ")
+    matches!(rule, "Everyone" | "Everybody" | "Anyone" | "Anybody")
+        && after.trim_start().starts_with("of ")
 }
 
 /// Byte offsets of the text's chars: Harper's spans count chars.

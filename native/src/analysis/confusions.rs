@@ -27,22 +27,102 @@ const DETERMINER: &[&str] = &[
     "the", "a", "an", "my", "your", "his", "her", "its", "our", "their", "this", "that",
 ];
 const MODAL_OR_TO: &[&str] = &[
-    "will", "would", "could", "can", "might", "may", "must", "should", "shall", "to", "not",
-    "never", "don't", "didn't", "won't", "can't", "couldn't", "wouldn't", "don’t", "didn’t",
-    "won’t", "can’t", "couldn’t", "wouldn’t", "'ll", "’ll",
+    "will",
+    "would",
+    "could",
+    "can",
+    "might",
+    "may",
+    "must",
+    "should",
+    "shall",
+    "to",
+    "not",
+    "never",
+    "don't",
+    "didn't",
+    "won't",
+    "can't",
+    "couldn't",
+    "wouldn't",
+    "don’t",
+    "didn’t",
+    "won’t",
+    "can’t",
+    "couldn’t",
+    "wouldn’t",
+    "'ll",
+    "’ll",
 ];
 const OBJECT_START: &[&str] = &[
-    "the", "a", "an", "my", "your", "his", "her", "its", "our", "their", "this", "that", "these",
-    "those", "me", "him", "us", "them", "it", "you", "everything", "everyone", "some", "any",
-    "so", "very", "really", "too", "home", "out", "up", "down", "back", "away", "off", "on", "in",
-    "at", "for", "with", "about", "there", "here", "all", "more", "less", "to", "weight", "time",
+    "the",
+    "a",
+    "an",
+    "my",
+    "your",
+    "his",
+    "her",
+    "its",
+    "our",
+    "their",
+    "this",
+    "that",
+    "these",
+    "those",
+    "me",
+    "him",
+    "us",
+    "them",
+    "it",
+    "you",
+    "everything",
+    "everyone",
+    "some",
+    "any",
+    "so",
+    "very",
+    "really",
+    "too",
+    "home",
+    "out",
+    "up",
+    "down",
+    "back",
+    "away",
+    "off",
+    "on",
+    "in",
+    "at",
+    "for",
+    "with",
+    "about",
+    "there",
+    "here",
+    "all",
+    "more",
+    "less",
+    "to",
+    "weight",
+    "time",
 ];
 const CLAUSE_OPENERS: &[&str] = &[
     "if", "when", "because", "while", "since", "although", "though", "as", "unless", "until",
     "and", "but", "so", "once",
 ];
-const COMPARATIVE: &[&str] = &["more", "less", "fewer", "rather", "other", "better", "worse"];
-const SUBJECT: &[&str] = &["i", "we", "you", "they", "he", "she", "it", "everyone", "everybody"];
+const COMPARATIVE: &[&str] = &[
+    "more", "less", "fewer", "rather", "other", "better", "worse",
+];
+const SUBJECT: &[&str] = &[
+    "i",
+    "we",
+    "you",
+    "they",
+    "he",
+    "she",
+    "it",
+    "everyone",
+    "everybody",
+];
 const NOUN_EFFECT_BEFORE: &[&str] = &[
     "an", "the", "a", "this", "that", "positive", "negative", "big", "huge", "great", "bad",
     "good", "strong", "real", "lasting", "main", "side", "same", "opposite", "little", "small",
@@ -50,12 +130,54 @@ const NOUN_EFFECT_BEFORE: &[&str] = &[
 ];
 /// Plural nouns that head compounds ("the sports car"), so a missing apostrophe can't be told.
 const COMPOUND_PLURALS: &[&str] = &[
-    "sports", "sales", "arts", "savings", "news", "clothes", "goods", "glasses", "shorts", "jeans",
-    "species", "series", "means", "physics", "maths", "politics", "economics", "athletics",
-    "gymnastics", "arms", "customs", "earnings", "surroundings", "belongings", "headquarters",
-    "outdoors", "works", "fireworks", "communications", "electronics", "graphics", "olympics",
-    "games", "awards", "rights", "relations", "studies", "services", "systems", "parts",
-    "lessons", "exams", "results", "hours", "days", "weeks", "years", "times",
+    "sports",
+    "sales",
+    "arts",
+    "savings",
+    "news",
+    "clothes",
+    "goods",
+    "glasses",
+    "shorts",
+    "jeans",
+    "species",
+    "series",
+    "means",
+    "physics",
+    "maths",
+    "politics",
+    "economics",
+    "athletics",
+    "gymnastics",
+    "arms",
+    "customs",
+    "earnings",
+    "surroundings",
+    "belongings",
+    "headquarters",
+    "outdoors",
+    "works",
+    "fireworks",
+    "communications",
+    "electronics",
+    "graphics",
+    "olympics",
+    "games",
+    "awards",
+    "rights",
+    "relations",
+    "studies",
+    "services",
+    "systems",
+    "parts",
+    "lessons",
+    "exams",
+    "results",
+    "hours",
+    "days",
+    "weeks",
+    "years",
+    "times",
 ];
 
 impl Linter for Confusions {
@@ -104,8 +226,27 @@ fn hole(s: &[Tok], i: usize) -> Option<Lint> {
 }
 
 const DEGREE: &[&str] = &[
-    "not", "very", "much", "so", "really", "too", "also", "always", "never", "just", "still",
-    "quite", "been", "going", "getting", "a", "an", "the", "hard", "easy", "important",
+    "not",
+    "very",
+    "much",
+    "so",
+    "really",
+    "too",
+    "also",
+    "always",
+    "never",
+    "just",
+    "still",
+    "quite",
+    "been",
+    "going",
+    "getting",
+    "a",
+    "an",
+    "the",
+    "hard",
+    "easy",
+    "important",
 ];
 
 /// "its much easier" → "it's"; "it's screen cracked" → "its".
@@ -116,7 +257,9 @@ fn its(s: &[Tok], i: usize) -> Option<Lint> {
         let contraction = next.is_any(DEGREE)
             || (next.tagged(UPOS::ADV) && !next.lower.ends_with("ly"))
             || (next.tagged(UPOS::ADJ)
-                && at(s, i, 2).is_none_or(|a| a.is_break() || a.is_any(&["to", "that", "for", "when", "if", "because"])));
+                && at(s, i, 2).is_none_or(|a| {
+                    a.is_break() || a.is_any(&["to", "that", "for", "when", "if", "because"])
+                }));
         return contraction.then(|| {
             replace(
                 t,
@@ -132,7 +275,9 @@ fn its(s: &[Tok], i: usize) -> Option<Lint> {
         while s.get(j).is_some_and(|w| w.tagged(UPOS::ADJ)) {
             j += 1;
         }
-        let noun = s.get(j).is_some_and(|w| w.tagged(UPOS::NOUN) && !w.is_any(&["time", "fun", "lot"]));
+        let noun = s
+            .get(j)
+            .is_some_and(|w| w.tagged(UPOS::NOUN) && !w.is_any(&["time", "fun", "lot"]));
         let verb = s.get(j + 1).is_some_and(|w| {
             (w.tagged(UPOS::VERB) || w.tagged(UPOS::AUX)) && !w.lower.ends_with("ing")
         });
@@ -141,7 +286,10 @@ fn its(s: &[Tok], i: usize) -> Option<Lint> {
                 t,
                 LintKind::WordChoice,
                 &["its"],
-                format!("“{}” means “it is”; for belonging to it, write “its”.", t.text),
+                format!(
+                    "“{}” means “it is”; for belonging to it, write “its”.",
+                    t.text
+                ),
             )
         });
     }
@@ -164,10 +312,14 @@ fn too(s: &[Tok], i: usize) -> Option<Lint> {
     let next = at(s, i, 1);
     let at_end = next.is_some_and(|n| matches!(n.text.as_str(), "." | "!" | "?"));
     // "uses to much plastic": "to much" is "too much" unless a verb follows ("to much-loved"?).
-    let much = next.is_some_and(|n| n.is("much")) && at(s, i, 2).is_none_or(|a| !a.tagged(UPOS::VERB));
+    let much =
+        next.is_some_and(|n| n.is("much")) && at(s, i, 2).is_none_or(|a| !a.tagged(UPOS::VERB));
     let degree = at(s, i, -1).is_some_and(|p| p.is_any(LINKING))
-        && next.is_some_and(|n| n.tagged(UPOS::ADJ) || n.is_any(&["much", "many", "late", "early", "far"]))
-        && at(s, i, 2).is_none_or(|a| a.is_break() || a.is_any(&["to", "for", "and", "but", "that"]));
+        && next.is_some_and(|n| {
+            n.tagged(UPOS::ADJ) || n.is_any(&["much", "many", "late", "early", "far"])
+        })
+        && at(s, i, 2)
+            .is_none_or(|a| a.is_break() || a.is_any(&["to", "for", "and", "but", "that"]));
     (at_end || degree || much).then(|| {
         replace(
             t,
@@ -183,9 +335,12 @@ fn whose(s: &[Tok], i: usize) -> Option<Lint> {
     let t = &s[i];
     let next = at(s, i, 1)?;
     if t.is("whose") {
-        let verb_place = next.is_any(&["not", "going", "been", "got", "gone", "coming", "never", "always", "still"])
-            || (next.tagged(UPOS::ADJ) && at(s, i, 2).is_none_or(|a| !a.is_noun()))
-            || (next.tagged(UPOS::VERB) && next.lower.ends_with("ing") && !at(s, i, 2).is_some_and(|a| a.is_noun()));
+        let verb_place = next.is_any(&[
+            "not", "going", "been", "got", "gone", "coming", "never", "always", "still",
+        ]) || (next.tagged(UPOS::ADJ) && at(s, i, 2).is_none_or(|a| !a.is_noun()))
+            || (next.tagged(UPOS::VERB)
+                && next.lower.ends_with("ing")
+                && !at(s, i, 2).is_some_and(|a| a.is_noun()));
         return verb_place.then(|| {
             replace(
                 t,
@@ -201,14 +356,21 @@ fn whose(s: &[Tok], i: usize) -> Option<Lint> {
         while s.get(j).is_some_and(|w| w.tagged(UPOS::ADJ)) {
             j += 1;
         }
-        let owned = s.get(j).is_some_and(|w| w.is_noun() && !w.lower.ends_with("ing"));
-        let verb = s.get(j + 1).is_some_and(|w| w.tagged(UPOS::VERB) || w.tagged(UPOS::AUX));
+        let owned = s
+            .get(j)
+            .is_some_and(|w| w.is_noun() && !w.lower.ends_with("ing"));
+        let verb = s
+            .get(j + 1)
+            .is_some_and(|w| w.tagged(UPOS::VERB) || w.tagged(UPOS::AUX));
         return (owned && verb).then(|| {
             replace(
                 t,
                 LintKind::WordChoice,
                 &["whose"],
-                format!("For belonging to someone, write “whose”; “{}” means “who is”.", t.text),
+                format!(
+                    "For belonging to someone, write “whose”; “{}” means “who is”.",
+                    t.text
+                ),
             )
         });
     }
@@ -235,9 +397,12 @@ fn were(s: &[Tok], i: usize) -> Option<Lint> {
         });
     }
     if t.is("where") {
-        let subject = prev.is_any(&["we", "they", "you"]) || (prev.is_noun() && prev.kind.is_plural_noun());
-        let verb_place = next.is_any(&["not", "never", "very", "so", "really", "all", "also", "still", "always"])
-            || (next.tagged(UPOS::VERB) && (next.lower.ends_with("ing") || next.lower.ends_with("ed")))
+        let subject =
+            prev.is_any(&["we", "they", "you"]) || (prev.is_noun() && prev.kind.is_plural_noun());
+        let verb_place = next.is_any(&[
+            "not", "never", "very", "so", "really", "all", "also", "still", "always",
+        ]) || (next.tagged(UPOS::VERB)
+            && (next.lower.ends_with("ing") || next.lower.ends_with("ed")))
             || (next.tagged(UPOS::ADJ) && at(s, i, 2).is_none_or(|a| !a.is_noun()));
         return (subject && verb_place).then(|| {
             replace(
@@ -277,10 +442,12 @@ fn loose(s: &[Tok], i: usize) -> Option<Lint> {
     }
     let prev = &s[p];
     let verb_place = if fix == "lose" {
-        prev.is_any(MODAL_OR_TO) && !at(s, i, 1).is_some_and(|n| n.tagged(UPOS::NOUN) && n.is("end"))
+        prev.is_any(MODAL_OR_TO)
+            && !at(s, i, 1).is_some_and(|n| n.tagged(UPOS::NOUN) && n.is("end"))
     } else {
         prev.is_any(&[
-            "am", "is", "are", "was", "were", "be", "been", "keep", "kept", "'re", "’re", "'m", "’m",
+            "am", "is", "are", "was", "were", "be", "been", "keep", "kept", "'re", "’re", "'m",
+            "’m",
         ])
     };
     verb_place.then(|| {
@@ -312,7 +479,9 @@ fn your(s: &[Tok], i: usize) -> Option<Lint> {
         let adjective = next.tagged(UPOS::ADJ)
             && clause_start
             && at(s, i, 2).is_none_or(|a| {
-                a.is_break() || a.tagged(UPOS::ADP) || a.is_any(&["and", "to", "for", "about", "enough", "that"])
+                a.is_break()
+                    || a.tagged(UPOS::ADP)
+                    || a.is_any(&["and", "to", "for", "about", "enough", "that"])
             });
         return ((ing && (after || (clause_start && no_verb_after))) || adjective).then(|| {
             replace(
@@ -372,7 +541,9 @@ fn then(s: &[Tok], i: usize) -> Option<Lint> {
         let after_and = prev.is_any(&["and", "but"]) || prev.text == ",";
         let subject_next = at(s, i, 1).is_some_and(|n| n.is_any(SUBJECT));
         let compared = s[..i].iter().rev().take(6).any(|w| {
-            w.kind.is_comparative_adjective() || w.is_any(COMPARATIVE) || w.is_any(&["same", "different"])
+            w.kind.is_comparative_adjective()
+                || w.is_any(COMPARATIVE)
+                || w.is_any(&["same", "different"])
         });
         return (after_and && subject_next && !compared).then(|| {
             replace(
@@ -400,18 +571,33 @@ fn affect(s: &[Tok], i: usize) -> Option<Lint> {
         _ => return None,
     };
     let wrong = if noun_place {
-        let ends_phrase = next.is_none_or(|n| n.is_any(&["on", "of", "is", "was", "that", "and"]) || n.is_break());
+        let ends_phrase = next
+            .is_none_or(|n| n.is_any(&["on", "of", "is", "was", "that", "and"]) || n.is_break());
         prev.is_any(NOUN_EFFECT_BEFORE) && ends_phrase
     } else {
         let object_next = next.is_some_and(|n| {
-            (n.is_any(DETERMINER) || n.is_any(&["me", "him", "us", "them", "people", "students", "everyone", "everybody"]))
+            (n.is_any(DETERMINER)
+                || n.is_any(&[
+                    "me",
+                    "him",
+                    "us",
+                    "them",
+                    "people",
+                    "students",
+                    "everyone",
+                    "everybody",
+                ]))
                 && !n.is("change")
         });
         let verb_place = if t.lower == "effect" {
             prev.is_any(MODAL_OR_TO) || prev.is_any(&["does", "did", "do", "really", "also"])
         } else if t.lower == "effected" {
             // "The project effected them", "it has effected my sleep": not "effected change".
-            prev.is_noun() || prev.is_any(&["it", "this", "that", "he", "she", "they", "has", "have", "had", "really", "also", "badly", "deeply"])
+            prev.is_noun()
+                || prev.is_any(&[
+                    "it", "this", "that", "he", "she", "they", "has", "have", "had", "really",
+                    "also", "badly", "deeply",
+                ])
         } else {
             prev.is_any(&["it", "this", "that", "he", "she", "also", "really"])
         };
@@ -419,9 +605,15 @@ fn affect(s: &[Tok], i: usize) -> Option<Lint> {
     };
     wrong.then(|| {
         let message = if noun_place {
-            format!("Here you need the noun “{fix}” (a result); “{}” is the verb.", t.text)
+            format!(
+                "Here you need the noun “{fix}” (a result); “{}” is the verb.",
+                t.text
+            )
         } else {
-            format!("Here you need the verb “{fix}” (to change something); “{}” is the noun.", t.text)
+            format!(
+                "Here you need the verb “{fix}” (to change something); “{}” is the noun.",
+                t.text
+            )
         };
         replace(t, LintKind::WordChoice, &[fix], message)
     })
@@ -434,9 +626,20 @@ fn accept(s: &[Tok], i: usize) -> Option<Lint> {
     let next = at(s, i, 1);
     if t.is("accept") {
         let exception = next.is_some_and(|n| n.is("for"))
-            || (prev.is_some_and(|p| p.is_any(&["everyone", "everybody", "everything", "all", "nobody", "nothing", "anyone"]))
-                && next.is_some_and(|n| n.is_any(&["me", "him", "her", "us", "them", "one"]) || (n.is_capitalized() && n.is_word()))
-                && at(s, i, 2).is_none_or(|a| !a.is_any(&["as", "into", "to"])));
+            || (prev.is_some_and(|p| {
+                p.is_any(&[
+                    "everyone",
+                    "everybody",
+                    "everything",
+                    "all",
+                    "nobody",
+                    "nothing",
+                    "anyone",
+                ])
+            }) && next.is_some_and(|n| {
+                n.is_any(&["me", "him", "her", "us", "them", "one"])
+                    || (n.is_capitalized() && n.is_word())
+            }) && at(s, i, 2).is_none_or(|a| !a.is_any(&["as", "into", "to"])));
         return exception.then(|| {
             replace(
                 t,
@@ -447,7 +650,8 @@ fn accept(s: &[Tok], i: usize) -> Option<Lint> {
         });
     }
     if t.is("except") {
-        let verb = prev.is_some_and(|p| p.is_any(MODAL_OR_TO)) && next.is_some_and(|n| n.is_any(DETERMINER));
+        let verb = prev.is_some_and(|p| p.is_any(MODAL_OR_TO))
+            && next.is_some_and(|n| n.is_any(DETERMINER));
         return verb.then(|| {
             replace(
                 t,
@@ -482,7 +686,9 @@ impl Apostrophes {
         let t = &s[i];
         // "my brothers old trainers": adjectives may come before the thing owned.
         let mut o = i + 1;
-        while s.get(o).is_some_and(|w| w.tagged(UPOS::ADJ)) && s.get(o + 1).is_some_and(|w| w.is_noun()) {
+        while s.get(o).is_some_and(|w| w.tagged(UPOS::ADJ))
+            && s.get(o + 1).is_some_and(|w| w.is_noun())
+        {
             o += 1;
         }
         let owned = s.get(o)?;

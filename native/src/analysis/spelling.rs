@@ -77,7 +77,10 @@ impl Spelling {
         }
         let (mut found, mut distance) = self.search(&key);
         // "libarys": the plural of the fix of "libary" ("libraries") beats a near word ("library").
-        if let Some(stem) = key.strip_suffix('s').filter(|s| s.len() > 3 && !s.ends_with('s')) {
+        if let Some(stem) = key
+            .strip_suffix('s')
+            .filter(|s| s.len() > 3 && !s.ends_with('s'))
+        {
             let (stem_fixes, stem_distance) = self.search(stem);
             let plurals: Vec<String> = stem_fixes
                 .first()
@@ -170,9 +173,7 @@ impl Context {
         let mut after_title = vec![false];
         for s in sentences.iter() {
             let n = s.len();
-            let title = n >= 2
-                && s[n - 1].text == "."
-                && s[n - 2].is_any(TITLES);
+            let title = n >= 2 && s[n - 1].text == "." && s[n - 2].is_any(TITLES);
             after_title.push(title);
         }
         Self { names, after_title }
@@ -224,7 +225,10 @@ pub fn excused(
     // At the start of a sentence a capital says nothing, but a name is usually the subject:
     // "Luiza is a nurse", "Chidi and his sister". A misspelt "Becuase" or "Realy" is not.
     s.get(i + 1).is_some_and(|n| {
-        n.tagged(UPOS::VERB) || n.tagged(UPOS::AUX) || n.is_any(&["and", "or", "'s", "’s"]) || n.is_capitalized()
+        n.tagged(UPOS::VERB)
+            || n.tagged(UPOS::AUX)
+            || n.is_any(&["and", "or", "'s", "’s"])
+            || n.is_capitalized()
     })
 }
 
@@ -256,9 +260,13 @@ impl Linter for Spelling {
                 if !fixes.typo || known_words.terms.contains(stem(&t.lower)) {
                     continue;
                 }
-                let words: Vec<String> = fixes.words.iter().map(|w| match_case(&t.text, w)).collect();
+                let words: Vec<String> =
+                    fixes.words.iter().map(|w| match_case(&t.text, w)).collect();
                 let message = match words.first() {
-                    Some(best) => format!("“{}” is not in the dictionary. Did you mean “{best}”?", t.text),
+                    Some(best) => format!(
+                        "“{}” is not in the dictionary. Did you mean “{best}”?",
+                        t.text
+                    ),
                     None => format!("“{}” is not in the dictionary.", t.text),
                 };
                 out.push(Lint {

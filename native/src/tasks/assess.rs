@@ -6,9 +6,9 @@
 
 use serde_json::{json, Value};
 
-use crate::analysis::{self, Category, Finding, Metrics};
 #[cfg(test)]
 use crate::analysis::Dialect;
+use crate::analysis::{self, Category, Finding, Metrics};
 use crate::engine::JobCtx;
 use crate::error::{EngineError, Result};
 use crate::store::assessments::{self, NewAssessment};
@@ -196,7 +196,14 @@ fn model_category(comment: &str, kind: CommentKind) -> Category {
         Category::Punctuation
     } else if has(&["grammar", "verb", "tense", "singular", "plural", "agree"]) {
         Category::Grammar
-    } else if has(&["paragraph", "structure", "introduction", "conclusion", "order", "organi"]) {
+    } else if has(&[
+        "paragraph",
+        "structure",
+        "introduction",
+        "conclusion",
+        "order",
+        "organi",
+    ]) {
         Category::Structure
     } else if kind == CommentKind::Block {
         Category::Structure
@@ -358,8 +365,16 @@ fn counted(n: usize, what: &str) -> String {
 const CATEGORY_NAMES: [(Category, &str, &str); 7] = [
     (Category::Spelling, "spelling mistake", "spelling mistakes"),
     (Category::Grammar, "grammar mistake", "grammar mistakes"),
-    (Category::Usage, "word-choice mistake", "word-choice mistakes"),
-    (Category::Punctuation, "punctuation mistake", "punctuation mistakes"),
+    (
+        Category::Usage,
+        "word-choice mistake",
+        "word-choice mistakes",
+    ),
+    (
+        Category::Punctuation,
+        "punctuation mistake",
+        "punctuation mistakes",
+    ),
     (Category::Clarity, "clarity point", "clarity points"),
     (Category::Style, "style suggestion", "style suggestions"),
     (Category::Structure, "structure point", "structure points"),
@@ -428,9 +443,14 @@ mod tests {
         let c = rule_comments(&text, &findings);
         let count = |rule: &str| c.iter().filter(|c| c.rule.as_deref() == Some(rule)).count();
         assert_eq!(count("spelling"), 30, "every mistake");
-        assert_eq!(count("passive-voice") + count("repeated-opening"), MAX_STYLE_COMMENTS);
+        assert_eq!(
+            count("passive-voice") + count("repeated-opening"),
+            MAX_STYLE_COMMENTS
+        );
         assert_eq!(count("repeated-opening"), 1, "each style rule gets a turn");
-        assert!(c.windows(2).all(|w| w[0].anchor.as_ref().map(|a| a.start) <= w[1].anchor.as_ref().map(|a| a.start)));
+        assert!(c.windows(2).all(
+            |w| w[0].anchor.as_ref().map(|a| a.start) <= w[1].anchor.as_ref().map(|a| a.start)
+        ));
     }
 
     #[test]
@@ -519,13 +539,28 @@ mod tests {
 
     #[test]
     fn a_model_comment_must_name_words_of_its_span() {
-        assert_eq!(named_words("Use 'needs', because 'town' is singular."), ["needs", "town"]);
-        assert_eq!(named_words("Don't write “their is”; it's wrong."), ["their is"]);
+        assert_eq!(
+            named_words("Use 'needs', because 'town' is singular."),
+            ["needs", "town"]
+        );
+        assert_eq!(
+            named_words("Don't write “their is”; it's wrong."),
+            ["their is"]
+        );
         assert!(named_words("Don't repeat yourself; it's dull.").is_empty());
         // The prompt example that leaked into essays about libraries: names nothing in the span.
-        assert!(!about_its_span("Use 'needs', because 'town' is singular.", "Libraries also lend"));
-        assert!(about_its_span("Use 'needs', because 'town' is singular.", "My town need"));
-        assert!(about_its_span("Split this sentence in two.", "anything at all"));
+        assert!(!about_its_span(
+            "Use 'needs', because 'town' is singular.",
+            "Libraries also lend"
+        ));
+        assert!(about_its_span(
+            "Use 'needs', because 'town' is singular.",
+            "My town need"
+        ));
+        assert!(about_its_span(
+            "Split this sentence in two.",
+            "anything at all"
+        ));
     }
 
     #[test]
@@ -539,8 +574,14 @@ mod tests {
         let kept = model_comments(
             text,
             vec![
-                item(Some("My town need"), "Use 'needs', because 'town' is singular."),
-                item(Some("It is old."), "Use 'needs', because 'town' is singular."),
+                item(
+                    Some("My town need"),
+                    "Use 'needs', because 'town' is singular.",
+                ),
+                item(
+                    Some("It is old."),
+                    "Use 'needs', because 'town' is singular.",
+                ),
                 item(None, "Copy the exact words from my essay that it is about."),
                 item(None, "Add a second reason to support your argument."),
             ],
@@ -548,7 +589,10 @@ mod tests {
         let contents: Vec<&str> = kept.iter().map(|c| c.content.as_str()).collect();
         assert_eq!(
             contents,
-            ["Use 'needs', because 'town' is singular.", "Add a second reason to support your argument."]
+            [
+                "Use 'needs', because 'town' is singular.",
+                "Add a second reason to support your argument."
+            ]
         );
         assert_eq!(kept[0].category, Some(Category::Grammar));
         assert_eq!(kept[1].category, Some(Category::Structure));

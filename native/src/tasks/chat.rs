@@ -1,32 +1,133 @@
-//! chat: a tutor's answer to a question about an essay. With a fileId, the stored conversation about
-//! that essay is the context (oldest exchanges dropped first when it outgrows the context window; the
-//! system turn with the essay and the new question always stay), and the exchange is saved after it
-//! succeeds. The prompt of a follow-up question starts with the previous one, so its prefix is reused.
+//! chat: a tutor's answer to a question about an essay, grounded in it. The system turn carries the
+//! essay and what the checker found in it; a question about mistakes is answered from those findings
+//! first (verbatim quotes, suggested fixes), then by the model; every quotation the model presents as
+//! the student's words is checked against the essay and repaired or removed (tasks/grounding.rs);
+//! without an essay, a question about "my essay" is answered by asking for it, not with an invented
+//! one. With a fileId, the stored conversation about that essay is the context (oldest exchanges
+//! dropped first when it outgrows the context window; the system turn and the new question always
+//! stay), and the exchange is saved after it succeeds. The prompt of a follow-up question starts with
+//! the previous one, so its prefix is reused.
 
 use serde_json::{json, Value};
 
+use crate::analysis::{self, Finding};
 use crate::engine::JobCtx;
 use crate::error::{EngineError, Result};
 use crate::store::chat::{self as history, ChatMessage, Role};
 use crate::store::text_hash;
+use crate::tasks::check::{dialect_or_default, personal_words};
 use crate::tasks::fit_essay;
-use crate::tasks::generate::{generate, prompt_budget, GenParams};
+use crate::tasks::generate::{generate, prompt_budget, Finish, GenParams};
+use crate::tasks::grounding::ground;
+use crate::tasks::prompts::PROMPTS;
 use crate::tasks::requests::ChatInput;
 use crate::template::Message;
 
 pub const CHAT_MAX_TOKENS: usize = 256;
+/// Findings listed in the prompt, and in an answer about mistakes.
+const PROMPT_FINDINGS: usize = 8;
+const ANSWER_FINDINGS: usize = 5;
 
-const TUTOR: &str =
-    "You are a friendly, honest writing tutor. Answer the student's question about their essay \
-briefly and specifically, in plain language.";
+/// Words that make a question one about the essay's mistakes.
+const ABOUT_MISTAKES: &[&str] = &[
+    "mistake",
+    "error",
+    "wrong",
+    "grammar",
+    "spelling",
+    "spelt",
+    "spelled",
+    "typo",
+    "punctuation",
+    "correct",
+];
+/// Words that make a question one about the student's own text.
+const ABOUT_MY_TEXT: &[&str] = &[
+    "my essay",
+    "my text",
+    "my writing",
+    "my paragraph",
+    "my introduction",
+    "my conclusion",
+    "my sentence",
+    "my thesis",
+    "my story",
+    "my argument",
+    "this essay",
+    "the essay",
+    "what i wrote",
+    "i wrote",
+];
+
+fn mentions(question: &str, words: &[&str]) -> bool {
+    let q = question.to_lowercase();
+    words.iter().any(|w| q.contains(w))
+}
 
 pub fn chat(ctx: &mut JobCtx, input: ChatInput) -> Result<Value> {
-    let system = match &input.context_text {
-        Some(essay) => {
-            let essay = fit_essay(ctx, essay, CHAT_MAX_TOKENS, usize::MAX)?;
-            Message::system(format!("{TUTOR}\n\nThe student's essay:\n\n{essay}"))
+    let essay = input.context_text.as_deref();
+    let findings: Vec<Finding> = match essay {
+        Some(text) => analysis::analyze(text, dialect_or_default(None), &personal_words())
+            .findings
+            .into_iter()
+            .filter(|f| f.category.is_mistake())
+            .collect(),
+        None => Vec::new(),
+    };
+    let (reply, finish, history_used) = match essay {
+        None if mentions(&input.message, ABOUT_MY_TEXT) => {
+            // Nothing to read: say so rather than let the model imagine an essay.
+            let reply = "I can't see an essay yet. Paste it into the editor (or open it), then ask me again and I'll answer about your own words.".to_string();
+            ctx.emit(&reply);
+            (reply, Finish::Stop, 0)
         }
-        None => Message::system(TUTOR),
+        // About mistakes, the checker's findings are the answer: exact quotes, real fixes. A small
+        // model asked the same invents mistakes and quotes.
+        Some(text) if mentions(&input.message, ABOUT_MISTAKES) => {
+            let reply = mistakes_answer(text, &findings);
+            ctx.emit(&reply);
+            (reply, Finish::Stop, 0)
+        }
+        _ => answer(ctx, &input, essay, &findings)?,
+    };
+    if reply.is_empty() {
+        return Err(EngineError::InvalidResponse(
+            "The model gave an empty answer. Try rephrasing the question.".into(),
+        ));
+    }
+    if let (Some(id), Some(store)) = (&input.file_id, &ctx.store) {
+        let hash = essay.map(text_hash);
+        // A failed save marks the store degraded (healthCheck says so); the answer is still given.
+        let _ = history::save_exchange(store, id, hash.as_deref(), &input.message, &reply);
+    }
+    Ok(json!({ "reply": reply, "historyUsed": history_used, "finishReason": finish.as_str() }))
+}
+
+/// The model's answer (after the findings, for a question about mistakes), grounded in the essay.
+fn answer(
+    ctx: &mut JobCtx,
+    input: &ChatInput,
+    essay: Option<&str>,
+    findings: &[Finding],
+) -> Result<(String, Finish, usize)> {
+    let system = match essay {
+        Some(text) => {
+            let fitted = fit_essay(ctx, text, CHAT_MAX_TOKENS + 200, usize::MAX)?;
+            let found = if findings.is_empty() {
+                PROMPTS.tutor_no_findings.clone()
+            } else {
+                format!(
+                    "{}\n{}",
+                    PROMPTS.tutor_findings,
+                    listed(text, findings, PROMPT_FINDINGS)
+                )
+            };
+            Message::system(format!(
+                "{}\n\n{}\n\n{fitted}\n\n{found}",
+                PROMPTS.tutor, PROMPTS.tutor_essay
+            ))
+        }
+        None => Message::system(format!("{}\n\n{}", PROMPTS.tutor, PROMPTS.tutor_no_essay)),
     };
     let past = match (&input.file_id, &ctx.store) {
         // A history that can't be read (the store reports why) leaves a question without context,
@@ -40,21 +141,61 @@ pub fn chat(ctx: &mut JobCtx, input: ChatInput) -> Result<Value> {
         model.chat_tokens(m).map(|ids| ids.len())
     })?;
     let ids = model.chat_tokens(&messages)?;
-    let out = generate(ctx, &ids, &GenParams::greedy(CHAT_MAX_TOKENS))?;
-    let reply = out.text.trim();
-    if reply.is_empty() {
-        return Err(EngineError::InvalidResponse(
-            "The model gave an empty answer. Try rephrasing the question.".into(),
-        ));
-    }
-    if let (Some(id), Some(store)) = (&input.file_id, &ctx.store) {
-        let hash = input.context_text.as_deref().map(text_hash);
-        // A failed save marks the store degraded (healthCheck says so); the answer is still given.
-        let _ = history::save_exchange(store, id, hash.as_deref(), &input.message, reply);
-    }
+    let params = GenParams {
+        stop_on_repeat: true,
+        ..GenParams::greedy(CHAT_MAX_TOKENS)
+    };
+    let out = generate(ctx, &ids, &params)?;
+    let reply = ground(out.text.trim(), essay);
     // The past messages the answer was given with (older ones did not fit the context).
-    let history_used = messages.len() - 2;
-    Ok(json!({ "reply": reply, "historyUsed": history_used }))
+    Ok((reply, out.finish, messages.len() - 2))
+}
+
+/// The answer to "which mistakes did I make?": the checker's findings, most of them listed.
+fn mistakes_answer(text: &str, findings: &[Finding]) -> String {
+    if findings.is_empty() {
+        return format!(
+            "{} Ask me about clarity, structure or your argument if you'd like more.",
+            PROMPTS.tutor_no_findings
+        );
+    }
+    let more = findings.len().saturating_sub(ANSWER_FINDINGS);
+    let rest = match more {
+        0 => String::new(),
+        n => format!("\n…and {n} more in the feedback panel."),
+    };
+    format!(
+        "The checker found {} in your essay:\n{}{rest}\nEach one is underlined in the editor, with a fix you can apply.",
+        counted(findings.len()),
+        listed(text, findings, ANSWER_FINDINGS)
+    )
+}
+
+fn counted(n: usize) -> String {
+    if n == 1 {
+        "1 mistake".into()
+    } else {
+        format!("{n} mistakes")
+    }
+}
+
+/// Findings as a numbered list: the essay's exact words, what is wrong, and the fix.
+fn listed(text: &str, findings: &[Finding], max: usize) -> String {
+    findings
+        .iter()
+        .take(max)
+        .enumerate()
+        .map(|(i, f)| {
+            let quote = text.get(f.range.clone()).unwrap_or_default();
+            let fix = f
+                .suggestions
+                .first()
+                .map(|s| format!(" Fix: “{s}”."))
+                .unwrap_or_default();
+            format!("{}. “{quote}”: {}{fix}", i + 1, f.message)
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The prompt's messages: the system turn, as many of the latest past exchanges as fit in `budget`

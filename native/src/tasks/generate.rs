@@ -11,6 +11,8 @@ pub struct GenParams {
     pub seed: u64,
     pub stop: Vec<String>,
     pub ignore_eos: bool,
+    /// End when the model starts a sentence it already wrote (small models loop when greedy).
+    pub stop_on_repeat: bool,
 }
 
 impl GenParams {
@@ -22,6 +24,7 @@ impl GenParams {
             seed: 0,
             stop: Vec::new(),
             ignore_eos: false,
+            stop_on_repeat: false,
         }
     }
 }
@@ -87,6 +90,10 @@ pub fn generate(ctx: &mut JobCtx, prompt: &[u32], p: &GenParams) -> Result<GenOu
             text.truncate(cut);
             break Finish::Stop;
         }
+        if let Some(cut) = p.stop_on_repeat.then(|| repeated_sentence(&text)).flatten() {
+            text.truncate(cut);
+            break Finish::Stop;
+        }
         let safe = stream_safe_end(&text, &p.stop);
         if safe > sent {
             ctx.emit(&text[sent..safe]);
@@ -144,6 +151,25 @@ fn find_stop(text: &str, stops: &[String], from: usize) -> Option<usize> {
         .min()
 }
 
+/// Sentences shorter than this may repeat ("Thank you.").
+const MIN_REPEATED_SENTENCE: usize = 16;
+
+/// Where the last complete sentence of `text` starts, if the same sentence came earlier.
+fn repeated_sentence(text: &str) -> Option<usize> {
+    let ends_sentence = |c: char| matches!(c, '.' | '!' | '?' | '\n');
+    let trimmed = text.trim_end_matches(' ');
+    if !trimmed.ends_with(ends_sentence) {
+        return None;
+    }
+    let body = &trimmed[..trimmed.len() - 1];
+    let start = body.rfind(ends_sentence).map_or(0, |i| i + 1);
+    let last = trimmed[start..].trim();
+    if last.len() < MIN_REPEATED_SENTENCE {
+        return None;
+    }
+    text[..start].contains(last).then_some(start)
+}
+
 /// How much of `text` may be streamed: not a trailing incomplete character (decoded as U+FFFD), and not
 /// a suffix that could be the start of a stop string.
 fn stream_safe_end(text: &str, stops: &[String]) -> usize {
@@ -168,6 +194,19 @@ mod tests {
         let stops = vec!["END".to_string()];
         assert_eq!(stream_safe_end("hello EN", &stops), 6);
         assert_eq!(stream_safe_end("hello", &stops), 5);
+    }
+
+    #[test]
+    fn a_sentence_written_again_ends_the_answer() {
+        let looped = "It is clear. The sentence is written badly. The sentence is written badly.";
+        assert_eq!(repeated_sentence(looped), Some(43));
+        assert_eq!(&looped[..43], "It is clear. The sentence is written badly.");
+        assert_eq!(
+            repeated_sentence("Good. Good. Good."),
+            None,
+            "short sentences may repeat"
+        );
+        assert_eq!(repeated_sentence("One idea here. Another idea"), None);
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod chat;
 pub mod check;
 pub mod constrained;
 pub mod generate;
+pub mod grounding;
 pub mod history;
 pub mod prompts;
 pub mod requests;
@@ -45,6 +46,7 @@ pub fn complete(ctx: &mut JobCtx, input: CompleteInput) -> Result<Value> {
         seed: input.seed.unwrap_or_else(random_seed),
         stop: input.stop.unwrap_or_default(),
         ignore_eos: input.ignore_eos.unwrap_or(false),
+        stop_on_repeat: false,
     };
     let out = generate(ctx, &ids, &params)?;
     Ok(json!({ "text": out.text, "tokens": out.tokens, "finishReason": out.finish.as_str() }))

@@ -207,7 +207,8 @@ impl Validate for SummaryInput {
                 opt_text("comments[].source", &comment.source, MAX_LABEL_LEN)?;
                 opt_text("comments[].rule", &comment.rule, MAX_LABEL_LEN)?;
                 if let Some(s) = &comment.suggestions {
-                    if s.len() > MAX_SUGGESTIONS || s.iter().any(|s| utf16_len(s) > MAX_MESSAGE_LEN) {
+                    if s.len() > MAX_SUGGESTIONS || s.iter().any(|s| utf16_len(s) > MAX_MESSAGE_LEN)
+                    {
                         return Err(EngineError::invalid(format!(
                             "A comment has at most {MAX_SUGGESTIONS} suggestions of at most {MAX_MESSAGE_LEN} characters."
                         )));

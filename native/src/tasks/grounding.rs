@@ -1,0 +1,225 @@
+//! Keeping the tutor honest about the essay. Every quotation in a reply that is presented as the
+//! student's words (a quoted phrase of three or more words, not introduced as a suggestion such as
+//! "you could write …") must be a verbatim span of the current essay. After generation, each one is
+//! checked; a near miss (the model "corrected" the student's sentence while quoting it, or quoted its
+//! own earlier rewrite) is repaired to the essay's real sentence; a quotation of something the essay
+//! does not say is removed with the sentence that makes the claim. Without an essay, nothing may be
+//! quoted as the student's.
+
+/// Quotations shorter than this are word mentions ("use “their”"), not quotes of the essay.
+pub const MIN_QUOTE_WORDS: usize = 3;
+/// A quote shares at least this share of its words with an essay sentence to be repaired to it.
+const REPAIR_OVERLAP: f64 = 0.5;
+/// Words before a quotation that introduce the tutor's own suggestion, not the student's words.
+const SUGGESTION_CUES: &[&str] = &[
+    "could write",
+    "could say",
+    "might write",
+    "might say",
+    "try writing",
+    "try:",
+    "try ",
+    "instead",
+    "for example",
+    "for instance",
+    "e.g.",
+    "such as",
+    "rewrite",
+    "change it to",
+    "change this to",
+    "change that to",
+    "replace it with",
+    "write:",
+    "could become",
+    "would be better",
+    "better:",
+    "like this",
+    "something like",
+    "could read",
+    "might read",
+];
+
+#[derive(Debug, PartialEq)]
+struct Quotation {
+    /// Byte range of the quoted text (inside the marks).
+    start: usize,
+    end: usize,
+}
+
+/// The reply with every quotation of the essay made verbatim, or removed.
+pub fn ground(reply: &str, essay: Option<&str>) -> String {
+    let mut out = reply.to_string();
+    // Right to left, so earlier byte offsets stay valid while later text changes.
+    for q in quotations(reply).into_iter().rev() {
+        let quoted = &reply[q.start..q.end];
+        if quoted.split_whitespace().count() < MIN_QUOTE_WORDS || is_suggestion(&reply[..q.start]) {
+            continue;
+        }
+        let Some(essay) = essay else {
+            out = remove_sentence(&out, q.start, q.end);
+            continue;
+        };
+        if essay.contains(quoted) {
+            continue;
+        }
+        match repair(quoted, essay) {
+            Some(real) => out.replace_range(q.start..q.end, real),
+            None => out = remove_sentence(&out, q.start, q.end),
+        }
+    }
+    tidy(&out)
+}
+
+/// Quotations in straight or curly double quotes: “…” and "…".
+fn quotations(text: &str) -> Vec<Quotation> {
+    let mut out = Vec::new();
+    let mut open: Option<(usize, char)> = None;
+    for (i, c) in text.char_indices() {
+        match (open, c) {
+            (None, '“') => open = Some((i + c.len_utf8(), '”')),
+            (None, '"') => open = Some((i + 1, '"')),
+            (Some((start, close)), c) if c == close => {
+                out.push(Quotation { start, end: i });
+                open = None;
+            }
+            // A paragraph break ends an unclosed quotation: nothing is quoted across it.
+            (Some(_), '\n') => open = None,
+            _ => {}
+        }
+    }
+    out
+}
+
+fn is_suggestion(before: &str) -> bool {
+    let start = before.char_indices().rev().nth(40).map_or(0, |(i, _)| i);
+    let window = before[start..].to_lowercase();
+    SUGGESTION_CUES.iter().any(|cue| window.contains(cue))
+}
+
+fn words(s: &str) -> Vec<String> {
+    s.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’'))
+        .filter(|w| !w.is_empty())
+        .map(|w| w.to_lowercase().replace('’', "'"))
+        .collect()
+}
+
+/// The essay sentence the quotation was meant to be (most of its words in common), verbatim.
+fn repair<'a>(quoted: &str, essay: &'a str) -> Option<&'a str> {
+    let q = words(quoted);
+    let mut best: Option<(f64, &str)> = None;
+    for sentence in sentences(essay) {
+        let s = words(sentence);
+        if s.is_empty() {
+            continue;
+        }
+        let shared = q.iter().filter(|w| s.contains(w)).count();
+        let overlap = shared as f64 / q.len().max(s.len()) as f64;
+        if overlap >= REPAIR_OVERLAP && best.is_none_or(|(b, _)| overlap > b) {
+            best = Some((overlap, sentence));
+        }
+    }
+    best.map(|(_, s)| s)
+}
+
+/// The essay's sentences, trimmed, as slices of it.
+fn sentences(essay: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, c) in essay.char_indices() {
+        let end = i + c.len_utf8();
+        let boundary = matches!(c, '.' | '!' | '?' | '\n')
+            && essay[end..].chars().next().is_none_or(char::is_whitespace);
+        if boundary {
+            let s = essay[start..end].trim();
+            if !s.is_empty() {
+                out.push(s);
+            }
+            start = end;
+        }
+    }
+    let s = essay[start..].trim();
+    if !s.is_empty() {
+        out.push(s);
+    }
+    out
+}
+
+/// Removes the sentence of `text` that holds bytes `start..end`.
+fn remove_sentence(text: &str, start: usize, end: usize) -> String {
+    let from = text[..start]
+        .rfind(['.', '!', '?', '\n'])
+        .map_or(0, |i| i + 1);
+    // A quotation that ends its own sentence ("… gold.”) ends the claim with its closing mark.
+    let to = if text[start..end].trim_end().ends_with(['.', '!', '?']) {
+        end + text[end..].chars().next().map_or(0, char::len_utf8)
+    } else {
+        text[end..]
+            .find(['.', '!', '?', '\n'])
+            .map_or(text.len(), |i| end + i + 1)
+    };
+    let to = text[to..]
+        .char_indices()
+        .find(|(_, c)| !matches!(c, '"' | '”' | ')'))
+        .map_or(text.len(), |(i, _)| to + i);
+    format!("{}{}", &text[..from], &text[to..])
+}
+
+fn tidy(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
+    let mut out = lines.join("\n");
+    while out.contains("  ") {
+        out = out.replace("  ", " ");
+    }
+    out.trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ESSAY: &str = "Why Libraries Matter\n\nThe librarians helps students every day. Their is a quiet room for homework.\n\nA town without a library loses something.";
+
+    #[test]
+    fn verbatim_quotes_stay() {
+        let r = "You wrote “The librarians helps students every day.” Use “help”.";
+        assert_eq!(ground(r, Some(ESSAY)), r);
+    }
+
+    #[test]
+    fn a_corrected_quote_is_repaired_to_the_essay_sentence() {
+        let r =
+            "The mistake is in \"The librarians help students every day.\" The verb should agree.";
+        let g = ground(r, Some(ESSAY));
+        assert!(
+            g.contains("\"The librarians helps students every day.\""),
+            "{g}"
+        );
+    }
+
+    #[test]
+    fn an_invented_quote_is_removed_with_its_claim() {
+        let r = "Good work. You wrote “Libraries are full of dragons and gold.” Keep going.";
+        assert_eq!(ground(r, Some(ESSAY)), "Good work. Keep going.");
+    }
+
+    #[test]
+    fn suggestions_and_word_mentions_are_not_quotes_of_the_essay() {
+        let r = "You could write “The librarians help students every day.” Also use “there is”.";
+        assert_eq!(ground(r, Some(ESSAY)), r);
+    }
+
+    #[test]
+    fn without_an_essay_nothing_is_quoted_as_the_students() {
+        let r = "In your essay you say “my town needs a library today.” That is a strong point.";
+        assert_eq!(ground(r, None), "That is a strong point.");
+    }
+
+    #[test]
+    fn quotes_with_accents_emoji_and_cjk_are_checked_verbatim() {
+        let essay = "Mon café 😀 est très “bon”. 你好世界 is here.";
+        let r = "You wrote \"Mon café 😀 est très\" and it is lovely.";
+        assert_eq!(ground(r, Some(essay)), r);
+        let wrong = "You wrote \"Mon café est très bien\" today.";
+        assert!(ground(wrong, Some(essay)).contains("Mon café 😀 est très “bon”."));
+    }
+}
