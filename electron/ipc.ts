@@ -1,6 +1,6 @@
 // One IPC channel per action, each handed to the service; nothing else is handled (the whitelist).
 import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
-import { CHANNELS, HISTORY_ACTIONS, REQUEST_ACTIONS } from '../preload/api';
+import { CHANNELS, CHECKER_ACTIONS, HISTORY_ACTIONS, REQUEST_ACTIONS } from '../preload/api';
 import type { Sender, SamsaraService } from './service';
 
 /** The sender as the service sees it: a top frame counts only if it is the main frame of our window. */
@@ -23,6 +23,9 @@ export function registerIpc(service: SamsaraService, window: BrowserWindow): voi
   ipcMain.handle(CHANNELS.healthCheck, (event) => service.healthCheck(senderOf(event, window)));
   for (const action of HISTORY_ACTIONS) {
     ipcMain.handle(CHANNELS[action], (event, fileId: unknown) => service.history(action, senderOf(event, window), fileId));
+  }
+  for (const action of CHECKER_ACTIONS) {
+    ipcMain.handle(CHANNELS[action], (event, argument: unknown) => service.checker(action, senderOf(event, window), argument));
   }
   ipcMain.handle(CHANNELS.cancel, (event, ticket: unknown) => service.cancel(senderOf(event, window), ticket));
 }

@@ -1,6 +1,7 @@
 // The payload schemas main checks before anything reaches the engine (zod). The limits match the
 // engine's own (native/src/tasks/requests.rs), in UTF-16 code units like JavaScript's string.length.
 import { z } from 'zod';
+import { CATEGORIES, DIALECTS } from '../preload/api';
 
 export const LIMITS = {
   text: 100_000,
@@ -9,7 +10,22 @@ export const LIMITS = {
   fileId: 200,
   comments: 200,
   ticket: 100,
+  /** A comment's source and rule. */
+  label: 64,
+  /** Suggestions per comment (each at most `message` characters). */
+  suggestions: 10,
+  /** A personal-dictionary word. */
+  word: 64,
 } as const;
+
+/** The dialect setting (the one list is DIALECTS in preload/api.ts). */
+export const dialectSchema = z.enum(DIALECTS, {
+  error: () => `dialect must be one of ${DIALECTS.map((d) => `"${d}"`).join(', ')}.`,
+});
+/** A comment's category (the one list is CATEGORIES in preload/api.ts). */
+export const categorySchema = z.enum(CATEGORIES, {
+  error: () => `category must be one of ${CATEGORIES.map((c) => `"${c}"`).join(', ')}.`,
+});
 
 /** A string that is not empty or only whitespace, with a size limit named in the message. */
 function text(name: string, max: number) {
@@ -27,12 +43,18 @@ const anchor = z.strictObject({
   quote: z.string().max(LIMITS.text),
 });
 
+const suggestions = z
+  .array(z.string().max(LIMITS.message, { message: `A suggestion is longer than ${LIMITS.message.toLocaleString('en-US')} characters.` }))
+  .max(LIMITS.suggestions, { message: `A comment has at most ${LIMITS.suggestions} suggestions.` });
+
 const comment = z.strictObject({
   content: text('comments[].content', LIMITS.message),
   kind: z.enum(['inline', 'block']),
   anchor: anchor.optional(),
-  source: z.string().max(64).optional(),
-  rule: z.string().max(64).optional(),
+  source: z.string().max(LIMITS.label).optional(),
+  rule: z.string().max(LIMITS.label).optional(),
+  category: categorySchema.optional(),
+  suggestions: suggestions.optional(),
 });
 
 export const payloadSchemas = {
@@ -40,6 +62,7 @@ export const payloadSchemas = {
     fileId: text('fileId', LIMITS.fileId),
     text: text('text', LIMITS.text),
     instruction: text('instruction', LIMITS.instruction).optional(),
+    dialect: dialectSchema.optional(),
   }),
   chat: z.strictObject({
     fileId: text('fileId', LIMITS.fileId).optional(),
@@ -55,6 +78,33 @@ export const payloadSchemas = {
 
 /** The argument of listAssessments, listChat and clearChat. */
 export const fileIdSchema = text('fileId', LIMITS.fileId);
+
+/** One word of letters (apostrophes and hyphens allowed), as the engine's personal dictionary takes it. */
+const word = z
+  .string({ error: (issue) => (issue.input === undefined ? 'word is missing.' : 'word must be a string.') })
+  .refine((w) => w.length > 0, { message: 'word must not be empty.' })
+  .refine((w) => w.length <= LIMITS.word, { message: `word is longer than ${LIMITS.word} characters.` })
+  // The engine's rule exactly: Unicode Alphabetic characters (Rust's char::is_alphabetic), ' ’ and -.
+  .refine((w) => /^[\p{Alphabetic}'’-]+$/u.test(w) && /\p{Alphabetic}/u.test(w), {
+    message: 'word must be one word of letters (apostrophes and hyphens allowed), with no spaces, digits or other signs.',
+  });
+
+/** The argument of each checker action (checkText, addWord, removeWord, listWords). */
+export const checkerSchemas = {
+  checkText: z.strictObject({
+    // Unlike an assessment's text, empty is fine: an empty editor has nothing to underline.
+    text: z
+      .string({ error: (issue) => (issue.input === undefined ? 'text is missing.' : 'text must be a string.') })
+      .refine((s) => s.length <= LIMITS.text, {
+        message: `text is longer than ${LIMITS.text.toLocaleString('en-US')} characters.`,
+      }),
+    dialect: dialectSchema.optional(),
+  }),
+  addWord: word,
+  removeWord: word,
+  // No argument (the harness's HTTP transport sends null for none).
+  listWords: z.null({ error: 'listWords takes no argument.' }).optional(),
+} as const;
 
 export const envelopeSchema = z.strictObject({
   ticket: z.string().min(1).max(LIMITS.ticket),
@@ -83,8 +133,11 @@ export const assessmentSchema = z.strictObject({
       anchor: anchor.optional(),
       source: z.enum(['rules', 'model']).optional(),
       rule: z.string().optional(),
+      category: categorySchema.optional(),
+      suggestions: z.array(z.string()).optional(),
     }),
   ),
   summary: z.string().refine((s) => s.trim().length > 0, 'empty summary'),
   metrics: z.record(z.string(), z.number()),
+  dialect: dialectSchema.exclude(['auto']).optional(),
 });

@@ -7,13 +7,14 @@ import {
   REQUEST_ACTIONS,
   type ApiError,
   type ApiResult,
+  type CheckerAction,
   type ErrorCode,
   type HealthReport,
   type HistoryAction,
   type RequestAction,
 } from '../preload/api';
 import type { Logger } from './log';
-import { describeIssue, envelopeSchema, fileIdSchema, payloadSchemas, ticketSchema } from './schemas';
+import { checkerSchemas, describeIssue, envelopeSchema, fileIdSchema, payloadSchemas, ticketSchema } from './schemas';
 
 /** The part of the native module the service uses (a stub can stand in for it in tests of this layer). */
 export type Engine = Pick<
@@ -28,6 +29,10 @@ export type Engine = Pick<
   | 'listAssessments'
   | 'listChat'
   | 'clearChat'
+  | 'checkText'
+  | 'addWord'
+  | 'removeWord'
+  | 'listWords'
 >;
 
 /** Who sent a request: the web contents, the URL of the sending frame, and whether it is a top frame. */
@@ -198,6 +203,53 @@ export class SamsaraService {
       const failure = this.failure(e);
       this.end(requestId, action, started, 'error', failure.error.code);
       return failure;
+    }
+  }
+
+  /**
+   * checkText, addWord, removeWord or listWords: the checker and the personal dictionary answer at once
+   * (never behind inference), so no deadline, stream or cancel. Logged like the others: ids, durations
+   * and codes, never the text or the word.
+   */
+  async checker(action: CheckerAction, sender: Sender, argument: unknown): Promise<ApiResult<unknown>> {
+    const refused = this.refusal(action, sender);
+    if (refused) return refused;
+    const call = this.checkerCall(action, argument);
+    if ('invalid' in call) return fail('INVALID_REQUEST', call.invalid);
+    const requestId = randomUUID();
+    const started = performance.now();
+    this.log({ event: 'request.start', requestId, action });
+    try {
+      // addWord/removeWord resolve to nothing: `data: undefined`, like clearChat.
+      const data: unknown = await call.run();
+      this.end(requestId, action, started, 'ok');
+      return { ok: true, data };
+    } catch (e) {
+      const failure = this.failure(e);
+      this.end(requestId, action, started, 'error', failure.error.code);
+      return failure;
+    }
+  }
+
+  /** The validated engine call of a checker action, or why its argument is refused. */
+  private checkerCall(action: CheckerAction, argument: unknown): { run: () => Promise<unknown> } | { invalid: string } {
+    // checkText takes an object (describeIssue names the field); the others a word or nothing, and the
+    // schema's own message names it ("word must not be empty.").
+    const first = (e: { issues: Array<{ message: string }> }) => e.issues[0]?.message ?? `${action}: the argument is not valid.`;
+    switch (action) {
+      case 'checkText': {
+        const p = checkerSchemas.checkText.safeParse(argument);
+        return p.success ? { run: () => this.engine.checkText(p.data) } : { invalid: describeIssue(p.error) };
+      }
+      case 'addWord':
+      case 'removeWord': {
+        const p = checkerSchemas[action].safeParse(argument);
+        return p.success ? { run: () => this.engine[action](p.data) } : { invalid: first(p.error) };
+      }
+      case 'listWords': {
+        const p = checkerSchemas.listWords.safeParse(argument);
+        return p.success ? { run: () => this.engine.listWords() } : { invalid: first(p.error) };
+      }
     }
   }
 

@@ -1,14 +1,28 @@
 // The typed contract between the renderer and the main process: window.api, the IPC channels behind
 // it, and the normalized results. Pure types and constants, shared by electron/, preload/, renderer/
 // and the test harness (no Node or Electron imports here).
-import type { Assessment, ChatMessage, ChatReply, Comment, ErrorCode, HealthReport, StoredAssessment } from '../native/index';
+import type {
+  Assessment,
+  Category,
+  ChatMessage,
+  ChatReply,
+  CheckResult,
+  Comment,
+  Dialect,
+  ErrorCode,
+  HealthReport,
+  StoredAssessment,
+} from '../native/index';
 
 export type {
   Anchor,
   Assessment,
+  Category,
   ChatMessage,
   ChatReply,
+  CheckResult,
   Comment,
+  Dialect,
   ErrorCode,
   EssayMetrics,
   HealthReport,
@@ -25,10 +39,30 @@ export interface ApiError {
   message: string;
 }
 
+/** True when A and B are the same union (the lists below must name every member, nothing else). */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+
+/** The dialects, in the order the UI offers them: the one list (schemas and the renderer use it). */
+export const DIALECTS = ['auto', 'american', 'british', 'canadian', 'australian', 'indian'] as const;
+const dialectsComplete: Same<(typeof DIALECTS)[number], Dialect> = true;
+
+/** The comment categories (the one list: schemas and the renderer use it). */
+export const CATEGORIES = ['spelling', 'grammar', 'usage', 'punctuation', 'style', 'clarity', 'structure'] as const;
+const categoriesComplete: Same<(typeof CATEGORIES)[number], Category> = true;
+void dialectsComplete;
+void categoriesComplete;
+
 export interface AssessInput {
   fileId: string;
   text: string;
   instruction?: string;
+  /** The English to check in (default: 'auto', found from the essay). */
+  dialect?: Dialect;
+}
+export interface CheckInput {
+  /** May be empty (no comments); at most 100 000 characters. */
+  text: string;
+  dialect?: Dialect;
 }
 export interface ChatInput {
   fileId?: string;
@@ -66,6 +100,13 @@ export interface SamsaraApi {
   listChat(fileId: string): Promise<ApiResult<ChatMessage[]>>;
   /** Deletes the saved chat about an essay. */
   clearChat(fileId: string): Promise<ApiResult<void>>;
+  /** The deterministic checker alone (no model, never behind inference): quick enough to run while typing. */
+  checkText(input: CheckInput): Promise<ApiResult<CheckResult>>;
+  /** Adds a word to the personal dictionary (one word: letters, apostrophes, hyphens; ≤ 64 characters). */
+  addWord(word: string): Promise<ApiResult<void>>;
+  removeWord(word: string): Promise<ApiResult<void>>;
+  /** The personal dictionary, lower case, alphabetical. */
+  listWords(): Promise<ApiResult<string[]>>;
 }
 
 /** Exactly the functions window.api has (tests compare against this list). */
@@ -77,6 +118,10 @@ export const API_FUNCTIONS = [
   'listAssessments',
   'listChat',
   'clearChat',
+  'checkText',
+  'addWord',
+  'removeWord',
+  'listWords',
 ] as const;
 
 /** The long-running actions: they stream, can be cancelled, and have a deadline. */
@@ -91,6 +136,18 @@ export function isHistoryAction(action: string): action is HistoryAction {
   return (HISTORY_ACTIONS as readonly string[]).includes(action);
 }
 
+/**
+ * The checker's actions: the deterministic checker and the personal dictionary. Quick and never queued
+ * behind inference, so no stream, cancel or deadline; each takes its own argument (checkText a
+ * `{text, dialect?}`, addWord/removeWord a word, listWords nothing).
+ */
+export const CHECKER_ACTIONS = ['checkText', 'addWord', 'removeWord', 'listWords'] as const;
+export type CheckerAction = (typeof CHECKER_ACTIONS)[number];
+
+export function isCheckerAction(action: string): action is CheckerAction {
+  return (CHECKER_ACTIONS as readonly string[]).includes(action);
+}
+
 /** One IPC channel per action; main handles these and nothing else (the action whitelist). */
 export const CHANNELS = {
   assessEssay: 'samsara:assessEssay',
@@ -100,6 +157,10 @@ export const CHANNELS = {
   listAssessments: 'samsara:listAssessments',
   listChat: 'samsara:listChat',
   clearChat: 'samsara:clearChat',
+  checkText: 'samsara:checkText',
+  addWord: 'samsara:addWord',
+  removeWord: 'samsara:removeWord',
+  listWords: 'samsara:listWords',
   cancel: 'samsara:cancel',
   /** main → renderer: streamed text of one request, `(ticket, text)`. */
   token: 'samsara:token',

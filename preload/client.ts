@@ -2,6 +2,7 @@
 // per-request streaming and cancel, and the rule that a call never rejects live here, once.
 import type {
   ApiResult,
+  CheckerAction,
   HistoryAction,
   HealthReport,
   PendingRequest,
@@ -11,12 +12,15 @@ import type {
   SamsaraApi,
 } from './api';
 
+/** The calls that are one quick answer (no ticket, stream or cancel). */
+export type InvokeAction = 'healthCheck' | HistoryAction | CheckerAction;
+
 export interface Transport {
   /** Sends one request; `onToken` receives its streamed text. Rejects when main can't be reached. */
   request(action: RequestAction, envelope: RequestEnvelope, onToken?: (text: string) => void): Promise<unknown>;
   cancel(ticket: string): Promise<unknown>;
-  /** healthCheck, or a history action with its fileId. */
-  invoke(action: 'healthCheck' | HistoryAction, argument?: unknown): Promise<unknown>;
+  /** healthCheck, a history action with its fileId, or a checker action with its argument. */
+  invoke(action: InvokeAction, argument?: unknown): Promise<unknown>;
 }
 
 const UNREACHABLE: ApiResult<never> = {
@@ -62,7 +66,7 @@ export function createApi(transport: Transport): SamsaraApi {
     };
   }
 
-  function invoke<T>(action: 'healthCheck' | HistoryAction, argument?: unknown): Promise<ApiResult<T>> {
+  function invoke<T>(action: InvokeAction, argument?: unknown): Promise<ApiResult<T>> {
     return attempt(() => transport.invoke(action, argument)).then(
       (r) => r as ApiResult<T>,
       () => UNREACHABLE,
@@ -77,5 +81,9 @@ export function createApi(transport: Transport): SamsaraApi {
     listAssessments: (fileId) => invoke('listAssessments', fileId),
     listChat: (fileId) => invoke('listChat', fileId),
     clearChat: (fileId) => invoke('clearChat', fileId),
+    checkText: (input) => invoke('checkText', input),
+    addWord: (word) => invoke('addWord', word),
+    removeWord: (word) => invoke('removeWord', word),
+    listWords: () => invoke('listWords'),
   };
 }

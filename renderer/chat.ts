@@ -57,11 +57,13 @@ async function clearChat(): Promise<void> {
   clear.disabled = true;
 }
 
-function bubble(role: 'user' | 'assistant', text: string): HTMLLIElement {
-  const item = el('li', { class: `msg ${role}`, 'data-testid': 'chat-message', 'data-role': role }, text);
+/** A message: its text in a span of its own, so notes (stopped, cut off) can follow it. */
+function bubble(role: 'user' | 'assistant', text: string): { item: HTMLLIElement; body: HTMLSpanElement } {
+  const body = el('span', { class: 'msg-text' }, text);
+  const item = el('li', { class: `msg ${role}`, 'data-testid': 'chat-message', 'data-role': role }, body);
   log.append(item);
   item.scrollIntoView({ block: 'end' });
-  return item;
+  return { item, body };
 }
 
 async function ask(): Promise<void> {
@@ -69,7 +71,7 @@ async function ask(): Promise<void> {
   if (!message || running) return;
   input.value = '';
   bubble('user', message);
-  const reply = bubble('assistant', '');
+  const { item: reply, body } = bubble('assistant', '');
   reply.classList.add('streaming');
   const context = essayText();
   setRunning(true);
@@ -79,7 +81,7 @@ async function ask(): Promise<void> {
     {
       onToken: (text) => {
         streamed += text;
-        reply.textContent = streamed;
+        body.textContent = streamed;
         reply.scrollIntoView({ block: 'end' });
       },
     },
@@ -89,11 +91,16 @@ async function ask(): Promise<void> {
   setRunning(false);
   reply.classList.remove('streaming');
   if (r.ok) {
-    reply.textContent = r.data.reply;
+    body.textContent = r.data.reply;
     clear.disabled = false;
+    if (r.data.finishReason) reply.dataset.finish = r.data.finishReason;
+    if (r.data.finishReason === 'length') {
+      // The token limit stopped the answer mid-way: say so, in words (not only a style).
+      reply.append(el('em', { class: 'msg-note', 'data-testid': 'chat-cutoff' }, ' — cut off (length limit)'));
+    }
   } else if (r.error.code === 'CANCELLED') {
     reply.dataset.cancelled = 'true';
-    reply.append(el('em', { class: 'note' }, streamed ? ' (stopped)' : 'Stopped.'));
+    reply.append(el('em', { class: 'msg-note' }, streamed ? ' (stopped)' : 'Stopped.'));
   } else {
     reply.remove();
     showError(r.error);

@@ -1,34 +1,122 @@
-// The essay panel and the feedback panel: the essay picker, Assess, the comment list, highlights in
-// the essay text, the summary, and the essay's saved assessments. After an assessment the essay shows
-// read-only with its highlights; "Edit text" goes back to the editor (edited text makes the highlights
-// stale, so they are only shown for the text that was assessed, checked by its hash).
-import type { Assessment, Comment, PendingRequest, StoredAssessment } from '../preload/api';
+// The essay panel and the feedback panel: the essay picker and dialect, the editor with its live
+// underlines (checked as the student types), Assess, the comment lists (the assessment's, and the
+// checks as you type) with Apply / Ignore / Add to dictionary, Undo, the summary, and the essay's saved
+// assessments. After an assessment the essay shows read-only with its highlights; "Edit text" goes back
+// to the editor. Comments follow the text as it changes: anchors after an edit move with it, ones the
+// edit touched are dropped (the next check brings back what still applies).
+import {
+  DIALECTS,
+  type Assessment,
+  type Comment,
+  type Dialect,
+  type EssayMetrics,
+  type PendingRequest,
+  type StoredAssessment,
+} from '../preload/api';
+import { commentItem } from './comment-item';
 import { byId, el } from './dom';
+import {
+  anchorMatches,
+  applySuggestion,
+  diffEdit,
+  ignoreKey,
+  isSpellingOfWord,
+  sameFinding,
+  shiftComments,
+  type Edit,
+} from './edits';
 import { currentEssay, listEssays, newEssay, openEssay, saveText, textHash, titleOf, type EssayDraft } from './essays';
-import { highlightPieces } from './highlight';
+import { spanPieces, type Span } from './highlight';
+import { categoryOf, dialectLabel } from './labels';
+import { LiveChecker, type LiveInput } from './live';
+import { ignoredOf, saveDialect, saveIgnored, savedDialect } from './prefs';
 import { showError } from './toast';
+import { drawUnderlines, revealUnderline, startUnderlines, type Underline } from './underlines';
 
 const input = byId<HTMLTextAreaElement>('essay-input');
+const editor = byId('editor');
 const view = byId('essay-view');
 const assessButton = byId<HTMLButtonElement>('assess');
 const cancelButton = byId<HTMLButtonElement>('assess-cancel');
 const editButton = byId<HTMLButtonElement>('edit');
 const meta = byId('essay-meta');
 const list = byId<HTMLOListElement>('comments');
+const liveSection = byId('live-section');
+const liveList = byId<HTMLOListElement>('live-comments');
 const summary = byId('summary');
 const metrics = byId('metrics');
 const empty = byId('feedback-empty');
 const note = byId('feedback-note');
 const picker = byId<HTMLSelectElement>('essay-picker');
+const dialectSelect = byId<HTMLSelectElement>('dialect');
 const newButton = byId<HTMLButtonElement>('new-essay');
 const history = byId<HTMLDetailsElement>('history');
 const historyList = byId<HTMLOListElement>('history-list');
 const historyCount = byId('history-count');
+const editMessage = byId('edit-message');
+const undoButton = byId<HTMLButtonElement>('undo');
+const ignoredNote = byId('ignored-note');
+const ignoredCount = byId('ignored-count');
+const ignoredRestore = byId<HTMLButtonElement>('ignored-restore');
+
+/** The checker refuses longer texts (checkText's limit). */
+const MAX_CHECK = 100_000;
+
+type Detected = Exclude<Dialect, 'auto'>;
+
+/** The assessment in the panel. `current`: its anchors are spans of the text as it is now. */
+interface Shown {
+  comments: Comment[];
+  summary?: string;
+  metrics?: EssayMetrics;
+  current: boolean;
+}
+
+/** The last live check, its comments moved along with the edits since. */
+interface Live {
+  comments: Comment[];
+  dialect?: Detected;
+}
+
+/** What Undo puts back: the text and the comments as they were before an applied suggestion. */
+interface UndoPoint {
+  text: string;
+  shown: Comment[] | null;
+  live: Live | null;
+  quote: string;
+}
 
 let essay: EssayDraft;
-let assessed: { text: string; comments: Comment[] } | null = null;
+let shown: Shown | null = null;
+let live: Live | null = null;
+/** The editor's text at the last change we followed (to find the edit of the next one). */
+let lastText = '';
+let ignored = new Set<string>();
+/** The personal dictionary (lower case): spelling comments on these words are not shown. */
+const dictionary = new Set<string>();
+let undoPoint: UndoPoint | null = null;
 let running: PendingRequest<Assessment> | null = null;
+/** The last live-check error shown (shown once until a check works again). */
+let liveError = '';
 let onOpen: (fileId: string) => void = () => undefined;
+
+const checker = new LiveChecker<Live>(
+  () => ({ text: input.value, dialect: dialectSelect.value }),
+  (i) => check(i),
+  (_i, result) => {
+    live = result;
+    if (result.dialect) showDetected(result.dialect);
+    render();
+    if (!checker.busy) editor.dataset.check = 'done';
+  },
+);
+
+/** Checks the text again, after a pause (typing) or now. The editor's data-check says where it is. */
+function recheck(when: 'pause' | 'now'): void {
+  editor.dataset.check = 'pending';
+  if (when === 'pause') checker.schedule();
+  else checker.now();
+}
 
 export function essayText(): string {
   return input.value;
@@ -41,31 +129,69 @@ export function currentFileId(): string {
 /** `opened` runs whenever an essay is shown (at start, on switching, for a new one). */
 export function startFeedback(opened: (fileId: string) => void): void {
   onOpen = opened;
+  startUnderlines();
+  dialectSelect.replaceChildren(...DIALECTS.map((d) => el('option', { value: d }, dialectLabel(d))));
+  dialectSelect.value = savedDialect();
+  dialectSelect.addEventListener('change', () => {
+    saveDialect(dialectSelect.value as Dialect);
+    resetAutoLabel();
+    recheck('now');
+  });
   input.addEventListener('input', () => {
-    saveText(essay.fileId, input.value);
-    updateMeta();
-    const option = picker.selectedOptions[0];
-    if (option) option.textContent = titleOf({ ...essay, text: input.value });
+    const edit = diffEdit(lastText, input.value);
+    // Typing after an applied suggestion: Ctrl+Z is the editor's own undo again.
+    clearUndo();
+    if (edit) followEdit(edit);
+    recheck('pause');
   });
   assessButton.addEventListener('click', () => void assess());
   cancelButton.addEventListener('click', () => running?.cancel());
   editButton.addEventListener('click', () => showEditor());
+  undoButton.addEventListener('click', () => undoApply());
+  ignoredRestore.addEventListener('click', () => {
+    ignored = new Set();
+    saveIgnored(essay.fileId, ignored);
+    render();
+    announce('Ignored comments are shown again.');
+  });
+  document.addEventListener('keydown', (e) => {
+    // Ctrl/Cmd+Z right after an applied suggestion undoes it (not in another text field: the chat's own undo).
+    if (!undoPoint || e.key.toLowerCase() !== 'z' || !(e.ctrlKey || e.metaKey) || e.shiftKey || e.altKey) return;
+    const t = e.target as HTMLElement | null;
+    if (t && t !== input && (t.isContentEditable || t instanceof HTMLInputElement || t instanceof HTMLTextAreaElement)) return;
+    e.preventDefault();
+    undoApply();
+  });
   picker.addEventListener('change', () => {
     const next = openEssay(picker.value);
     if (next) void show(next);
   });
   newButton.addEventListener('click', () => void show(newEssay()));
+  void loadDictionary();
   void show(currentEssay());
+}
+
+async function loadDictionary(): Promise<void> {
+  const r = await window.api.listWords();
+  if (!r.ok) return; // the checker still knows the words; only old saved comments would show
+  for (const w of r.data) dictionary.add(w.toLowerCase());
+  render();
 }
 
 /** Shows an essay: its text, its saved assessments (the newest one opened) and, via onOpen, its chat. */
 async function show(next: EssayDraft): Promise<void> {
   essay = next;
   input.value = next.text;
+  lastText = next.text;
+  live = null;
+  ignored = ignoredOf(next.fileId);
+  clearUndo();
+  announce('');
   updateMeta();
   renderPicker();
   clearFeedback();
   showEditor(false);
+  recheck('now');
   onOpen(next.fileId);
   const r = await window.api.listAssessments(next.fileId);
   if (essay.fileId !== next.fileId) return; // switched again meanwhile
@@ -78,6 +204,255 @@ async function show(next: EssayDraft): Promise<void> {
   if (latest) await showStored(latest);
 }
 
+// ---- live checking -------------------------------------------------------------------------------
+
+async function check(i: LiveInput): Promise<Live | null> {
+  if (i.text.length > MAX_CHECK) return { comments: [] };
+  const r = await window.api.checkText({ text: i.text, dialect: i.dialect as Dialect });
+  if (!r.ok) {
+    if (liveError !== r.error.code) showError(r.error);
+    liveError = r.error.code;
+    editor.dataset.check = 'error';
+    return null;
+  }
+  liveError = '';
+  return { comments: r.data.comments, dialect: r.data.dialect };
+}
+
+function showDetected(d: Detected): void {
+  const auto = dialectSelect.querySelector<HTMLOptionElement>('option[value="auto"]');
+  if (auto) auto.textContent = dialectLabel('auto', d);
+}
+
+function resetAutoLabel(): void {
+  const auto = dialectSelect.querySelector<HTMLOptionElement>('option[value="auto"]');
+  if (auto) auto.textContent = dialectLabel('auto');
+}
+
+// ---- the text changes ----------------------------------------------------------------------------
+
+/** The editor's text changed by `edit`: comments follow it, the essay is saved. */
+function followEdit(edit: Edit): void {
+  lastText = input.value;
+  if (shown?.current) shown.comments = shiftComments(shown.comments, edit);
+  if (live) live = { ...live, comments: shiftComments(live.comments, edit) };
+  textSaved();
+  render();
+}
+
+/** Saves the editor's text and updates what shows it (word count, the picker's title). */
+function textSaved(): void {
+  saveText(essay.fileId, input.value);
+  updateMeta();
+  const option = picker.selectedOptions[0];
+  if (option) option.textContent = titleOf({ ...essay, text: input.value });
+}
+
+function setText(text: string): Edit | null {
+  const top = input.scrollTop;
+  const edit = diffEdit(input.value, text);
+  input.value = text;
+  input.scrollTop = top;
+  return edit;
+}
+
+function apply(c: Comment, suggestion: string, from: HTMLElement): void {
+  const text = input.value;
+  if (running || !anchorMatches(text, c)) return;
+  const position = positionOf(from);
+  undoPoint = { text, shown: shown?.comments ?? null, live, quote: c.anchor.quote };
+  const next = applySuggestion(text, c.anchor, suggestion);
+  setText(next.text);
+  followEdit(next.edit);
+  const what = suggestion.trim() === '' ? `Deleted “${c.anchor.quote}”.` : `Replaced “${c.anchor.quote}” with “${suggestion}”.`;
+  announce(what, true);
+  focusAfter(position);
+  recheck('now');
+}
+
+function undoApply(): void {
+  const u = undoPoint;
+  if (!u || running) return;
+  clearUndo();
+  setText(u.text);
+  lastText = u.text;
+  if (shown?.current && u.shown) shown.comments = u.shown;
+  live = u.live;
+  textSaved();
+  render();
+  announce(`Undone: “${u.quote}” is back.`);
+  recheck('now');
+}
+
+function clearUndo(): void {
+  if (!undoPoint) return;
+  undoPoint = null;
+  announce('');
+}
+
+function ignore(c: Comment, from: HTMLElement): void {
+  const position = positionOf(from);
+  ignored.add(ignoreKey(c));
+  saveIgnored(essay.fileId, ignored);
+  render();
+  announce(c.anchor ? `Ignored “${c.anchor.quote}”.` : 'Comment ignored.');
+  focusAfter(position);
+}
+
+async function addWord(word: string, from: HTMLElement): Promise<void> {
+  const position = positionOf(from);
+  const r = await window.api.addWord(word);
+  if (!r.ok) {
+    showError(r.error);
+    return;
+  }
+  dictionary.add(word.toLowerCase());
+  render();
+  announce(`Added “${word}” to your dictionary.`);
+  focusAfter(position);
+  recheck('now');
+}
+
+let fade: ReturnType<typeof setTimeout> | undefined;
+
+/**
+ * The status line above the lists (read out politely). After an applied suggestion it offers Undo and
+ * stays until the text changes otherwise; other messages go after a while.
+ */
+function announce(message: string, undoable = false): void {
+  clearTimeout(fade);
+  editMessage.textContent = message;
+  undoButton.hidden = !undoable;
+  if (message && !undoable) fade = setTimeout(() => announce(''), 8_000);
+}
+
+// ---- rendering -----------------------------------------------------------------------------------
+
+function visible(c: Comment): boolean {
+  if (ignored.has(ignoreKey(c))) return false;
+  return !(isSpellingOfWord(c) && c.anchor && dictionary.has(c.anchor.quote.toLowerCase()));
+}
+
+/** Stable names for comments across re-renders: list, rule and quote, and which occurrence. */
+function keysOf(listName: string, comments: readonly Comment[]): string[] {
+  const seen = new Map<string, number>();
+  return comments.map((c) => {
+    const k = ignoreKey(c);
+    const n = seen.get(k) ?? 0;
+    seen.set(k, n + 1);
+    return `${listName}\u241e${k}\u241e${n}`;
+  });
+}
+
+/** The live comments with their keys (over the whole check, so a comment keeps its key in every list). */
+function liveKeyed(): Array<{ c: Comment; key: string }> {
+  const comments = live?.comments ?? [];
+  const keys = keysOf('live', comments);
+  return comments.map((c, n) => ({ c, key: keys[n] ?? '' })).filter(({ c }) => visible(c));
+}
+
+/** The live comments to list: not ignored, and not already in the (current) assessment shown. */
+function liveToList(): Array<{ c: Comment; key: string }> {
+  const fromAssessment = shown?.current ? shown.comments : [];
+  return liveKeyed().filter(({ c }) => !fromAssessment.some((a) => sameFinding(a, c)));
+}
+
+/** Re-renders everything that depends on the text and the comments, keeping the focus where it was. */
+function render(): void {
+  const text = input.value;
+  const focus = rememberFocus();
+
+  // The shown assessment's comments (as today), with actions when their span is in the text.
+  if (shown) {
+    const indexed = shown.comments.map((c, i) => ({ c, i })).filter(({ c }) => visible(c));
+    const keys = keysOf('assessment', indexed.map(({ c }) => c));
+    list.replaceChildren(
+      ...indexed.map(({ c, i }, n) =>
+        item(c, { list: 'assessment', index: i, key: keys[n] ?? '', applicable: !!shown?.current && anchorMatches(text, c) }),
+      ),
+    );
+  } else {
+    list.replaceChildren();
+  }
+
+  // Checks as you type: the live findings the assessment does not already list.
+  const listed = liveToList();
+  liveList.replaceChildren(
+    ...listed.map(({ c, key }, n) => item(c, { list: 'live', index: n, key, applicable: anchorMatches(text, c) })),
+  );
+  liveSection.hidden = listed.length === 0;
+  empty.hidden = shown !== null || listed.length > 0;
+
+  // Underlines in the editor: every live finding not ignored (also those the assessment lists; only
+  // the listed ones carry a key that links them to a comment in the panel).
+  const listedKeys = new Set(listed.map(({ key }) => key));
+  drawUnderlines(
+    liveKeyed().flatMap(({ c, key }): Underline[] =>
+      anchorMatches(text, c)
+        ? [{ start: c.anchor.start, end: c.anchor.end, category: categoryOf(c) ?? 'other', key: listedKeys.has(key) ? key : '' }]
+        : [],
+    ),
+  );
+  if (!view.hidden) paintView();
+
+  ignoredNote.hidden = ignored.size === 0;
+  ignoredCount.textContent = `${ignored.size} ignored ${ignored.size === 1 ? 'comment' : 'comments'} hidden.`;
+  restoreFocus(focus);
+}
+
+function item(c: Comment, o: { list: 'assessment' | 'live'; index: number; key: string; applicable: boolean }): HTMLLIElement {
+  const node: HTMLLIElement = commentItem(c, { ...o, applicable: o.applicable && !running }, {
+    show: () => (o.list === 'assessment' ? focusComment(o.index) : focusLive(o.key)),
+    apply: (s) => apply(c, s, node),
+    ignore: () => ignore(c, node),
+    addWord: (w) => void addWord(w, node),
+  });
+  return node;
+}
+
+interface FocusMemory {
+  list: HTMLElement;
+  key: string;
+  testid?: string;
+  position: number;
+}
+
+function rememberFocus(): FocusMemory | null {
+  const active = document.activeElement as HTMLElement | null;
+  const li = active?.closest<HTMLElement>('li[data-key]');
+  const owner = li && (list.contains(li) ? list : liveList.contains(li) ? liveList : null);
+  if (!li || !owner) return null;
+  return {
+    list: owner,
+    key: li.dataset.key ?? '',
+    testid: active !== li ? active?.dataset.testid : undefined,
+    position: [...owner.children].indexOf(li),
+  };
+}
+
+function restoreFocus(f: FocusMemory | null): void {
+  if (!f || (document.activeElement && document.activeElement !== document.body)) return;
+  const li = [...f.list.querySelectorAll<HTMLElement>('li[data-key]')].find((n) => n.dataset.key === f.key);
+  const target = li && f.testid ? li.querySelector<HTMLElement>(`[data-testid="${f.testid}"]`) : li;
+  (target ?? li ?? undefined)?.focus({ preventScroll: true });
+}
+
+/** Where a comment item was (its list and place), so the focus can go to the one that takes its place. */
+function positionOf(node: HTMLElement): { list: HTMLElement; index: number } | null {
+  const owner = list.contains(node) ? list : liveList.contains(node) ? liveList : null;
+  return owner ? { list: owner, index: [...owner.children].indexOf(node) } : null;
+}
+
+/** After an action removed a comment: focus the next one in its list (or the previous), else Undo or the list's heading. */
+function focusAfter(p: { list: HTMLElement; index: number } | null): void {
+  if (!p) return;
+  if (document.activeElement && document.activeElement !== document.body && p.list.contains(document.activeElement)) return;
+  const items = p.list.querySelectorAll<HTMLElement>('li[data-key]');
+  const next = items[Math.min(p.index, items.length - 1)];
+  if (next) next.focus({ preventScroll: false });
+  else if (!undoButton.hidden) undoButton.focus();
+}
+
 function renderPicker(): void {
   picker.replaceChildren(
     ...listEssays().map((e) =>
@@ -87,7 +462,7 @@ function renderPicker(): void {
 }
 
 function clearFeedback(): void {
-  assessed = null;
+  shown = null;
   empty.hidden = false;
   summary.hidden = true;
   metrics.hidden = true;
@@ -95,24 +470,20 @@ function clearFeedback(): void {
   list.replaceChildren();
   history.hidden = true;
   historyList.replaceChildren();
+  render();
 }
 
 /** A saved assessment; its highlights only if it is about the text as it is now. */
 async function showStored(a: StoredAssessment): Promise<void> {
   const text = input.value;
-  const current = (await textHash(text)) === a.textHash;
-  renderFeedback(a);
+  const current = (await textHash(text)) === a.textHash && input.value === text;
+  showAssessment(a, current);
   note.hidden = current;
   note.textContent = current ? '' : 'This feedback is about an earlier version of the text; assess again to update it.';
-  for (const item of historyList.querySelectorAll('[data-id]')) {
-    item.classList.toggle('shown', (item as HTMLElement).dataset.id === a.id);
+  for (const node of historyList.querySelectorAll('[data-id]')) {
+    node.classList.toggle('shown', (node as HTMLElement).dataset.id === a.id);
   }
-  if (current) {
-    assessed = { text, comments: a.comments };
-    showAnnotated();
-  } else {
-    assessed = null;
-  }
+  if (current) showAnnotated();
 }
 
 function renderHistory(saved: StoredAssessment[]): void {
@@ -152,17 +523,19 @@ async function assess(): Promise<void> {
     showError({ code: 'INVALID_REQUEST', message: 'Write or paste an essay first.' });
     return;
   }
+  clearUndo();
+  running = window.api.assessEssay({ fileId: essay.fileId, text, dialect: dialectSelect.value as Dialect });
   setRunning(true);
-  running = window.api.assessEssay({ fileId: essay.fileId, text });
   const r = await running;
   running = null;
   setRunning(false);
   if (!r.ok) {
     showError(r.error);
+    render();
     return;
   }
-  assessed = { text, comments: r.data.comments };
-  renderFeedback(r.data);
+  showAssessment(r.data, input.value === text);
+  if (r.data.dialect && dialectSelect.value === 'auto') showDetected(r.data.dialect);
   note.hidden = true;
   showAnnotated();
   await refreshHistory();
@@ -175,25 +548,13 @@ function setRunning(on: boolean): void {
   input.readOnly = on;
   picker.disabled = on;
   newButton.disabled = on;
+  dialectSelect.disabled = on;
+  // Suggestions can't be applied while the text is being assessed.
+  render();
 }
 
-const RULE_LABELS: Record<string, string> = {
-  misspelling: 'Spelling',
-  'double-word': 'Doubled word',
-  'repeated-word': 'Repetition',
-  'long-sentence': 'Long sentence',
-  'repeated-opening': 'Sentence openings',
-  'passive-voice': 'Passive voice',
-  'one-sentence-paragraph': 'Paragraphing',
-};
-
-function badge(c: Comment): string {
-  if (c.source === 'rules') return RULE_LABELS[c.rule ?? ''] ?? 'Analysis';
-  return c.kind === 'inline' ? 'Tutor · in the text' : 'Tutor · overall';
-}
-
-function renderFeedback(a: Assessment): void {
-  empty.hidden = true;
+function showAssessment(a: Assessment, current: boolean): void {
+  shown = { comments: a.comments, summary: a.summary, metrics: a.metrics, current };
   summary.hidden = !a.summary;
   summary.replaceChildren(el('h3', {}, 'Summary'), el('p', {}, a.summary ?? ''));
   const m = a.metrics;
@@ -201,63 +562,81 @@ function renderFeedback(a: Assessment): void {
   if (m) {
     metrics.textContent = `${m.words} words · ${m.sentences} sentences · ${m.paragraphs} paragraphs · ${m.avgSentenceLength} words per sentence · reading ease ${m.fleschReadingEase} · grade ${m.fleschKincaidGrade}`;
   }
-  list.replaceChildren(
-    ...a.comments.map((c, i) => {
-      const item = el(
-        'li',
-        {
-          class: `comment ${c.kind} ${c.source ?? ''}`,
-          'data-testid': 'comment',
-          'data-kind': c.kind,
-          'data-source': c.source,
-          'data-index': String(i),
-          tabindex: '0',
-        },
-        el('span', { class: 'badge' }, badge(c)),
-        el('p', {}, c.content),
-      );
-      if (c.anchor) item.append(el('blockquote', {}, c.anchor.quote));
-      item.addEventListener('click', () => focusComment(i));
-      item.addEventListener('keydown', (e) => {
-        if (e.key === 'Enter') focusComment(i);
-      });
-      return item;
+  render();
+}
+
+type ViewMark = { kind: 'assessment'; index: number } | { kind: 'live'; key: string; category: string };
+
+/** The read-only essay with the assessment's highlights and the live underlines it does not already have. */
+function paintView(): void {
+  const text = input.value;
+  const spans: Array<Span<ViewMark>> = [];
+  if (shown?.current) {
+    shown.comments.forEach((c, index) => {
+      if (c.kind === 'inline' && visible(c) && anchorMatches(text, c)) spans.push({ start: c.anchor.start, end: c.anchor.end, id: { kind: 'assessment', index } });
+    });
+  }
+  for (const { c, key } of liveToList()) {
+    if (anchorMatches(text, c)) spans.push({ start: c.anchor.start, end: c.anchor.end, id: { kind: 'live', key, category: categoryOf(c) ?? 'other' } });
+  }
+  view.replaceChildren(
+    ...spanPieces(text, spans).map((p) => {
+      if (!('id' in p)) return document.createTextNode(p.text);
+      const m = p.id;
+      if (m.kind === 'live') {
+        const mark = el('mark', { class: 'live', 'data-testid': 'live-underline', 'data-category': m.category, 'data-key': m.key }, p.text);
+        mark.addEventListener('click', () => focusLive(m.key));
+        return mark;
+      }
+      const c = shown?.comments[m.index];
+      const mark = el('mark', { 'data-testid': 'highlight', 'data-index': String(m.index), 'data-source': c?.source, 'data-category': c && categoryOf(c) }, p.text);
+      mark.addEventListener('click', () => focusComment(m.index));
+      return mark;
     }),
   );
 }
 
 function showAnnotated(): void {
-  if (!assessed) return;
-  view.replaceChildren(
-    ...highlightPieces(assessed.text, assessed.comments).map((p) => {
-      if (!('comment' in p)) return document.createTextNode(p.text);
-      const mark = el('mark', { 'data-testid': 'highlight', 'data-index': String(p.comment) }, p.text);
-      mark.addEventListener('click', () => focusComment(p.comment));
-      return mark;
-    }),
-  );
-  input.hidden = true;
+  if (!shown?.current) return;
+  paintView();
+  editor.hidden = true;
   view.hidden = false;
   editButton.hidden = false;
 }
 
 function showEditor(focus = true): void {
   view.hidden = true;
-  input.hidden = false;
+  editor.hidden = false;
   editButton.hidden = true;
+  render();
   if (focus) input.focus();
 }
 
-/** Shows a comment's span: the essay switches to the annotated view and the span is marked active. */
+/** Shows an assessment comment's span: the essay switches to the annotated view and the span is marked active. */
 function focusComment(index: number): void {
-  if (assessed && input.value === assessed.text && view.hidden) showAnnotated();
-  for (const node of document.querySelectorAll('.active')) node.classList.remove('active');
-  const item = list.querySelector(`[data-index="${index}"]`);
-  item?.classList.add('active');
-  item?.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
-  const mark = view.hidden ? null : view.querySelector(`mark[data-index="${index}"]`);
+  if (shown?.current && view.hidden) showAnnotated();
+  activate(list.querySelector<HTMLElement>(`[data-index="${index}"]`));
+  const mark = view.hidden ? null : view.querySelector<HTMLElement>(`mark[data-index="${index}"]`);
   if (mark) {
     mark.classList.add('active');
     mark.scrollIntoView({ block: 'center', behavior: 'smooth' });
   }
+}
+
+/** Shows a live comment's span: in the annotated view if it is shown, else its underline in the editor. */
+function focusLive(key: string): void {
+  activate([...liveList.querySelectorAll<HTMLElement>('li[data-key]')].find((n) => n.dataset.key === key) ?? null);
+  if (!view.hidden) {
+    const mark = [...view.querySelectorAll<HTMLElement>('mark[data-key]')].find((n) => n.dataset.key === key);
+    mark?.classList.add('active');
+    mark?.scrollIntoView({ block: 'center', behavior: 'smooth' });
+  } else {
+    revealUnderline(key);
+  }
+}
+
+function activate(node: HTMLElement | null): void {
+  for (const n of document.querySelectorAll('.active')) n.classList.remove('active');
+  node?.classList.add('active');
+  node?.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
 }

@@ -6,6 +6,12 @@
 // than 10 % of a core is marked contended.
 //
 //   npm run bench [-- --models smollm2,qwen2,gemma3] [--threads 1,2] [--reps 3] [--no-llama] [--no-contention]
+//                   [--only engine|feedback] [--baseline-ref <git ref>]
+//
+// The feedback part: checkText on a 1,000-word essay (first check, and each check while typing) against
+// Harper alone on the same text and edits (native/examples/harper_default.rs --bench); and assessEssay
+// on the example essay, this build against the addon built from --baseline-ref (default: the last build
+// before the checker work), alternating, fresh processes.
 //
 // Prints tables and writes artifacts/bench/latest.json (and a dated copy).
 'use strict';
@@ -13,7 +19,7 @@ const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { MODELS, ROOT, median } = require('./bench/common');
+const { CHECK_EDITS, CHECK_WARMUP, MODELS, ROOT, checkEssay, median, quantile } = require('./bench/common');
 
 const args = process.argv.slice(2);
 const opt = (name, fallback) => {
@@ -25,6 +31,9 @@ const threadCounts = opt('threads', '1,2').split(',').map(Number);
 const reps = Math.max(1, Number(opt('reps', '3')));
 const withLlama = !args.includes('--no-llama');
 const withContention = !args.includes('--no-contention');
+const only = opt('only', null);
+/** The last landed build before the checker (Harper) work: the assessment-latency baseline. */
+const baselineRef = opt('baseline-ref', '7b7b76c');
 const ORACLE = path.join(ROOT, 'tests', 'oracle');
 
 function ensureLlama() {
@@ -64,11 +73,11 @@ async function waitForIdle() {
 }
 
 /** Runs one child; resolves to its result plus how much CPU other processes used meanwhile. */
-function runChild(cmd, childArgs) {
+function runChild(cmd, childArgs, env = {}) {
   return new Promise((resolve) => {
     const before = fs.existsSync('/proc/stat') ? cpuTimes() : null;
     const started = Date.now();
-    const child = spawn(process.execPath, [cmd, ...childArgs], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cmd, ...childArgs], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
@@ -110,11 +119,89 @@ const fmt = (x, digits = 0) => (Number.isFinite(x) ? x.toFixed(digits) : '—');
 const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? a / b : NaN);
 
 async function main() {
-  if (withLlama) ensureLlama();
+  if (withLlama && only !== 'feedback') ensureLlama();
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const results = { date: new Date().toISOString(), cpu, cores: os.cpus().length, reps, node: process.version, models: [] };
   console.log(`bench: ${cpu}, ${os.cpus().length} cores, ${reps} reps, threads ${threadCounts.join('/')}`);
 
+  if (only !== 'feedback') await engineBench(results);
+  if (only !== 'engine') await feedbackBench(results);
+
+  printTables(results);
+  const dir = path.join(ROOT, 'artifacts', 'bench');
+  fs.mkdirSync(dir, { recursive: true });
+  const json = JSON.stringify(results, null, 2);
+  fs.writeFileSync(path.join(dir, 'latest.json'), json);
+  fs.writeFileSync(path.join(dir, `bench-${results.date.replace(/[:.]/g, '-')}.json`), json);
+  console.log(`\nbench: wrote artifacts/bench/latest.json`);
+}
+
+/** The addon of `ref`, built once into artifacts/bench/baseline-<ref>/ (a git worktree, its own target). */
+function ensureBaseline(ref) {
+  const dir = path.join(ROOT, 'artifacts', 'bench', `baseline-${ref}`);
+  const node = path.join(dir, 'index.node');
+  if (fs.existsSync(node)) return node;
+  console.log(`bench: building the baseline addon at ${ref} (a cold release build, ~6 min)…`);
+  fs.mkdirSync(dir, { recursive: true });
+  const src = path.join(dir, 'src');
+  const git = (...a) => spawnSync('git', a, { cwd: ROOT, stdio: 'inherit' });
+  if (!fs.existsSync(src) && git('worktree', 'add', '--detach', src, ref).status !== 0) throw new Error(`git worktree add ${ref} failed`);
+  const target = path.join(dir, 'target');
+  const built = spawnSync('cargo', ['build', '--release', '-p', 'samsara-native'], { cwd: src, stdio: 'inherit', env: { ...process.env, CARGO_TARGET_DIR: target } });
+  if (built.status !== 0) throw new Error('the baseline build failed');
+  const lib = { win32: 'samsara_native.dll', darwin: 'libsamsara_native.dylib' }[process.platform] ?? 'libsamsara_native.so';
+  fs.copyFileSync(path.join(target, 'release', lib), node);
+  git('worktree', 'remove', '--force', src);
+  return node;
+}
+
+/** Harper alone on the checker bench's essay and edits. */
+function harperCheck(essayFile, warmFile) {
+  const bin = path.join(ROOT, 'target', 'release', 'examples', process.platform === 'win32' ? 'harper_default.exe' : 'harper_default');
+  if (!fs.existsSync(bin) && spawnSync('cargo', ['build', '--release', '--example', 'harper_default'], { cwd: ROOT, stdio: 'inherit' }).status !== 0) {
+    return { error: 'could not build the harper_default example' };
+  }
+  const r = spawnSync(bin, ['--bench', warmFile, essayFile, String(CHECK_EDITS)], { encoding: 'utf8' });
+  if (r.status !== 0) return { error: r.stderr.trim() };
+  const { firstMs, editMs } = JSON.parse(r.stdout);
+  return { firstMs, editMedianMs: median(editMs), editP95Ms: quantile(editMs, 0.95) };
+}
+
+async function feedbackBench(results) {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'samsara-bench-'));
+  const essayFile = path.join(tmp, 'essay-1000.txt');
+  const warmFile = path.join(tmp, 'warmup.txt');
+  fs.writeFileSync(essayFile, checkEssay());
+  fs.writeFileSync(warmFile, CHECK_WARMUP);
+  const runs = { ours: [], harper: [] };
+  for (let rep = 0; rep < reps; rep++) {
+    await waitForIdle();
+    const ours = await runChild(OURS, [MODELS.smollm2.file, '1', 'check']);
+    runs.ours.push(ours);
+    await waitForIdle();
+    const harper = harperCheck(essayFile, warmFile);
+    runs.harper.push(harper);
+    console.log(`  checkText #${rep + 1}: first ${fmt(ours.firstMs, 1)} ms, while typing median ${fmt(ours.editMedianMs, 1)} ms (Harper alone: ${fmt(harper.firstMs, 1)} / ${fmt(harper.editMedianMs, 1)} ms)${ours.contended ? ' (contended)' : ''}`);
+  }
+  const keys = ['firstMs', 'editMedianMs', 'editP95Ms'];
+  results.check = { words: runs.ours.find((r) => r.words)?.words, edits: CHECK_EDITS, ours: summarize(runs.ours, keys), harper: summarize(runs.harper, keys), runs };
+
+  const baseline = ensureBaseline(baselineRef);
+  const assess = { ours: [], baseline: [] };
+  const assessReps = Math.max(5, reps);
+  for (let rep = 0; rep < assessReps; rep++) {
+    for (const which of rep % 2 === 0 ? ['ours', 'baseline'] : ['baseline', 'ours']) {
+      await waitForIdle();
+      const env = which === 'baseline' ? { SAMSARA_NATIVE_PATH: baseline } : {};
+      const r = await runChild(OURS, [MODELS.smollm2.file, '1', 'assess'], env);
+      assess[which].push(r);
+      console.log(`  assessEssay ${which} #${rep + 1}: ${fmt(r.assessMs)} ms, ${r.comments ?? '?'} comments${r.contended ? ' (contended)' : ''}${r.error ? ` ERROR ${r.error}` : ''}`);
+    }
+  }
+  results.assess = { baselineRef, ours: summarize(assess.ours, ['assessMs', 'comments']), baseline: summarize(assess.baseline, ['assessMs', 'comments']), runs: assess };
+}
+
+async function engineBench(results) {
   for (const id of modelIds) {
     const model = MODELS[id];
     if (!model) throw new Error(`unknown model ${id} (known: ${Object.keys(MODELS).join(', ')})`);
@@ -189,17 +276,11 @@ async function main() {
     startup.push(await runChild(OURS, [MODELS.smollm2.file, '1', 'startup']));
   }
   results.startup = summarize(startup, ['requireAndHealthMs', 'firstRequestMs']);
-
-  printTables(results);
-  const dir = path.join(ROOT, 'artifacts', 'bench');
-  fs.mkdirSync(dir, { recursive: true });
-  const json = JSON.stringify(results, null, 2);
-  fs.writeFileSync(path.join(dir, 'latest.json'), json);
-  fs.writeFileSync(path.join(dir, `bench-${results.date.replace(/[:.]/g, '-')}.json`), json);
-  console.log(`\nbench: wrote artifacts/bench/latest.json`);
 }
 
 function printTables(r) {
+  if (r.check) printFeedback(r);
+  if (!r.startup) return;
   const contended = r.models.some((m) => m.ours.contended || m.llama?.contended) || r.startup.contended;
   console.log(`\n## Samsara vs node-llama-cpp — ${r.date.slice(0, 10)}, ${r.cpu}, medians of ${r.reps}${contended ? ' (SOME RUNS CONTENDED)' : ''}\n`);
   console.log('| model | threads | engine | load ms | TTFT ms | prefill tok/s | decode tok/s | peak RSS MB |');
@@ -243,6 +324,26 @@ function printTables(r) {
     for (const [engine, s] of [['Samsara', m.ours], ['node-llama-cpp', m.llama], ['extras', m.extras]]) {
       if (s?.errors) console.log(`errors (${m.id}, ${m.threads} threads, ${engine}): ${s.errors.join('; ')}`);
     }
+  }
+}
+
+function printFeedback(r) {
+  const c = r.check;
+  console.log(`\n## Checking and assessment — ${r.date.slice(0, 10)}, ${r.cpu}, medians of ${c.ours.runs}\n`);
+  console.log(`checkText on a ${c.words}-word essay (learner essays of the evaluation): the first check after warm-up, and one check after each of ${c.edits} one-character edits (typing). Harper alone (default rules, curated dictionary) on the same text and edits:\n`);
+  console.log('| checker | first check ms | while typing: median ms | p95 ms |');
+  console.log('|---|---|---|---|');
+  const row = (name, s) => console.log(`| ${name} | ${fmt(s.firstMs, 1)} | ${fmt(s.editMedianMs, 1)} | ${fmt(s.editP95Ms, 1)} |${s.contended ? ' contended' : ''}`);
+  row('Samsara checkText', c.ours);
+  row('Harper alone', c.harper);
+  console.log(`| **ratio** | ${fmt(ratio(c.ours.firstMs, c.harper.firstMs), 2)}× | **${fmt(ratio(c.ours.editMedianMs, c.harper.editMedianMs), 2)}×** | ${fmt(ratio(c.ours.editP95Ms, c.harper.editP95Ms), 2)}× |`);
+  if (r.assess) {
+    const a = r.assess;
+    const delta = a.ours.assessMs - a.baseline.assessMs;
+    console.log(`\nassessEssay on examples/essay.txt (SmolLM2, 1 thread), medians of ${a.ours.runs}: this build ${fmt(a.ours.assessMs)} ms (${fmt(a.ours.comments)} comments), baseline ${a.baselineRef} ${fmt(a.baseline.assessMs)} ms (${fmt(a.baseline.comments)} comments): ${delta >= 0 ? '+' : ''}${fmt(delta)} ms.`);
+  }
+  for (const [name, s] of [['checkText', c.ours], ['Harper', c.harper], ['assess', r.assess?.ours], ['baseline', r.assess?.baseline]]) {
+    if (s?.errors) console.log(`errors (${name}): ${s.errors.join('; ')}`);
   }
 }
 

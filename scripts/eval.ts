@@ -1,18 +1,24 @@
-// `npm run eval [-- --model path/to/model.gguf]`: the assessment evaluation on tests/fixtures/essays/,
-// printed as a table and written to artifacts/eval/<model file>.json.
+// `npm run eval [-- --model path/to/model.gguf] [--sets essays,essays-heldout2]`: the feedback evaluation on
+// the fixture essays, Harper alone measured beside it, printed as a table and written to
+// artifacts/eval/<model file>.json.
 import fs from 'node:fs';
 import path from 'node:path';
 import * as engine from 'samsara-native';
-import { evaluate, formatReport, loadEssays } from '../tests/eval/assessment-eval';
+import { SETS, evaluate, formatReport, loadEssays, type SetName } from '../tests/eval/assessment-eval';
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+}
 
 async function main() {
-  const i = process.argv.indexOf('--model');
-  const modelPath = i > 0 ? path.resolve(process.argv[i + 1] ?? '') : engine.DEFAULT_MODEL;
+  const modelPath = arg('--model') ? path.resolve(arg('--model') ?? '') : engine.DEFAULT_MODEL;
+  const sets = (arg('--sets')?.split(',') ?? SETS).filter((s): s is SetName => (SETS as readonly string[]).includes(s));
   engine.configure({ modelPath });
   await engine.loadModel();
-  const essays = loadEssays();
+  const essays = loadEssays(sets);
   console.log(`assessing ${essays.length} essays with ${path.basename(modelPath)} …`);
-  const report = await evaluate(engine, essays, (r) => console.log(`  ${r.name}: ${(r.ms / 1000).toFixed(1)} s`));
+  const report = await evaluate(engine, essays, (r) => console.log(`  ${r.set}/${r.name}: ${(r.ms / 1000).toFixed(1)} s`));
   console.log(`\n${formatReport(report)}`);
   const out = path.join(__dirname, '..', 'artifacts', 'eval', `${path.basename(modelPath, '.gguf')}.json`);
   fs.mkdirSync(path.dirname(out), { recursive: true });

@@ -40,6 +40,7 @@ fn a_panicking_job_is_answered_and_the_worker_survives() {
         context_size: Some(1024),
         store_path: None,
         queue_capacity: None,
+        dialect: None,
     };
     if let Err(e) = engine().configure(patch) {
         panic!("configure: {e}");

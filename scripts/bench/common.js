@@ -6,6 +6,32 @@ const path = require('node:path');
 const ROOT = path.resolve(__dirname, '..', '..');
 const ESSAY = fs.readFileSync(path.join(ROOT, 'examples', 'essay.txt'), 'utf8');
 
+/** Essays of the checker bench: learner essays written for the project, paragraph by paragraph until
+ * at least 1,000 words (live checking's workload), and another essay for the warm-up. */
+const CHECK_WORDS = 1000;
+function checkEssay() {
+  const dir = path.join(ROOT, 'tests', 'fixtures', 'essays');
+  const paragraphs = fs
+    .readdirSync(dir)
+    .filter((f) => f.startsWith('learner-') && f.endsWith('.txt'))
+    .sort()
+    .flatMap((f) => fs.readFileSync(path.join(dir, f), 'utf8').split(/\n\s*\n/).slice(1));
+  const out = [];
+  let words = 0;
+  for (const p of paragraphs) {
+    if (words >= CHECK_WORDS) break;
+    out.push(p.trim());
+    words += p.split(/\s+/).filter(Boolean).length;
+  }
+  return `${out.join('\n\n')}\n`;
+}
+const CHECK_WARMUP = fs.readFileSync(path.join(ROOT, 'tests', 'fixtures', 'essays', 'libraries.txt'), 'utf8');
+/** One-character edits while typing, at evenly spread places (the same in harper_default --bench). */
+const CHECK_EDITS = 30;
+function editAt(chars, i) {
+  return Math.floor((chars.length * (i + 1)) / (CHECK_EDITS + 1));
+}
+
 /** ~500 tokens (SmolLM2: 470): the example essay with a lead-in, run as a raw completion by both. */
 const PROMPT = `Here is a student's essay.\n\n${ESSAY}\n\nA teacher's detailed feedback on this essay:\n\n`;
 /** Tokens generated for the decode figure (past end-of-generation, like llama-bench). */
@@ -62,4 +88,4 @@ function report(result) {
   process.stdout.write(`@@RESULT ${JSON.stringify({ ...result, cpuMs: (cpu.user + cpu.system) / 1000 })}\n`);
 }
 
-module.exports = { ROOT, ESSAY, PROMPT, DECODE_TOKENS, MODELS, median, quantile, peakRssMb, report, cpuSnapshot, contendedSince };
+module.exports = { CHECK_EDITS, CHECK_WARMUP, checkEssay, editAt, ROOT, ESSAY, PROMPT, DECODE_TOKENS, MODELS, median, quantile, peakRssMb, report, cpuSnapshot, contendedSince };

@@ -2,11 +2,15 @@
 //   speed: model load, time to first token / prefill tok/s on PROMPT, decode tok/s over 128 tokens, peak RSS
 //   extras: healthCheck p99 during generation, cancel latency in prefill and decode, second chat turn TTFT
 //   startup: addon require + first healthCheck; first request → model ready
+//   check: checkText on a 1,000-word essay: its first check after warm-up, then one check after each
+//          of CHECK_EDITS one-character edits (live checking while typing); no model
+//   assess: assessEssay on the example essay after load and warm-up (run against a baseline addon too,
+//          with SAMSARA_NATIVE_PATH)
 // A fresh process per run: load time and peak RSS are this run's own.
 'use strict';
 const t0 = performance.now();
 const path = require('node:path');
-const { ESSAY, PROMPT, DECODE_TOKENS, ROOT, quantile, peakRssMb, report, cpuSnapshot, contendedSince } = require('./common');
+const { CHECK_EDITS, CHECK_WARMUP, checkEssay, editAt, ESSAY, PROMPT, DECODE_TOKENS, ROOT, median, quantile, peakRssMb, report, cpuSnapshot, contendedSince } = require('./common');
 
 const [modelPath, threadsArg, measure] = process.argv.slice(2);
 const threads = Number(threadsArg);
@@ -24,9 +28,37 @@ async function main() {
     report({ requireAndHealthMs, firstRequestMs, state: h.model.state });
     return;
   }
+  if (measure === 'check') {
+    // Warm-up: the dictionary and rules are built, and another essay checked.
+    await native.checkText({ text: CHECK_WARMUP });
+    const chars = Array.from(checkEssay());
+    const window = cpuSnapshot();
+    let s = performance.now();
+    await native.checkText({ text: chars.join('') });
+    const firstMs = performance.now() - s;
+    const editMs = [];
+    for (let i = 0; i < CHECK_EDITS; i++) {
+      chars.splice(editAt(chars, i), 0, 'x');
+      s = performance.now();
+      await native.checkText({ text: chars.join('') });
+      editMs.push(performance.now() - s);
+    }
+    report({ ...contendedSince(window), words: checkEssay().split(/\s+/).filter(Boolean).length, firstMs, editMedianMs: median(editMs), editP95Ms: quantile(editMs, 0.95) });
+    return;
+  }
   native.configure({ modelPath, threads });
   let t = performance.now();
   await native.loadModel();
+  if (measure === 'assess') {
+    // The checker warms up beside the model load in this build; let it finish (the baseline has none).
+    if (native.checkText) await native.checkText({ text: 'Warm.' });
+    await native.assessEssay({ fileId: 'bench-warm', text: CHECK_WARMUP });
+    const window = cpuSnapshot();
+    const s = performance.now();
+    const r = await native.assessEssay({ fileId: `bench-${Math.random()}`, text: ESSAY });
+    report({ ...contendedSince(window), assessMs: performance.now() - s, comments: r.comments.length });
+    return;
+  }
   const loadMs = performance.now() - t;
   // Warm-up on an unrelated prompt (nothing of PROMPT is cached afterwards).
   await native.complete({ prompt: 'One, two, three,', maxTokens: 8, temperature: 0 });

@@ -23,6 +23,11 @@ after(async () => {
   await browser?.close();
 });
 
+/** The assessment's comments (the panel also lists the checks made as you type). */
+const ASSESSED = '[data-testid="comment"][data-list="assessment"]';
+/** The text of chat messages, without notes such as "(stopped)" or "— cut off". */
+const MESSAGE_TEXT = '[data-testid="chat-message"]:not([data-cancelled]) .msg-text';
+
 async function openApp(h: Harness): Promise<{ page: Page; errors: string[] }> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
   const errors: string[] = [];
@@ -82,9 +87,9 @@ describe('with the default model', () => {
     await page.getByTestId('essay-input').fill(ESSAY);
     await page.getByTestId('assess-button').click();
     assert.equal(await page.getByTestId('assess-button').isDisabled(), true, 'Assess is disabled while it runs');
-    await page.getByTestId('comment').first().waitFor({ timeout: 200_000 });
+    await page.locator(ASSESSED).first().waitFor({ timeout: 200_000 });
     assert.equal(await page.getByTestId('assess-button').isDisabled(), false);
-    const comments = await page.getByTestId('comment').count();
+    const comments = await page.locator(ASSESSED).count();
     const highlights = page.getByTestId('highlight');
     assert.ok(comments >= 1, `${comments} comments`);
     assert.ok((await highlights.count()) >= 1, 'at least one inline comment is highlighted in the essay');
@@ -92,11 +97,13 @@ describe('with the default model', () => {
     assert.ok(summary.replace('Summary', '').trim().length > 20, `summary: ${summary}`);
     assert.match((await page.getByTestId('metrics').textContent()) ?? '', /\d+ words · \d+ sentences/);
 
-    // The highlighted text is the quoted span, and clicking the comment shows (activates) its span.
+    // The highlighted text is (part of, where a shorter span sits inside it) the quoted span, and
+    // clicking the comment shows (activates) its span.
     const mark = highlights.first();
     const index = await mark.getAttribute('data-index');
-    const item = page.locator(`[data-testid="comment"][data-index="${index}"]`);
-    assert.equal((await item.locator('blockquote').textContent())?.trim(), (await mark.textContent())?.trim());
+    const item = page.locator(`${ASSESSED}[data-index="${index}"]`);
+    const quote = (await item.locator('blockquote').textContent()) ?? '';
+    assert.ok(quote.includes(((await mark.textContent()) ?? '\u0000').trim()), `"${await mark.textContent()}" is in "${quote}"`);
     await item.click();
     assert.match((await mark.getAttribute('class')) ?? '', /active/);
     await screenshot(page, 'assess');
@@ -167,20 +174,20 @@ describe('with the default model', () => {
 
   test('reopened after a restart: the essay, its saved assessment with highlights, and the chat come back', { timeout: 120_000 }, async () => {
     const before = {
-      comments: await page.getByTestId('comment').allTextContents(),
+      comments: await page.locator(ASSESSED).allTextContents(),
       // The completed exchange is saved; the cancelled one is not (its question shows only until then).
-      chat: await page.locator('[data-testid="chat-message"]:not([data-cancelled])').allTextContents(),
+      chat: await page.locator(MESSAGE_TEXT).allTextContents(),
     };
     harness = await startHarness(env, port); // a new process on the same history file
     await page.reload();
-    await page.getByTestId('comment').first().waitFor({ timeout: 30_000 });
-    assert.deepEqual(await page.getByTestId('comment').allTextContents(), before.comments);
+    await page.locator(ASSESSED).first().waitFor({ timeout: 30_000 });
+    assert.deepEqual(await page.locator(ASSESSED).allTextContents(), before.comments);
     assert.ok((await page.getByTestId('highlight').count()) >= 1, 'the text is unchanged, so the highlights are back');
     assert.equal(await page.getByTestId('past-assessment').count(), 1);
     assert.equal(await page.getByTestId('feedback-note').isHidden(), true);
     const chat = page.locator('[data-testid="chat-message"]');
     await chat.nth(1).waitFor();
-    const restored = await chat.allTextContents();
+    const restored = await page.locator(MESSAGE_TEXT).allTextContents();
     assert.equal(restored[0], QUESTION);
     assert.deepEqual(restored, before.chat.slice(0, 2));
     await screenshot(page, 'reopened');
@@ -193,7 +200,7 @@ describe('with the default model', () => {
     assert.equal(await chat.count(), 0);
     assert.equal(await page.locator('[data-testid="essay-picker"] option').count(), 2);
     await page.getByTestId('essay-picker').selectOption(first);
-    await page.getByTestId('comment').first().waitFor();
+    await page.locator(ASSESSED).first().waitFor();
     await chat.nth(1).waitFor();
     assert.equal(await page.getByTestId('essay-view').textContent(), ESSAY);
 
@@ -201,7 +208,7 @@ describe('with the default model', () => {
     await page.getByRole('button', { name: 'Edit text' }).click();
     await page.getByTestId('essay-input').fill(`${ESSAY}\nOne more line.`);
     await page.reload();
-    await page.getByTestId('comment').first().waitFor();
+    await page.locator(ASSESSED).first().waitFor();
     await page.getByTestId('feedback-note').filter({ hasText: /earlier version/ }).waitFor();
     assert.equal(await page.getByTestId('highlight').count(), 0);
 
@@ -210,7 +217,7 @@ describe('with the default model', () => {
     await page.getByTestId('chat-clear').click();
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="chat-message"]').length === 0);
     await page.reload();
-    await page.getByTestId('comment').first().waitFor();
+    await page.locator(ASSESSED).first().waitFor();
     assert.equal(await chat.count(), 0);
     assert.deepEqual(errors, [], 'no uncaught errors in the page');
   });

@@ -1,6 +1,6 @@
 // The built main process (dist/electron/main.js) booted under plain Node with a STAND-IN for Electron's
 // API (Electron's binary can't be downloaded here) and the real addon and model: it registers the
-// app:// scheme and the eight IPC channels, opens one window with the hardened options, serves the
+// app:// scheme and its IPC channels (one per action, plus cancel), opens one window with the hardened options, serves the
 // renderer with the CSP, warms the model up after the window shows, and shuts the engine down on quit.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -147,6 +147,16 @@ test('main boots, serves the renderer, answers IPC, warms up, and shuts down on 
   assert.deepEqual(listed.data.map((m) => m.role), ['user', 'assistant']);
   assert.ok(sent.length >= 2 && sent.every((a) => a[0] === CHANNELS.token && a[1] === 'r1'));
 
+  // The checker and the personal dictionary over IPC (the dictionary lives in the same samsara.db).
+  type Checked = { ok: boolean; data: { comments: Array<{ anchor?: { quote: string }; category?: string }> } };
+  const check = () => handlers.get(CHANNELS.checkText)?.(ours, { text: 'We met my freind at the snarfle.' }) as Promise<Checked>;
+  const flagged = (r: Checked) => r.data.comments.filter((c) => c.category === 'spelling').map((c) => c.anchor?.quote);
+  assert.deepEqual(flagged(await check()), ['freind', 'snarfle']);
+  assert.deepEqual(await handlers.get(CHANNELS.addWord)?.(ours, 'snarfle'), { ok: true, data: undefined });
+  assert.deepEqual(flagged(await check()), ['freind']);
+  assert.deepEqual(await handlers.get(CHANNELS.listWords)?.(ours, undefined), { ok: true, data: ['snarfle'] });
+  assert.equal(((await handlers.get(CHANNELS.addWord)?.(stranger, 'other')) as { ok: boolean }).ok, false, 'a stranger is refused');
+
   // Quit waits for the engine to shut down, then quits for real.
   let prevented = false;
   for (const fn of appListeners.get('before-quit') ?? []) fn({ preventDefault: () => (prevented = true) });
@@ -163,5 +173,6 @@ test('main boots, serves the renderer, answers IPC, warms up, and shuts down on 
     assert.ok(log.includes(`"event":"${event}"`), `main.log has ${event}`);
   }
   assert.ok(!log.includes('Say hello'), 'no chat text in the log');
+  assert.ok(!log.includes('snarfle') && !log.includes('freind'), 'no checked text or dictionary word in the log');
   assert.ok(printed.join('').includes('"event":"app.start"'), 'the log also goes to stdout');
 });

@@ -12,7 +12,7 @@ import { contentSecurityPolicy, serveStatic } from '../../electron/content-polic
 import { hardenWebContents, type PreventableEvent } from '../../electron/hardening';
 import type { SamsaraService } from '../../electron/service';
 import { mainWindowOptions } from '../../electron/window-options';
-import { API_FUNCTIONS, CHANNELS, HISTORY_ACTIONS, REQUEST_ACTIONS } from '../../preload/api';
+import { API_FUNCTIONS, CHANNELS, CHECKER_ACTIONS, HISTORY_ACTIONS, REQUEST_ACTIONS } from '../../preload/api';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -103,6 +103,16 @@ test('the preload exposes exactly window.api with the listed functions, never ip
   await (api.listChat as (fileId: string) => Promise<unknown>)('essay-1');
   assert.deepEqual(ipc.invoked.at(-1), [CHANNELS.listChat, 'essay-1']);
 
+  // Checker calls too: their argument as given (no ticket, nothing streamed).
+  await (api.checkText as (i: unknown) => Promise<unknown>)({ text: 'Teh essay.', dialect: 'british' });
+  assert.deepEqual(ipc.invoked.at(-1), [CHANNELS.checkText, { text: 'Teh essay.', dialect: 'british' }]);
+  await (api.addWord as (w: string) => Promise<unknown>)('snarfle');
+  assert.deepEqual(ipc.invoked.at(-1), [CHANNELS.addWord, 'snarfle']);
+  await (api.removeWord as (w: string) => Promise<unknown>)('snarfle');
+  assert.deepEqual(ipc.invoked.at(-1), [CHANNELS.removeWord, 'snarfle']);
+  await (api.listWords as () => Promise<unknown>)();
+  assert.deepEqual(ipc.invoked.at(-1), [CHANNELS.listWords, undefined]);
+
   const used = new Set(ipc.invoked.map(([c]) => c));
   for (const c of used) assert.ok((Object.values(CHANNELS) as string[]).includes(c));
 });
@@ -138,6 +148,7 @@ test('main handles exactly one channel per action and nothing else', () => {
       healthCheck: (sender: unknown) => calls.push({ action: 'healthCheck', sender }),
       cancel: (sender: unknown) => calls.push({ action: 'cancel', sender }),
       history: (action: string, sender: unknown) => calls.push({ action, sender }),
+      checker: (action: string, sender: unknown) => calls.push({ action, sender }),
     } as unknown as SamsaraService;
     const mainFrame = { url: 'app://samsara/index.html', parent: null };
     const window = { isDestroyed: () => false, webContents: { id: 7 } } as unknown as Parameters<typeof registerIpc>[1];
@@ -145,6 +156,7 @@ test('main handles exactly one channel per action and nothing else', () => {
     const expected = [
       ...REQUEST_ACTIONS.map((a) => CHANNELS[a]),
       ...HISTORY_ACTIONS.map((a) => CHANNELS[a]),
+      ...CHECKER_ACTIONS.map((a) => CHANNELS[a]),
       CHANNELS.healthCheck,
       CHANNELS.cancel,
     ];
@@ -158,9 +170,22 @@ test('main handles exactly one channel per action and nothing else', () => {
     invoke(CHANNELS.cancel, { sender: { id: 7 }, senderFrame: null });
     invoke(CHANNELS.listChat, { sender: { id: 7 }, senderFrame: mainFrame });
     invoke(CHANNELS.clearChat, { sender: { id: 7 }, senderFrame: { url: 'app://samsara/x.html', parent: mainFrame } });
+    invoke(CHANNELS.checkText, { sender: { id: 7 }, senderFrame: mainFrame });
+    invoke(CHANNELS.addWord, { sender: { id: 8 }, senderFrame: mainFrame });
+    invoke(CHANNELS.listWords, { sender: { id: 7 }, senderFrame: { url: 'app://samsara/x.html', parent: mainFrame } });
     assert.deepEqual(
       calls.map((c) => [c.action, (c.sender as { isMainFrame: boolean }).isMainFrame]),
-      [['chat', true], ['chat', false], ['healthCheck', false], ['cancel', false], ['listChat', true], ['clearChat', false]],
+      [
+        ['chat', true],
+        ['chat', false],
+        ['healthCheck', false],
+        ['cancel', false],
+        ['listChat', true],
+        ['clearChat', false],
+        ['checkText', true],
+        ['addWord', false],
+        ['listWords', false],
+      ],
     );
   } finally {
     loader._load = original;

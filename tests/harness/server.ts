@@ -11,7 +11,7 @@ import { contentSecurityPolicy, serveStatic } from '../../electron/content-polic
 import { jsonLogger } from '../../electron/log';
 import { resolveModelPath } from '../../electron/paths';
 import { SamsaraService, type Sender } from '../../electron/service';
-import { isHistoryAction } from '../../preload/api';
+import { isCheckerAction, isHistoryAction } from '../../preload/api';
 
 const root = path.resolve(__dirname, '..', '..');
 
@@ -72,13 +72,15 @@ export async function startHarness(port = 0): Promise<{ url: string; close(): Pr
         const sender: Sender = { id: 1, url: String(req.headers.origin ?? ''), isMainFrame: true };
         const action = url.pathname.slice('/api/'.length);
         const body = await readBody(req).catch(() => undefined);
-        if (action === 'healthCheck' || action === 'cancel' || isHistoryAction(action)) {
+        if (action === 'healthCheck' || action === 'cancel' || isHistoryAction(action) || isCheckerAction(action)) {
           const result =
             action === 'cancel'
               ? service.cancel(sender, body)
               : action === 'healthCheck'
                 ? await service.healthCheck(sender)
-                : await service.history(action, sender, body);
+                : isCheckerAction(action)
+                  ? await service.checker(action, sender, body)
+                  : await service.history(action, sender, body);
           res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result));
           return;
         }

@@ -38,3 +38,16 @@ test('stale or broken anchors are skipped; overlaps keep the earlier span', () =
   assert.deepEqual(marked(text, [stale, outside, empty, a, b]), [['two three', 3], [' four', 4]]);
   assert.equal(joined(text, [stale, outside, empty, a, b]), text);
 });
+
+test('a short span inside a long one is marked whole; the long one is cut around it', () => {
+  const text = 'Their going to the libary after school.';
+  const sentence: Comment = { content: 'tutor', kind: 'inline', anchor: { start: 0, end: text.length, quote: text } };
+  const comments = [sentence, inline(text, 'libary'), inline(text, 'Their')];
+  assert.equal(joined(text, comments), text);
+  assert.deepEqual(marked(text, comments), [
+    ['Their', 2],
+    [' going to the ', 0],
+    ['libary', 1],
+    [' after school.', 0],
+  ]);
+});

@@ -27,7 +27,11 @@ function stubEngine(fail: () => unknown): Engine {
     listAssessments: reject,
     listChat: reject,
     clearChat: reject,
-  } as Engine;
+    checkText: reject,
+    addWord: reject,
+    removeWord: reject,
+    listWords: reject,
+  } satisfies Engine;
 }
 
 async function errorOf(engine: Engine, action = 'chat'): Promise<{ code: string; message: string }> {
@@ -70,6 +74,43 @@ test('long engine messages are clipped for the toast', async () => {
   const e = await errorOf(stubEngine(() => coded('ENGINE_DOWN', `Model file /m.gguf: ${'x'.repeat(5000)}`)));
   assert.equal(e.code, 'ENGINE_DOWN');
   assert.ok(e.message.length <= 600, `${e.message.length} characters`);
+});
+
+test('checker actions: engine failures are normalized and logged with their code, never with the text or word', async () => {
+  const lines: string[] = [];
+  const service = new SamsaraService({
+    engine: stubEngine(() => coded('ENGINE_ACTION_FAILED', 'panic at native/src/analysis/checker.rs:12')),
+    log: jsonLogger((l) => lines.push(l)),
+    trustedOrigins: [APP_ORIGIN],
+  });
+  const calls: Array<Promise<ApiResult<unknown>>> = [
+    service.checker('checkText', APP, { text: 'A secret essay about herons.', dialect: 'british' }),
+    service.checker('addWord', APP, 'heronry'),
+    service.checker('removeWord', APP, 'heronry'),
+    service.checker('listWords', APP, undefined),
+  ];
+  for (const r of await Promise.all(calls)) {
+    assert.equal(r.ok, false);
+    if (r.ok) continue;
+    assert.equal(r.error.code, 'ENGINE_ACTION_FAILED');
+    assert.ok(!r.error.message.includes('.rs'), r.error.message);
+  }
+  const ends = lines.map((l) => JSON.parse(l) as { event: string; action?: string; code?: string }).filter((e) => e.event === 'request.end');
+  assert.deepEqual(ends.map((e) => [e.action, e.code]).sort(), [
+    ['addWord', 'ENGINE_ACTION_FAILED'],
+    ['checkText', 'ENGINE_ACTION_FAILED'],
+    ['listWords', 'ENGINE_ACTION_FAILED'],
+    ['removeWord', 'ENGINE_ACTION_FAILED'],
+  ]);
+  assert.ok(!lines.join('\n').includes('heron'), 'neither the text nor the word is logged');
+  // The engine's own INVALID_REQUEST message (written for people) reaches the renderer.
+  const refusing = new SamsaraService({
+    engine: stubEngine(() => coded('INVALID_REQUEST', 'A dictionary word is one word of letters.')),
+    log: () => undefined,
+    trustedOrigins: [APP_ORIGIN],
+  });
+  const r = await refusing.checker('addWord', APP, 'heronry');
+  assert.deepEqual(r, { ok: false, error: { code: 'INVALID_REQUEST', message: 'A dictionary word is one word of letters.' } });
 });
 
 test('healthCheck failures are normalized too', async () => {

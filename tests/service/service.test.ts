@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import * as engine from 'samsara-native';
 import { jsonLogger } from '../../electron/log';
+import { assessmentSchema, payloadSchemas } from '../../electron/schemas';
 import { SamsaraService, type Sender } from '../../electron/service';
+import type * as Native from '../../native/index';
 import type { ApiResult } from '../../preload/api';
 import { ESSAY, SMOLLM2 } from '../native/helpers';
 import { APP, APP_ORIGIN, MARKER, envelope } from './helpers';
@@ -14,6 +16,9 @@ const log = jsonLogger((line) => lines.push(line));
 const service = new SamsaraService({ engine, log, trustedOrigins: [APP_ORIGIN] });
 const essay = `${ESSAY}\n\n${MARKER}`;
 const CHAT_SECRET = 'Would a quokka named Zanzibar agree with my thesis?';
+/** An invented word the checker flags as a spelling mistake (one edit from "snaffle"); never logged. */
+const WORD = 'snarfle';
+const CHECK_SECRET = `Yesterday the ${WORD} was in the garden with my freind. ${MARKER}`;
 
 engine.configure({ modelPath: SMOLLM2, queueCapacity: 16 });
 after(() => engine.shutdown());
@@ -67,6 +72,11 @@ test('invalid payloads and envelopes get INVALID_REQUEST with a readable message
     ['chat', { message: 'hi', history: [] }, 'unknown field "history"'],
     ['generateFeedbackSummary', { fileId: 'f', text: 'essay', comments: [{ content: 'x', kind: 'side' }] }, /comments\.0\.kind/],
     ['generateFeedbackSummary', { fileId: 'f', text: 'essay', comments: 'none' }, /comments/],
+    ['generateFeedbackSummary', { fileId: 'f', text: 'essay', comments: [{ content: 'x', kind: 'inline', category: 'typo' }] }, /category must be one of "spelling"/],
+    ['generateFeedbackSummary', { fileId: 'f', text: 'essay', comments: [{ content: 'x', kind: 'inline', suggestions: Array(11).fill('a') }] }, 'at most 10 suggestions'],
+    ['generateFeedbackSummary', { fileId: 'f', text: 'essay', comments: [{ content: 'x', kind: 'inline', suggestions: 'their' }] }, /suggestions/],
+    ['assessEssay', { fileId: 'f', text: 'essay', dialect: 'martian' }, /dialect must be one of/],
+    ['assessEssay', { fileId: 'f', text: 'essay', dialect: null }, /dialect/],
   ];
   for (const [action, payload, part] of cases) {
     assertError(await service.request(action, APP, envelope('v', payload)), 'INVALID_REQUEST', part);
@@ -89,7 +99,11 @@ test('a chat streams its reply in pieces and returns {ok: true, data}', async ()
   assert.ok(r.ok, JSON.stringify(r));
   const reply = (r.data as { reply: string }).reply;
   assert.ok(pieces.length >= 2, `streamed in ${pieces.length} pieces`);
-  assert.equal(pieces.join('').trim(), reply);
+  // The final reply is the streamed text checked afterwards (a repeated sentence at the end dropped,
+  // quotations of the essay repaired), so the two agree from the start but need not be equal.
+  const streamed = pieces.join('').trim();
+  assert.ok(reply.length > 0 && streamed.startsWith(reply.slice(0, 40)), `stream "${streamed.slice(0, 80)}" / reply "${reply.slice(0, 80)}"`);
+  assert.ok(['stop', 'length'].includes((r.data as { finishReason: string }).finishReason), 'finishReason is reported');
   // stream: false sends nothing to the window.
   let sent = 0;
   const quiet = await service.request('chat', APP, envelope('c2', { message: 'Say hello.' }, false), () => sent++);
@@ -189,6 +203,130 @@ test('a missing model gives ENGINE_DOWN naming the file, and health says down', 
   assert.ok((await service.request('chat', APP, envelope('d2', { message: 'Say yes.' }))).ok, 'works again');
 });
 
+test('checker actions: invalid arguments get INVALID_REQUEST with a readable message', async () => {
+  const cases: Array<['checkText' | 'addWord' | 'removeWord' | 'listWords', unknown, string | RegExp]> = [
+    ['checkText', { text: 'x'.repeat(100_001) }, 'longer than 100,000'],
+    ['checkText', { text: 'An essay.', dialect: 'martian' }, /dialect must be one of "auto", "american"/],
+    ['checkText', { text: 'An essay.', dialect: 'British' }, /dialect/],
+    ['checkText', { text: 'An essay.', fileId: 'f' }, 'unknown field "fileId"'],
+    ['checkText', { text: 42 }, 'text must be a string'],
+    ['checkText', {}, 'text is missing'],
+    ['checkText', null, /payload/],
+    ['checkText', 'An essay.', /payload/],
+    ['addWord', '', 'word must not be empty'],
+    ['addWord', 'two words', 'one word of letters'],
+    ['addWord', 'tab\tword', 'one word of letters'],
+    ['addWord', 'r2d2', 'one word of letters'],
+    ['addWord', "'-", 'one word of letters'],
+    ['addWord', 'x'.repeat(65), 'longer than 64'],
+    ['addWord', 42, 'word must be a string'],
+    ['addWord', undefined, 'word is missing'],
+    ['addWord', { word: 'snarfle' }, 'word must be a string'],
+    ['removeWord', ' ', 'one word of letters'],
+    ['removeWord', 'a b', 'one word of letters'],
+    ['listWords', 'all', 'listWords takes no argument'],
+    ['listWords', { extra: 1 }, 'listWords takes no argument'],
+  ];
+  for (const [action, argument, part] of cases) {
+    assertError(await service.checker(action, APP, argument), 'INVALID_REQUEST', part);
+  }
+  // A word the engine takes: letters of any script, apostrophes and hyphens (and 64 characters).
+  for (const word of ["o'clock", 'well-being', 'naïve', 'Zürich’s', 'x'.repeat(64)]) {
+    const r = await service.checker('addWord', APP, word);
+    assert.ok(r.ok, `${word}: ${JSON.stringify(r)}`);
+    assert.ok((await service.checker('removeWord', APP, word)).ok);
+  }
+  // Nothing from a stranger reaches the engine.
+  const stranger: Sender = { id: 1, url: 'https://evil.example/', isMainFrame: true };
+  assertError(await service.checker('checkText', stranger, { text: 'hi' }), 'INVALID_REQUEST', 'refused');
+  assertError(await service.checker('addWord', stranger, WORD), 'INVALID_REQUEST', 'refused');
+  assertError(await service.checker('listWords', stranger, undefined), 'INVALID_REQUEST', 'refused');
+});
+
+test('checkText finds mistakes with categories and suggestions; empty text has none; the dialect is kept', async () => {
+  const r = await service.checker('checkText', APP, { text: CHECK_SECRET });
+  assert.ok(r.ok, JSON.stringify(r));
+  const { comments, dialect } = r.data as Native.CheckResult;
+  assert.ok(['american', 'british', 'canadian', 'australian', 'indian'].includes(dialect), dialect);
+  const freind = comments.find((c) => c.anchor?.quote === 'freind');
+  assert.ok(freind, JSON.stringify(comments));
+  assert.equal(freind.category, 'spelling');
+  assert.equal(freind.kind, 'inline');
+  assert.equal(freind.suggestions?.[0], 'friend');
+  for (const c of comments) {
+    const a = c.anchor;
+    assert.ok(a && CHECK_SECRET.slice(a.start, a.end) === a.quote, `anchor ${JSON.stringify(a)} is a verbatim span`);
+    assert.ok(Array.isArray(c.suggestions));
+  }
+  // Applying the top suggestion as documented leaves no comment on that span.
+  const a = freind.anchor!;
+  const fixed = CHECK_SECRET.slice(0, a.start) + (freind.suggestions?.[0] ?? '') + CHECK_SECRET.slice(a.end);
+  const again = await service.checker('checkText', APP, { text: fixed });
+  assert.ok(again.ok);
+  assert.ok(!(again.data as Native.CheckResult).comments.some((c) => c.anchor?.quote === 'friend'));
+
+  const none = await service.checker('checkText', APP, { text: '' });
+  assert.deepEqual(none.ok && (none.data as Native.CheckResult).comments, []);
+  const british = await service.checker('checkText', APP, { text: 'The colour of the sky was grey.', dialect: 'british' });
+  assert.ok(british.ok);
+  assert.equal((british.data as Native.CheckResult).dialect, 'british');
+  assert.deepEqual((british.data as Native.CheckResult).comments, [], 'British spellings are not mistakes in British English');
+});
+
+test('assessEssay takes a dialect; its result (categories, suggestions, dialect) fits assessmentSchema, and its comments go back into generateFeedbackSummary', async () => {
+  const text = 'I realised the colour of the theatre was grey. We met my freind at the libary after school.';
+  const r = await service.request('assessEssay', APP, envelope('a1', { fileId: 'service-dialect', text, dialect: 'british' }));
+  assert.ok(r.ok, JSON.stringify(r));
+  const parsed = assessmentSchema.safeParse(r.data);
+  assert.ok(parsed.success, JSON.stringify(parsed.error?.issues));
+  const a = r.data as Native.Assessment;
+  assert.equal(a.dialect, 'british');
+  const freind = a.comments.find((c) => c.anchor?.quote === 'freind');
+  assert.equal(freind?.category, 'spelling');
+  assert.deepEqual(freind?.suggestions?.slice(0, 1), ['friend']);
+  assert.ok(!a.comments.some((c) => ['realised', 'colour', 'theatre', 'grey'].includes(c.anchor?.quote ?? '')), 'British spellings pass');
+  // The comments as returned are a valid generateFeedbackSummary payload (category and suggestions included).
+  const summary = payloadSchemas.generateFeedbackSummary.safeParse({ fileId: 'service-dialect', text, comments: a.comments });
+  assert.ok(summary.success, JSON.stringify(summary.error?.issues));
+});
+
+test('the personal dictionary: addWord stops a word being flagged, listWords lists it, removeWord brings it back', async () => {
+  const flagged = async () => {
+    const r = await service.checker('checkText', APP, { text: CHECK_SECRET });
+    assert.ok(r.ok, JSON.stringify(r));
+    return (r.data as Native.CheckResult).comments.some((c) => c.anchor?.quote === WORD && c.category === 'spelling');
+  };
+  assert.equal(await flagged(), true, `${WORD} is flagged before it is added`);
+  const added = await service.checker('addWord', APP, WORD);
+  assert.deepEqual(added, { ok: true, data: undefined });
+  assert.equal(await flagged(), false, `${WORD} is not flagged once it is in the dictionary`);
+  const listed = await service.checker('listWords', APP, undefined);
+  assert.ok(listed.ok && (listed.data as string[]).includes(WORD), JSON.stringify(listed));
+  assert.ok((await service.checker('listWords', APP, null)).ok, 'null (the harness sends it for none) is no argument');
+  assert.ok((await service.checker('removeWord', APP, WORD)).ok);
+  assert.equal(await flagged(), true, `${WORD} is flagged again once removed`);
+  const after = await service.checker('listWords', APP, undefined);
+  assert.ok(after.ok && !(after.data as string[]).includes(WORD));
+});
+
+test('checkText answers while an inference runs (it never waits behind the model)', async () => {
+  let first!: () => void;
+  const started = new Promise<void>((r) => (first = r));
+  let chatDone = false;
+  const chat = service
+    .request('chat', APP, envelope('q1', { message: 'Tell me a long story about a lighthouse.' }, true), () => first())
+    .then((r) => {
+      chatDone = true;
+      return r;
+    });
+  await started;
+  const checked = await service.checker('checkText', APP, { text: CHECK_SECRET });
+  assert.ok(checked.ok);
+  assert.equal(chatDone, false, 'the check came back while the chat was still generating');
+  service.cancel(APP, 'q1');
+  await chat;
+});
+
 test('the log has one start and one end per request, with ids, durations and codes, and never text', () => {
   const entries = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
   const ends = entries.filter((e) => e.event === 'request.end');
@@ -196,6 +334,9 @@ test('the log has one start and one end per request, with ids, durations and cod
   assert.equal(starts.length, ends.length);
   assert.ok(ends.length >= 8);
   const outcomes = new Set(ends.map((e) => `${e.outcome}/${e.code ?? ''}`));
+  for (const action of ['checkText', 'addWord', 'removeWord', 'listWords']) {
+    assert.ok(ends.some((e) => e.action === action && e.outcome === 'ok'), `${action} is logged`);
+  }
   for (const o of ['ok/', 'cancelled/CANCELLED', 'error/ENGINE_TIMEOUT', 'error/ENGINE_BUSY', 'error/ENGINE_DOWN']) {
     assert.ok(outcomes.has(o), `logged ${o}: ${[...outcomes].join(' ')}`);
   }
@@ -208,7 +349,7 @@ test('the log has one start and one end per request, with ids, durations and cod
     assert.equal(typeof e.durationMs, 'number');
   }
   const all = lines.join('\n');
-  for (const secret of [MARKER, CHAT_SECRET, 'teenagers', 'Zanzibar', 'thesis']) {
+  for (const secret of [MARKER, CHAT_SECRET, 'teenagers', 'Zanzibar', 'thesis', WORD, 'freind', 'Yesterday']) {
     assert.ok(!all.includes(secret), `the log contains "${secret}"`);
   }
 });

@@ -21,7 +21,9 @@ use super::agreement::Agreement;
 use super::confusions::{Apostrophes, Confusions};
 use super::segment::Essay;
 use super::sentence_start::SentenceStart;
-use super::spelling::{excused, known, stem, Context, Known, SharedKnown, Spelling, TERM_USES};
+use super::spelling::{
+    everyday_typo, excused, known, stem, Context, Known, SharedKnown, Spelling, TERM_USES,
+};
 use super::tokens::sentences;
 use super::{Category, Finding};
 
@@ -262,8 +264,8 @@ fn paragraphs(text: &str) -> Vec<(usize, Range<usize>)> {
     out
 }
 
-/// The dialect most of the essay's words belong to, when one stands out (as Harper guesses it, over
-/// the whole essay rather than a paragraph).
+/// The dialect most of the essay's words belong to (counted as Harper does, over the whole essay
+/// rather than a paragraph).
 fn guess_dialect(essay: &Essay, dict: &FstDictionary) -> Option<HarperDialect> {
     const ALL: [HarperDialect; 5] = [
         HarperDialect::American,
@@ -283,11 +285,12 @@ fn guess_dialect(essay: &Essay, dict: &FstDictionary) -> Option<HarperDialect> {
         }
     }
     let max = counts.iter().copied().max()?;
-    let mut best = ALL.iter().zip(counts).filter(|(_, c)| *c == max);
-    match (best.next(), best.next()) {
-        (Some((d, _)), None) => Some(*d),
-        _ => None,
-    }
+    // Most words belong to every dialect; a tie among the others (British spellings are also
+    // Australian and Indian ones) is British English, and a tie with American is American.
+    ALL.iter()
+        .zip(counts)
+        .find(|(_, c)| *c == max)
+        .map(|(d, _)| *d)
 }
 
 /// Stems of words the dictionary lacks that the essay uses at least TERM_USES times.
@@ -324,10 +327,11 @@ fn excused_words(
     let sentences = sentences(doc);
     let ctx = Context::of(&sentences, names);
     let is_known = |w: &str| known(dict, w);
+    let everyday = |w: &str| everyday_typo(dict, w);
     let mut out = HashSet::new();
     for (n, s) in sentences.iter().enumerate() {
         for (i, t) in s.iter().enumerate() {
-            if t.is_word() && !is_known(&t.text) && excused(s, i, n, &ctx, &is_known) {
+            if t.is_word() && !is_known(&t.text) && excused(s, i, n, &ctx, &is_known, &everyday) {
                 out.insert((t.span.start, t.span.end));
             }
         }
@@ -336,7 +340,7 @@ fn excused_words(
 }
 
 /// Harper rules that misfire on correct English we have seen in essays: "every one of us" is not
-/// "everyone".
+/// "everyone"; a past tense ("He woke") agrees with every subject.
 fn misfire(doc: &Document, rule: &str, lint: &Lint) -> bool {
     let source = doc.get_source();
     let after: String = source
@@ -345,8 +349,15 @@ fn misfire(doc: &Document, rule: &str, lint: &Lint) -> bool {
         .iter()
         .take(4)
         .collect();
-    matches!(rule, "Everyone" | "Everybody" | "Anyone" | "Anybody")
-        && after.trim_start().starts_with("of ")
+    let word = doc.get_span_content_str(&lint.span).to_lowercase();
+    let past = doc
+        .get_token_at_char_index(lint.span.start)
+        .is_some_and(|t| t.kind.is_verb_simple_past_form());
+    match rule {
+        "Everyone" | "Everybody" | "Anyone" | "Anybody" => after.trim_start().starts_with("of "),
+        "PronounVerbAgreement" => past && word != "was" && word != "were",
+        _ => false,
+    }
 }
 
 /// Byte offsets of the text's chars: Harper's spans count chars.
@@ -375,7 +386,8 @@ fn finding(text: &str, bytes: &CharBytes, rule: &str, lint: Lint) -> Option<Find
             Suggestion::InsertAfter(r) => format!("{quote}{}", r.iter().collect::<String>()),
             Suggestion::Remove => String::new(),
         };
-        if s != quote && !suggestions.contains(&s) {
+        // Harper sometimes offers the same word with and without a trailing space.
+        if s.trim() != quote.trim() && !suggestions.iter().any(|k| k.trim() == s.trim()) {
             suggestions.push(s);
         }
     }

@@ -14,6 +14,9 @@ mod sentence_start;
 mod spelling;
 mod tokens;
 
+#[cfg(test)]
+mod tests;
+
 use std::collections::HashSet;
 use std::ops::Range;
 

@@ -180,14 +180,26 @@ impl Context {
     }
 }
 
+/// Whether the nearest word to an unknown one (one edit away) is an everyday word: "tomorow", not
+/// "mishti".
+pub fn everyday_typo(dict: &FstDictionary, word: &str) -> bool {
+    let chars: Vec<char> = word.to_lowercase().chars().collect();
+    suggest_correct_spelling(&chars, 20, 1, dict)
+        .first()
+        .and_then(|s| dict.get_word_metadata(s))
+        .is_some_and(|m| m.common)
+}
+
 /// Whether an unknown word is still not a mistake, from its form and where it stands: a name, an
-/// abbreviation, a word of another language. `known` tells whether a word is in the dictionary.
+/// abbreviation, a word of another language. `known` tells whether a word is in the dictionary,
+/// `everyday` whether an unknown word is one edit from an everyday word.
 pub fn excused(
     s: &[Tok],
     i: usize,
     sentence: usize,
     ctx: &Context,
     known: &dyn Fn(&str) -> bool,
+    everyday: &dyn Fn(&str) -> bool,
 ) -> bool {
     let t = &s[i];
     let word = t.text.as_str();
@@ -199,15 +211,16 @@ pub fn excused(
         return true; // an abbreviation: "UNICEF"
     }
     // Beside a word of another language, or another unknown word, it is part of a foreign phrase:
-    // "dzień dobry", "mishti doi". Typos come one at a time.
+    // "dzień dobry", "mishti doi" — unless both are slips on everyday words ("the libary tomorow").
     let neighbours = [i.checked_sub(1), Some(i + 1)]
         .into_iter()
         .flatten()
         .filter_map(|j| s.get(j))
         .filter(|n| n.is_word());
+    let slips = |n: &Tok| everyday(&t.text) && everyday(&n.text);
     if neighbours
         .into_iter()
-        .any(|n| foreign(&n.text) || (!n.is_capitalized() && !known(&n.text)))
+        .any(|n| foreign(&n.text) || !(n.is_capitalized() || known(&n.text) || slips(n)))
     {
         return true;
     }
@@ -244,13 +257,14 @@ impl Linter for Spelling {
 
         let dict = self.dict.clone();
         let known = |w: &str| known(&dict, w);
+        let everyday = |w: &str| everyday_typo(&dict, w);
         let mut out = Vec::new();
         for (n, s) in sentences.iter().enumerate() {
             for (i, t) in s.iter().enumerate() {
                 if !t.is_word()
                     || known(&t.text)
                     || known_words.personal.contains(&t.lower)
-                    || excused(s, i, n, &ctx, &known)
+                    || excused(s, i, n, &ctx, &known, &everyday)
                 {
                     continue;
                 }

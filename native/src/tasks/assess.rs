@@ -196,16 +196,16 @@ fn model_category(comment: &str, kind: CommentKind) -> Category {
         Category::Punctuation
     } else if has(&["grammar", "verb", "tense", "singular", "plural", "agree"]) {
         Category::Grammar
-    } else if has(&[
-        "paragraph",
-        "structure",
-        "introduction",
-        "conclusion",
-        "order",
-        "organi",
-    ]) {
-        Category::Structure
-    } else if kind == CommentKind::Block {
+    } else if kind == CommentKind::Block
+        || has(&[
+            "paragraph",
+            "structure",
+            "introduction",
+            "conclusion",
+            "order",
+            "organi",
+        ])
+    {
         Category::Structure
     } else {
         Category::Clarity

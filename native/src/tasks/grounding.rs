@@ -6,38 +6,25 @@
 //! does not say is removed with the sentence that makes the claim. Without an essay, nothing may be
 //! quoted as the student's.
 
-/// Quotations shorter than this are word mentions ("use “their”"), not quotes of the essay.
-pub const MIN_QUOTE_WORDS: usize = 3;
+use once_cell::sync::Lazy;
+use serde::Deserialize;
+
 /// A quote shares at least this share of its words with an essay sentence to be repaired to it.
 const REPAIR_OVERLAP: f64 = 0.5;
-/// Words before a quotation that introduce the tutor's own suggestion, not the student's words.
-const SUGGESTION_CUES: &[&str] = &[
-    "could write",
-    "could say",
-    "might write",
-    "might say",
-    "try writing",
-    "try:",
-    "try ",
-    "instead",
-    "for example",
-    "for instance",
-    "e.g.",
-    "such as",
-    "rewrite",
-    "change it to",
-    "change this to",
-    "change that to",
-    "replace it with",
-    "write:",
-    "could become",
-    "would be better",
-    "better:",
-    "like this",
-    "something like",
-    "could read",
-    "might read",
-];
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct Rules {
+    /// Quotations shorter than this are word mentions ("use “their”"), not quotes of the essay.
+    min_quote_words: usize,
+    /// Words before a quotation that introduce the tutor's own suggestion, not the student's words.
+    cues: Vec<String>,
+    /// Words in a line ending with ':' that present the following lines as the student's words.
+    block_introducers: Vec<String>,
+}
+
+/// From suggestion-cues.json: one source, which the chat test reads too (a unit test checks it parses).
+static RULES: Lazy<Rules> =
+    Lazy::new(|| serde_json::from_str(include_str!("suggestion-cues.json")).unwrap_or_default());
 
 #[derive(Debug, PartialEq)]
 struct Quotation {
@@ -48,11 +35,15 @@ struct Quotation {
 
 /// The reply with every quotation of the essay made verbatim, or removed.
 pub fn ground(reply: &str, essay: Option<&str>) -> String {
+    let reply = ground_blocks(reply, essay);
+    let reply = reply.as_str();
     let mut out = reply.to_string();
     // Right to left, so earlier byte offsets stay valid while later text changes.
     for q in quotations(reply).into_iter().rev() {
         let quoted = &reply[q.start..q.end];
-        if quoted.split_whitespace().count() < MIN_QUOTE_WORDS || is_suggestion(&reply[..q.start]) {
+        if quoted.split_whitespace().count() < RULES.min_quote_words.max(1)
+            || is_suggestion(&reply[..q.start])
+        {
             continue;
         }
         let Some(essay) = essay else {
@@ -68,6 +59,53 @@ pub fn ground(reply: &str, essay: Option<&str>) -> String {
         }
     }
     tidy(&out)
+}
+
+/// Lines presented as the student's words ("The weakest sentence in my essay is:" and the lines after
+/// it, up to a blank line): each sentence kept if the essay has it, repaired to the essay's sentence it
+/// was meant to be, or removed.
+fn ground_blocks(reply: &str, essay: Option<&str>) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut quoting = false;
+    // Blank lines right after the introducer belong to it; the first one after quoted text ends it.
+    let mut quoted_text = false;
+    for line in reply.lines() {
+        if line.trim().is_empty() {
+            if quoted_text {
+                quoting = false;
+                quoted_text = false;
+            }
+            out.push(line.to_string());
+            continue;
+        }
+        if quoting {
+            quoted_text = true;
+            let kept: Vec<String> = sentences(line)
+                .into_iter()
+                .filter_map(|s| match essay {
+                    Some(e) if e.contains(s) => Some(s.to_string()),
+                    Some(e) => repair(s, e).map(str::to_string),
+                    None => None,
+                })
+                .collect();
+            out.push(kept.join(" "));
+            continue;
+        }
+        quoting = introduces(line);
+        out.push(line.to_string());
+    }
+    out.join("\n")
+}
+
+/// A line that presents what follows as the student's words, not as the tutor's suggestion.
+fn introduces(line: &str) -> bool {
+    let l = line.trim().to_lowercase();
+    l.ends_with(':')
+        && RULES
+            .block_introducers
+            .iter()
+            .any(|w| l.contains(w.as_str()))
+        && !RULES.cues.iter().any(|c| l.contains(c.as_str()))
 }
 
 /// Quotations in straight or curly double quotes: “…” and "…".
@@ -93,7 +131,7 @@ fn quotations(text: &str) -> Vec<Quotation> {
 fn is_suggestion(before: &str) -> bool {
     let start = before.char_indices().rev().nth(40).map_or(0, |(i, _)| i);
     let window = before[start..].to_lowercase();
-    SUGGESTION_CUES.iter().any(|cue| window.contains(cue))
+    RULES.cues.iter().any(|cue| window.contains(cue.as_str()))
 }
 
 fn words(s: &str) -> Vec<String> {
@@ -170,6 +208,9 @@ fn tidy(text: &str) -> String {
     while out.contains("  ") {
         out = out.replace("  ", " ");
     }
+    while out.contains("\n\n\n") {
+        out = out.replace("\n\n\n", "\n\n");
+    }
     out.trim().to_string()
 }
 
@@ -178,6 +219,13 @@ mod tests {
     use super::*;
 
     const ESSAY: &str = "Why Libraries Matter\n\nThe librarians helps students every day. Their is a quiet room for homework.\n\nA town without a library loses something.";
+
+    #[test]
+    fn the_cue_list_parses() {
+        assert!(RULES.cues.len() > 10);
+        assert!(RULES.cues.iter().any(|c| c == "could write"));
+        assert_eq!(RULES.min_quote_words, 3);
+    }
 
     #[test]
     fn verbatim_quotes_stay() {
@@ -212,6 +260,23 @@ mod tests {
     fn without_an_essay_nothing_is_quoted_as_the_students() {
         let r = "In your essay you say “my town needs a library today.” That is a strong point.";
         assert_eq!(ground(r, None), "That is a strong point.");
+    }
+
+    #[test]
+    fn lines_presented_as_the_essay_are_checked_too() {
+        let r = "The weakest sentence in my essay is:\n\nThe librarians help students every day.\n\nIt needs a verb that agrees.";
+        assert_eq!(
+            ground(r, Some(ESSAY)),
+            "The weakest sentence in my essay is:\n\nThe librarians helps students every day.\n\nIt needs a verb that agrees."
+        );
+        let invented =
+            "The student's essay:\nDragons guard the gold in every cave.\n\nThat is all.";
+        assert_eq!(
+            ground(invented, Some(ESSAY)),
+            "The student's essay:\n\nThat is all."
+        );
+        let suggestion = "A better sentence could be:\nThe librarians help every student.";
+        assert_eq!(ground(suggestion, Some(ESSAY)), suggestion);
     }
 
     #[test]
