@@ -132,6 +132,8 @@ const QUANTITY: &[&str] = &[
     "minority",
 ];
 
+/// Adverbs the tagger may call pronouns ("who live there knows").
+const PLACE_ADVERBS: &[&str] = &["there", "here", "now", "then", "together", "home", "too"];
 const POSSESSIVE: &[&str] = &["my", "your", "his", "her", "its", "our", "their"];
 const RELATIVE: &[&str] = &["who", "that", "which"];
 const SUBJECT_PRONOUN: &[&str] = &["i", "you", "we", "they", "he", "she"];
@@ -218,6 +220,9 @@ impl Linter for Agreement {
                     out.push(lint);
                 }
             }
+            for v in 0..s.len() {
+                out.extend(self.check_question(&s, v));
+            }
         }
         out
     }
@@ -227,7 +232,58 @@ impl Linter for Agreement {
     }
 }
 
+/// Question words after which the verb comes before its subject: "Why does my fingers hurt?"
+const QUESTION: &[&str] = &["why", "what", "where", "when", "how", "who"];
+
 impl Agreement {
+    /// A question's verb before its subject ("does my fingers", "is the results"): it agrees with the
+    /// noun phrase after it.
+    fn check_question(&self, s: &[Tok], v: usize) -> Option<Lint> {
+        let verb = &s[v];
+        // The verb opens the question: at the start, after a quote mark, or after a question word
+        // that itself opens it (`I asked her, "Why does my fingers …`).
+        let opens_at = |k: usize| k == 0 || s[k - 1].kind.is_quote() || s[k - 1].text == ",";
+        let opens = opens_at(v) || (v > 0 && s[v - 1].is_any(QUESTION) && opens_at(v - 1));
+        if !opens || !s[v..].iter().any(|t| t.text == "?") {
+            return None;
+        }
+        let wants = if TO_PLURAL.iter().any(|(sg, _)| verb.lower == *sg) {
+            Number::Singular
+        } else if TO_SINGULAR.iter().any(|(pl, _)| verb.lower == *pl) {
+            Number::Plural
+        } else {
+            return None;
+        };
+        // The subject: a determiner, then adjectives and nouns; its head is the last noun.
+        let first = s.get(v + 1)?;
+        if !(first.tagged(UPOS::DET) || first.is_any(POSSESSIVE)) {
+            return None;
+        }
+        let mut head = None;
+        for (k, w) in s.iter().enumerate().skip(v + 2) {
+            if w.is_noun() {
+                head = Some(k);
+            } else if !w.tagged(UPOS::ADJ) {
+                break;
+            }
+        }
+        let (h, have) = self.subject_number(s, head?)?;
+        if have == wants {
+            return None;
+        }
+        let fix = match have {
+            Number::Plural => self.plural_form(&verb.lower)?,
+            Number::Singular => self.singular_form(&verb.lower)?,
+        };
+        let message = format!(
+            "The question is about “{}”, so it takes “{fix}”, not “{}”.",
+            s[h].text, verb.text
+        );
+        let mut lint = replace(verb, LintKind::Agreement, &[&fix], message);
+        lint.priority = 30;
+        Some(lint)
+    }
+
     fn check_verb(&self, s: &[Tok], v: usize) -> Option<Lint> {
         let verb = &s[v];
         if !(verb.tagged(UPOS::VERB) || verb.tagged(UPOS::AUX)) {
@@ -252,7 +308,10 @@ impl Agreement {
                 "“{subject_word}” is singular, so the verb should be “{fix}”, not “{verb_word}”."
             ),
         };
-        Some(replace(verb, LintKind::Agreement, &[&fix], message))
+        let mut lint = replace(verb, LintKind::Agreement, &[&fix], message);
+        // After the confused-word rules: "were" for "where" is not an agreement problem.
+        lint.priority = 30;
+        Some(lint)
     }
 
     /// The number a present-tense verb shows, if it shows one: "helps" singular, "help" plural.
@@ -381,8 +440,18 @@ fn is_heading(s: &[Tok]) -> bool {
 /// Where the subject of the verb at `v` is (its head word), or None when it is not clear.
 fn subject_of(s: &[Tok], v: usize) -> Option<usize> {
     let mut j = v.checked_sub(1)?;
-    while s[j].tagged(UPOS::ADV) {
+    while s[j].tagged(UPOS::ADV) || s[j].is_any(PLACE_ADVERBS) {
         j = j.checked_sub(1)?;
+    }
+    // "My teacher, Ms. Lin, always say": a name between commas stands beside the subject.
+    if s[j].text == "," {
+        let open = (j.saturating_sub(6)..j).rev().find(|&k| s[k].text == ",")?;
+        let named = s[open + 1..j]
+            .iter()
+            .all(|w| w.is_capitalized() || w.text == "." || w.tagged(UPOS::DET));
+        return (named && open > 0)
+            .then(|| noun_phrase_subject(s, open - 1, 0))
+            .flatten();
     }
     // "the students who helps": the verb of a relative clause agrees with what "who" stands for.
     if s[j].is_any(RELATIVE) {
@@ -417,7 +486,13 @@ fn subject_across_clause(s: &[Tok], inner_verb: usize) -> Option<usize> {
 /// of a preposition ("in my class"), the subject further left.
 fn noun_phrase_subject(s: &[Tok], j: usize, hops: usize) -> Option<usize> {
     let head = &s[j];
-    if !(head.tagged(UPOS::NOUN) || head.is_any(INDEFINITE)) {
+    // A name after a preposition ("the relatives from Porto was") is the object of a phrase after
+    // the subject: look further left.
+    if head.tagged(UPOS::PROPN) && j > 0 && s[j - 1].tagged(UPOS::ADP) && hops < 2 {
+        let before = j.checked_sub(2)?;
+        return noun_phrase_subject(s, before, hops + 1);
+    }
+    if !(head.is_noun() || head.is_any(INDEFINITE)) {
         return None;
     }
     // "one of …" and "each of …" come back here as heads of their own.
@@ -440,12 +515,22 @@ fn noun_phrase_subject(s: &[Tok], j: usize, hops: usize) -> Option<usize> {
             return Some(before);
         }
         if s[before].is_any(QUANTITY) {
-            return None;
+            // "the streets in the old part of the city is": the amount and its noun are one phrase,
+            // itself after a preposition. As the subject, its number is the noun's: unclear here.
+            let amount = phrase_start(s, before)?;
+            let pp = amount.checked_sub(1)?;
+            return (s[pp].tagged(UPOS::ADP) && hops < 2)
+                .then(|| noun_phrase_subject(s, pp.checked_sub(1)?, hops + 1))
+                .flatten();
         }
         if s[before].tagged(UPOS::VERB) {
             return subject_across_clause(s, before);
         }
         return noun_phrase_subject(s, before, hops + 1);
+    }
+    // "the people who work here knows": the tagger took the clause's verb for a noun.
+    if prev.is_any(&["who", "which"]) && head.kind.is_verb() && start == j {
+        return noun_phrase_subject(s, p.checked_sub(1)?, hops);
     }
     if prev.is("that") {
         let trigger = p.checked_sub(1).map(|b| &s[b]);
@@ -455,8 +540,17 @@ fn noun_phrase_subject(s: &[Tok], j: usize, hops: usize) -> Option<usize> {
     if prev.is_any(&["and", "or", "nor"]) || prev.text == "&" {
         return None;
     }
-    // After a verb, a modal or "to", the phrase is an object ("I watched my brother play").
-    if prev.tagged(UPOS::VERB) || prev.tagged(UPOS::AUX) || prev.tagged(UPOS::PART) {
+    // "the teachers who run the early classes knows": the object of the clause's verb.
+    if prev.tagged(UPOS::VERB) && p >= 2 && s[p - 1].is_any(RELATIVE) && s[p - 2].is_noun() {
+        return noun_phrase_subject(s, p - 2, hops);
+    }
+    // After a verb, a modal or "to", the phrase is an object ("I watched my brother play", "Learning
+    // the lines was").
+    if prev.tagged(UPOS::VERB)
+        || prev.tagged(UPOS::AUX)
+        || prev.tagged(UPOS::PART)
+        || prev.lower.ends_with("ing")
+    {
         return None;
     }
     Some(j)

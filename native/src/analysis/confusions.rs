@@ -31,6 +31,7 @@ const MODAL_OR_TO: &[&str] = &[
     "would",
     "could",
     "can",
+    "cannot",
     "might",
     "may",
     "must",
@@ -186,6 +187,9 @@ impl Linter for Confusions {
         for s in sentences(doc) {
             for i in 0..s.len() {
                 let found = hole(&s, i)
+                    .or_else(|| there_own(&s, i))
+                    .or_else(|| quiet(&s, i))
+                    .or_else(|| two(&s, i))
                     .or_else(|| its(&s, i))
                     .or_else(|| whose(&s, i))
                     .or_else(|| were(&s, i))
@@ -215,12 +219,24 @@ fn hole(s: &[Tok], i: usize) -> Option<Lint> {
     let t = &s[i];
     let noun_next = at(s, i, 1)
         .is_some_and(|n| n.tagged(UPOS::NOUN) && !n.is_any(&["in", "of", "is", "was", "punch"]));
-    (t.is("hole") && at(s, i, -1).is_some_and(|p| p.is_any(DETERMINER)) && noun_next).then(|| {
-        replace(
+    if t.is("hole") && at(s, i, -1).is_some_and(|p| p.is_any(DETERMINER)) && noun_next {
+        return Some(replace(
             t,
             LintKind::WordChoice,
             &["whole"],
             "“Hole” is an opening; for “all of it”, write “whole”.".into(),
+        ));
+    }
+    // "a whole in it": an opening, after "a" and before where it is.
+    let opening = t.is("whole")
+        && at(s, i, -1).is_some_and(|p| p.is("a"))
+        && at(s, i, 1).is_some_and(|n| n.is_any(&["in", "on", "through", "at"]));
+    opening.then(|| {
+        replace(
+            t,
+            LintKind::WordChoice,
+            &["hole"],
+            "“Whole” means all of it; for an opening, write “hole”.".into(),
         )
     })
 }
@@ -314,12 +330,14 @@ fn too(s: &[Tok], i: usize) -> Option<Lint> {
     // "uses to much plastic": "to much" is "too much" unless a verb follows ("to much-loved"?).
     let much =
         next.is_some_and(|n| n.is("much")) && at(s, i, 2).is_none_or(|a| !a.tagged(UPOS::VERB));
-    let degree = at(s, i, -1).is_some_and(|p| p.is_any(LINKING))
-        && next.is_some_and(|n| {
-            n.tagged(UPOS::ADJ) || n.is_any(&["much", "many", "late", "early", "far"])
-        })
-        && at(s, i, 2)
-            .is_none_or(|a| a.is_break() || a.is_any(&["to", "for", "and", "but", "that"]));
+    let degree = at(s, i, -1).is_some_and(|p| {
+        p.is_any(LINKING) || p.is_any(&["bit", "far", "way", "slightly", "rather", "little"])
+    }) && next.is_some_and(|n| {
+        n.tagged(UPOS::ADJ)
+            || (n.kind.is_adjective() && !n.tagged(UPOS::NOUN))
+            || n.is_any(&["much", "many", "late", "early", "far"])
+    }) && at(s, i, 2)
+        .is_none_or(|a| a.is_break() || a.is_any(&["to", "for", "and", "but", "that"]));
     (at_end || degree || much).then(|| {
         replace(
             t,
@@ -328,6 +346,98 @@ fn too(s: &[Tok], i: usize) -> Option<Lint> {
             "For “also” or “more than enough”, write “too”.".into(),
         )
     })
+}
+
+/// "quiet loud" → "quite"; "be quite" → "quiet".
+fn quiet(s: &[Tok], i: usize) -> Option<Lint> {
+    let t = &s[i];
+    let next = at(s, i, 1);
+    if t.is("quiet") {
+        // After "be", before an adjective it grades or "a lot": "was quiet loud", "is quiet a lot".
+        let grades = at(s, i, -1).is_some_and(|p| p.is_any(LINKING))
+            && next.is_some_and(|n| {
+                n.tagged(UPOS::ADJ)
+                    || (n.is("a") && at(s, i, 2).is_some_and(|a| a.is_any(&["lot", "bit", "few"])))
+            });
+        return grades.then(|| {
+            replace(
+                t,
+                LintKind::WordChoice,
+                &["quite"],
+                "“Quiet” means not loud; for “very” or “fairly”, write “quite”.".into(),
+            )
+        });
+    }
+    if t.is("quite") {
+        // "be quite so the baby sleeps": nothing after it for "quite" to grade.
+        let after_be = at(s, i, -1).is_some_and(|p| {
+            p.is_any(&[
+                "be", "stay", "keep", "kept", "stayed", "was", "were", "is", "are",
+            ])
+        });
+        let ends = next.is_none_or(|n| {
+            n.is_break()
+                || n.is_any(&[
+                    "so", "and", "in", "during", "while", "for", "because", "when", "please",
+                ])
+        });
+        return (after_be && ends).then(|| {
+            replace(
+                t,
+                LintKind::WordChoice,
+                &["quiet"],
+                "“Quite” means very or fairly; for not loud, write “quiet”.".into(),
+            )
+        });
+    }
+    None
+}
+
+/// "two much noise" → "too": "two" counts things, it does not grade them.
+fn two(s: &[Tok], i: usize) -> Option<Lint> {
+    let t = &s[i];
+    let next = at(s, i, 1)?;
+    let grades = t.is("two")
+        && (next.is_any(&["much", "late", "early", "far", "long", "often"])
+            || (next.tagged(UPOS::ADJ) && at(s, i, 2).is_none_or(|a| !a.is_noun())));
+    if grades {
+        return Some(replace(
+            t,
+            LintKind::WordChoice,
+            &["too"],
+            "For “more than enough”, write “too”; “two” is the number.".into(),
+        ));
+    }
+    // "I have too brothers": before things counted, the number.
+    let counts = t.is("too")
+        && next.is_noun()
+        && next.kind.is_plural_noun()
+        && !next.kind.is_singular_noun()
+        && at(s, i, -1)
+            .is_some_and(|p| p.tagged(UPOS::VERB) || p.tagged(UPOS::AUX) || p.tagged(UPOS::ADP));
+    counts.then(|| {
+        replace(
+            t,
+            LintKind::WordChoice,
+            &["two"],
+            "For the number 2, write “two”; “too” means also or more than enough.".into(),
+        )
+    })
+}
+
+/// "there own names" → "their own": "own" after a possessive.
+fn there_own(s: &[Tok], i: usize) -> Option<Lint> {
+    let t = &s[i];
+    (t.is_any(&["there", "they're", "they’re"]) && at(s, i, 1).is_some_and(|n| n.is("own"))).then(
+        || {
+            replace(
+                t,
+                LintKind::WordChoice,
+                &["their"],
+                "For belonging to them, write “their”.".into(),
+            )
+        },
+    )
 }
 
 /// "Anyone whose interested" → "who's"; "a woman who's bread" → "whose".
@@ -384,9 +494,19 @@ fn were(s: &[Tok], i: usize) -> Option<Lint> {
     let prev = at(s, i, -1)?;
     if t.is("were") {
         // A place, then a clause of its own: "the town were I live".
-        let clause = next.is_any(&["i", "we", "you", "they", "he", "she"])
-            && at(s, i, 2).is_some_and(|v| v.tagged(UPOS::VERB))
-            && prev.is_noun();
+        // A place, then a clause of its own: "the town were I live", "the village were my
+        // grandparents live".
+        let subject_then_verb = (next.is_any(&["i", "we", "you", "they", "he", "she"])
+            && at(s, i, 2).is_some_and(|v| v.tagged(UPOS::VERB)))
+            || (next.is_any(&["my", "our", "your", "his", "her", "their", "the"])
+                && s[i + 2..]
+                    .iter()
+                    .take(3)
+                    .take_while(|w| !w.is_break())
+                    .skip_while(|w| w.is_noun() || w.tagged(UPOS::ADJ))
+                    .next()
+                    .is_some_and(|v| v.tagged(UPOS::VERB) && !v.lower.ends_with("ing")));
+        let clause = subject_then_verb && prev.is_noun();
         return clause.then(|| {
             replace(
                 t,
@@ -419,10 +539,14 @@ fn were(s: &[Tok], i: usize) -> Option<Lint> {
 /// "we will loose the match" → "lose": "loose" after a modal or "to" is the verb "lose".
 fn loose(s: &[Tok], i: usize) -> Option<Lint> {
     let t = &s[i];
-    // "the button was lose": after "be", the adjective "loose" is meant.
+    // "the button was (so) lose": after "be", the adjective "loose" is meant.
+    let before_degree = match at(s, i, -1) {
+        Some(p) if p.is_any(&["so", "very", "too", "quite", "really", "a"]) => at(s, i, -2),
+        p => p,
+    };
     if t.is("lose")
-        && at(s, i, -1).is_some_and(|p| p.is_any(LINKING))
-        && at(s, i, 1).is_none_or(|n| n.is_break() || n.is_any(&["and", "or", "but"]))
+        && before_degree.is_some_and(|p| p.is_any(LINKING))
+        && at(s, i, 1).is_none_or(|n| n.is_break() || n.is_any(&["and", "or", "but", "that"]))
     {
         return Some(replace(
             t,
@@ -442,7 +566,14 @@ fn loose(s: &[Tok], i: usize) -> Option<Lint> {
     }
     let prev = &s[p];
     let verb_place = if fix == "lose" {
-        prev.is_any(MODAL_OR_TO)
+        // After a modal or "to", or with an object ("I often loose my patience"): the verb.
+        let object = at(s, i, 1).is_some_and(|n| {
+            n.is_any(&[
+                "my", "your", "his", "her", "our", "their", "the", "a", "an", "weight", "control",
+                "interest", "track",
+            ])
+        });
+        (prev.is_any(MODAL_OR_TO) || object)
             && !at(s, i, 1).is_some_and(|n| n.tagged(UPOS::NOUN) && n.is("end"))
     } else {
         prev.is_any(&[
@@ -625,7 +756,22 @@ fn accept(s: &[Tok], i: usize) -> Option<Lint> {
     let prev = at(s, i, -1);
     let next = at(s, i, 1);
     if t.is("accept") {
-        let exception = next.is_some_and(|n| n.is("for"))
+        // ", accept Mr Halvorsen": after a comma, before a name or a pronoun, it leaves someone out.
+        let after_comma = prev.is_some_and(|p| p.text == ",")
+            && next.is_some_and(|n| {
+                (n.is_capitalized() && n.is_word())
+                    || n.is_any(&["me", "him", "her", "us", "them", "one", "for"])
+            });
+        // "Everyone played accept my father": after a verb of what happened, it leaves someone out.
+        let after_event = prev.is_some_and(|p| p.tagged(UPOS::VERB) && !p.is_any(MODAL_OR_TO))
+            && next.is_some_and(|n| {
+                n.is_any(&[
+                    "my", "his", "her", "our", "their", "the", "me", "him", "us", "them",
+                ]) || n.is_capitalized()
+            });
+        let exception = after_comma
+            || after_event
+            || next.is_some_and(|n| n.is("for"))
             || (prev.is_some_and(|p| {
                 p.is_any(&[
                     "everyone",
@@ -650,8 +796,15 @@ fn accept(s: &[Tok], i: usize) -> Option<Lint> {
         });
     }
     if t.is("except") {
-        let verb = prev.is_some_and(|p| p.is_any(MODAL_OR_TO))
-            && next.is_some_and(|n| n.is_any(DETERMINER));
+        // "I will except the offer", "I except that …": after a modal or a subject, it is the verb.
+        let verb = (prev.is_some_and(|p| p.is_any(MODAL_OR_TO))
+            && next.is_some_and(|n| n.is_any(DETERMINER)))
+            || (prev.is_some_and(|p| p.is_any(&["i", "we", "you", "they"]))
+                && next.is_some_and(|n| {
+                    n.is_any(&[
+                        "that", "it", "the", "your", "this", "his", "her", "my", "our",
+                    ])
+                }));
         return verb.then(|| {
             replace(
                 t,
@@ -701,6 +854,15 @@ impl Apostrophes {
             // "my friends play": the second word could be the verb of a plural subject.
             || (owned.kind.is_verb_lemma() && !owned.kind.is_noun())
         {
+            return None;
+        }
+        // "made my eyes water": after a causative or perception verb the next word is a verb.
+        if at(s, i, -2).is_some_and(|v| {
+            v.is_any(&[
+                "made", "make", "makes", "let", "lets", "watched", "watch", "saw", "see", "heard",
+                "hear", "felt", "feel", "help", "helped", "helps",
+            ])
+        }) {
             return None;
         }
         let singular = t.lower.strip_suffix('s')?;

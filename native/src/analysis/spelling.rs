@@ -72,10 +72,17 @@ impl Spelling {
 
     fn fixes(&mut self, word: &str) -> Fixes {
         let key = word.to_lowercase();
-        if let Some(hit) = self.cache.get(&key) {
+        if let Some(hit) = self.cache.get(word) {
             return hit.clone();
         }
         let (mut found, mut distance) = self.search(&key);
+        // A capitalized slip may be a name's ("Wendsdays"): the dictionary keeps names capitalized.
+        if key != word {
+            let (names, name_distance) = self.search(word);
+            if name_distance < distance {
+                (found, distance) = (names, name_distance);
+            }
+        }
         // "libarys": the plural of the fix of "libary" ("libraries") beats a near word ("library").
         if let Some(stem) = key
             .strip_suffix('s')
@@ -97,14 +104,26 @@ impl Spelling {
                 }
             }
         }
+        // "untill", "beautifull": a letter typed twice is the likeliest slip when undoing it gives a word.
+        if let Some(single) = undoubled(&key).filter(|w| found.contains(w)) {
+            found.retain(|f| *f != single);
+            found.insert(0, single);
+        }
         found.truncate(MAX_SUGGESTIONS);
-        let typo = !found.is_empty()
-            && (distance <= 1 || (distance == 2 && key.chars().count() >= LONG_WORD));
+        // Short words are near many others: a short unknown word is a slip only on an everyday word
+        // ("wich"), not on a rare one ("pierogi" is one letter from "pirogi").
+        let long = key.chars().count() >= LONG_WORD;
+        let everyday = found
+            .first()
+            .and_then(|f| self.dict.get_word_metadata_str(&f.to_lowercase()))
+            .is_some_and(|m| m.common);
+        let typo =
+            !found.is_empty() && ((distance <= 1 && (long || everyday)) || (distance == 2 && long));
         let fixes = Fixes { words: found, typo };
         if self.cache.len() >= CACHE_WORDS {
             self.cache.clear();
         }
-        self.cache.insert(key, fixes.clone());
+        self.cache.insert(word.to_string(), fixes.clone());
         fixes
     }
 
@@ -128,6 +147,8 @@ impl Spelling {
                 }
             }
             if !found.is_empty() {
+                // A dropped letter is the commonest slip: "wich" is "which" before "wish".
+                found.sort_by_key(|f| !subsequence(word, &f.to_lowercase()));
                 return (found, distance);
             }
         }
@@ -143,19 +164,61 @@ pub fn stem(word: &str) -> &str {
         .unwrap_or(word)
 }
 
+/// A name written small ("in spanish", "near tanzania"): the dictionary has it only with a capital.
+fn small_name(dict: &FstDictionary, s: &[Tok], i: usize) -> Option<Lint> {
+    let t = &s[i];
+    let chars: Vec<char> = t.text.chars().collect();
+    // Beside another capitalized word it is part of a name or a phrase: "Día de los Muertos".
+    let in_name = [i.checked_sub(1), Some(i + 1)]
+        .into_iter()
+        .flatten()
+        .filter_map(|j| s.get(j))
+        .any(|n| n.is_capitalized() || foreign(&n.text) || n.is_any(NAME_PARTICLES));
+    if in_name
+        || !t.is_word()
+        || !chars.first().is_some_and(|c| c.is_lowercase())
+        || chars.iter().any(|c| !c.is_alphabetic())
+        || dict.contains_exact_word(&chars)
+        || !dict.contains_word(&chars)
+    {
+        return None;
+    }
+    let name: String = dict.get_correct_capitalization_of(&chars)?.iter().collect();
+    name.chars()
+        .next()
+        .is_some_and(char::is_uppercase)
+        .then(|| Lint {
+            span: t.span,
+            lint_kind: LintKind::Capitalization,
+            suggestions: vec![Suggestion::ReplaceWith(name.chars().collect())],
+            message: format!("“{name}” is a name, written with a capital letter."),
+            priority: 25,
+        })
+}
+
+/// The word with its last doubled letter written once ("beautifull" → "beautiful").
+fn undoubled(word: &str) -> Option<String> {
+    let chars: Vec<char> = word.chars().collect();
+    let at = (1..chars.len()).rev().find(|&k| chars[k] == chars[k - 1])?;
+    let mut out = chars;
+    out.remove(at);
+    Some(out.into_iter().collect())
+}
+
+/// Whether `short` is `long` with letters left out.
+fn subsequence(short: &str, long: &str) -> bool {
+    let mut rest = long.chars();
+    short.chars().all(|c| rest.any(|l| l == c))
+}
+
 fn foreign(word: &str) -> bool {
     word.chars().any(|c| c.is_alphabetic() && !c.is_ascii())
 }
-
-/// Titles after which a capitalized word is a name, though Harper ends a sentence at their full stop.
-const TITLES: &[&str] = &["mr", "mrs", "ms", "dr", "prof", "st", "mt", "sr", "jr"];
 
 /// What the text says about the unknown words, beyond their own spelling.
 pub struct Context {
     /// Words written with a capital inside a sentence somewhere in the text (names), lower case.
     names: HashSet<String>,
-    /// Whether each sentence follows a title abbreviation ("Mrs. Kowalski").
-    after_title: Vec<bool>,
 }
 
 impl Context {
@@ -170,25 +233,61 @@ impl Context {
                 }
             }
         }
-        let mut after_title = vec![false];
-        for s in sentences.iter() {
-            let n = s.len();
-            let title = n >= 2 && s[n - 1].text == "." && s[n - 2].is_any(TITLES);
-            after_title.push(title);
-        }
-        Self { names, after_title }
+        Self { names }
     }
 }
 
-/// Whether the nearest word to an unknown one (one edit away) is an everyday word: "tomorow", not
-/// "mishti".
-pub fn everyday_typo(dict: &FstDictionary, word: &str) -> bool {
-    let chars: Vec<char> = word.to_lowercase().chars().collect();
-    suggest_correct_spelling(&chars, 20, 1, dict)
-        .first()
-        .and_then(|s| dict.get_word_metadata(s))
-        .is_some_and(|m| m.common)
+/// What the nearest word to an unknown one is (one edit away, two in a long word): an everyday word
+/// ("tomorow"), a day or month ("Wendsdays"), or neither ("mishti").
+#[derive(Clone, Copy, Default)]
+pub struct Near {
+    pub everyday: bool,
+    pub calendar: bool,
 }
+
+/// Capitalized words students write every day, unlike the names near which other names fall ("Zofia"
+/// is one letter from "Sofia").
+const CALENDAR: &[&str] = &[
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "january",
+    "february",
+    "march",
+    "april",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
+
+pub fn near(dict: &FstDictionary, word: &str) -> Near {
+    // As written: the dictionary keeps names with their capital ("Wednesdays").
+    let chars: Vec<char> = word.chars().collect();
+    let edits = if chars.len() >= LONG_WORD { 2 } else { 1 };
+    let found = suggest_correct_spelling(&chars, 20, edits, dict);
+    let Some(best) = found.first() else {
+        return Near::default();
+    };
+    let best: String = best.iter().collect::<String>().to_lowercase();
+    Near {
+        everyday: dict.get_word_metadata_str(&best).is_some_and(|m| m.common),
+        calendar: CALENDAR.contains(&stem(&best)),
+    }
+}
+
+/// Particles of names, written small: "van der Merwe", "da Silva".
+const NAME_PARTICLES: &[&str] = &[
+    "van", "der", "den", "de", "da", "di", "du", "la", "le", "von", "bin", "al", "ibn", "dos",
+    "das", "del", "della", "ter", "ten",
+];
 
 /// Whether an unknown word is still not a mistake, from its form and where it stands: a name, an
 /// abbreviation, a word of another language. `known` tells whether a word is in the dictionary,
@@ -196,10 +295,9 @@ pub fn everyday_typo(dict: &FstDictionary, word: &str) -> bool {
 pub fn excused(
     s: &[Tok],
     i: usize,
-    sentence: usize,
     ctx: &Context,
     known: &dyn Fn(&str) -> bool,
-    everyday: &dyn Fn(&str) -> bool,
+    near: &dyn Fn(&str) -> Near,
 ) -> bool {
     let t = &s[i];
     let word = t.text.as_str();
@@ -217,7 +315,14 @@ pub fn excused(
         .flatten()
         .filter_map(|j| s.get(j))
         .filter(|n| n.is_word());
-    let slips = |n: &Tok| everyday(&t.text) && everyday(&n.text);
+    // Inside quotation marks, unknown words side by side are quoted speech: "dia duit".
+    let quoted = s[..i].iter().filter(|w| w.kind.is_quote()).count() % 2 == 1;
+    // Near a word with diacritics, a pair of unknown words is a foreign phrase: "cześć and dia duit".
+    let foreign_near = s[i.saturating_sub(3)..(i + 4).min(s.len())]
+        .iter()
+        .any(|w| w.is_word() && foreign(&w.text));
+    let slips =
+        |n: &Tok| !quoted && !foreign_near && near(&t.text).everyday && near(&n.text).everyday;
     if neighbours
         .into_iter()
         .any(|n| foreign(&n.text) || !(n.is_capitalized() || known(&n.text) || slips(n)))
@@ -225,20 +330,40 @@ pub fn excused(
         return true;
     }
     // Written elsewhere with a capital inside a sentence: a name ("our local puja", "Durga Puja").
-    if ctx.names.contains(&t.lower) {
+    if !t.is_capitalized() && ctx.names.contains(&t.lower) {
+        return true;
+    }
+    // "Mr van der Merwe": a small particle before a name.
+    if t.is_any(NAME_PARTICLES)
+        && s.get(i + 1)
+            .is_some_and(|n| n.is_capitalized() || n.is_any(NAME_PARTICLES))
+    {
         return true;
     }
     if !t.is_capitalized() {
         return false;
     }
     let first_word = s.iter().position(|w| w.is_word()) == Some(i);
-    if !first_word || ctx.after_title.get(sentence).copied().unwrap_or(false) {
-        return true; // a capital inside a sentence, or after "Mrs.": a name
+    if !first_word {
+        // A capital inside a sentence (also after "Mrs.", see tokens::sentences): a name — unless it
+        // is a slip on a day or a month ("Wendsdays").
+        return !near(&t.text).calendar;
     }
     // At the start of a sentence a capital says nothing, but a name is usually the subject:
-    // "Luiza is a nurse", "Chidi and his sister". A misspelt "Becuase" or "Realy" is not.
-    s.get(i + 1).is_some_and(|n| {
-        n.tagged(UPOS::VERB)
+    // "Luiza is a nurse", "Chidi and his sister". A misspelt "Becuase" or "Realy" is not, nor a long
+    // word one slip from an everyday one ("Elephents are").
+    if t.text.chars().count() >= 7 && near(&t.text).everyday {
+        return false;
+    }
+    let next = match s.get(i + 1) {
+        // "Mei-Ling plays": the name goes on after the hyphen; "Sipho, who was …": a person.
+        Some(h) if h.text == "-" => s.get(i + 2),
+        Some(c) if c.text == "," && s.get(i + 2).is_some_and(|w| w.is("who")) => s.get(i + 2),
+        n => n,
+    };
+    next.is_some_and(|n| {
+        n.is("who")
+            || n.tagged(UPOS::VERB)
             || n.tagged(UPOS::AUX)
             || n.is_any(&["and", "or", "'s", "’s"])
             || n.is_capitalized()
@@ -257,15 +382,16 @@ impl Linter for Spelling {
 
         let dict = self.dict.clone();
         let known = |w: &str| known(&dict, w);
-        let everyday = |w: &str| everyday_typo(&dict, w);
+        let near = |w: &str| near(&dict, w);
         let mut out = Vec::new();
-        for (n, s) in sentences.iter().enumerate() {
+        for s in &sentences {
             for (i, t) in s.iter().enumerate() {
                 if !t.is_word()
                     || known(&t.text)
                     || known_words.personal.contains(&t.lower)
-                    || excused(s, i, n, &ctx, &known, &everyday)
+                    || excused(s, i, &ctx, &known, &near)
                 {
+                    out.extend(small_name(&dict, s, i));
                     continue;
                 }
                 // Far from any word, or used again and again, it is a word of its own (a term, a

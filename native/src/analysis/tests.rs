@@ -39,6 +39,19 @@ fn spelling_with_suggestions() {
     // Two slips side by side are both found (a foreign phrase is not).
     fixes("We go to the libary tomorow.", "libary", "library");
     fixes("We go to the libary tomorow.", "tomorow", "tomorrow");
+    fixes("I know wich one is mine.", "wich", "which");
+    fixes("The view was beautifull today.", "beautifull", "beautiful");
+    fixes(
+        "We met on Wendsdays after school.",
+        "Wendsdays",
+        "Wednesdays",
+    );
+    fixes("My cousin speaks spanish at home.", "spanish", "Spanish");
+    clean("We visited Mr van der Merwe on the farm.");
+    clean("Thandeka, who lives next door, came too.");
+    clean("Mei-Ling plays the flute in the band.");
+    clean("We celebrate Día de los Muertos every year.");
+    clean("She greeted us with \"dia duit\" and a smile.");
 }
 
 #[test]
@@ -95,6 +108,15 @@ fn subject_verb_agreement() {
     fixes("Everyone in the choir sing loudly.", "sing", "sings");
     fixes("The songs we practised is very old.", "is", "are");
     fixes("Each of the boxes have a label.", "have", "has");
+    fixes("The people who work here knows the way.", "knows", "know");
+    fixes("My cousins from Toronto was late.", "was", "were");
+    fixes("Why does my shoes hurt so much?", "does", "do");
+    fixes("I asked him, \"Why does my feet hurt?\"", "does", "do");
+    fixes(
+        "My coach, Mr. Diaz, always say that practice helps.",
+        "say",
+        "says",
+    );
     clean("I watched my sister walk home.");
     clean("The bus stop is far from here.");
     clean("It is vital that each child have a seat.");
@@ -125,6 +147,23 @@ fn confused_words() {
     clean("The bolt came loose during the storm.");
     clean("We ate dinner, then we went home.");
     clean("The new rules will affect every student.");
+    fixes("Sometimes I loose my temper with him.", "loose", "lose");
+    fixes("The handle on the door was very lose.", "lose", "loose");
+    fixes("The film was a bit to long for me.", "to", "too");
+    fixes("We found a whole in the fence.", "whole", "hole");
+    fixes("They forgot there own books.", "there", "their");
+    fixes("Everyone stayed, accept Maria.", "accept", "except");
+    clean("The smoke made my eyes water.");
+    fixes("The music was quiet loud tonight.", "quiet", "quite");
+    fixes("There is two much traffic here.", "two", "too");
+    fixes("I cannot except that answer.", "except", "accept");
+    fixes("Honestly, I except that I was wrong.", "except", "accept");
+    fixes("Everybody danced accept my uncle.", "accept", "except");
+    fixes("The farm were my cousins live is big.", "were", "where");
+    fixes("The lid was so lose that it fell.", "lose", "loose");
+    fixes("I have too sisters and a dog.", "too", "two");
+    clean("Reading the books was the best part.");
+    clean("We counted every one, twice.");
 }
 
 #[test]

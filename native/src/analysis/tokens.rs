@@ -52,8 +52,29 @@ impl Tok<'_> {
     }
 }
 
-/// The sentences of a document, each as its non-whitespace tokens.
+/// Titles whose full stop Harper takes for the end of a sentence ("Mr. Diaz").
+const TITLES: &[&str] = &["mr", "mrs", "ms", "dr", "prof", "st", "mt", "sr", "jr"];
+
+/// The sentences of a document, each as its non-whitespace tokens. A sentence that Harper ended at a
+/// title's full stop ("My coach, Mr. | Diaz, always…") goes on into the next.
 pub fn sentences(doc: &Document) -> Vec<Vec<Tok<'_>>> {
+    let mut out: Vec<Vec<Tok>> = Vec::new();
+    for s in harper_sentences(doc) {
+        let after_title = out.last().is_some_and(|prev| {
+            let n = prev.len();
+            n >= 2 && prev[n - 1].text == "." && prev[n - 2].is_any(TITLES)
+        });
+        match out.last_mut() {
+            Some(prev) if after_title && s.first().is_some_and(Tok::is_capitalized) => {
+                prev.extend(s)
+            }
+            _ => out.push(s),
+        }
+    }
+    out
+}
+
+fn harper_sentences(doc: &Document) -> Vec<Vec<Tok<'_>>> {
     let source = doc.get_source();
     doc.iter_sentences()
         .map(|sentence| {
@@ -87,6 +108,8 @@ pub fn match_case(original: &str, replacement: &str) -> String {
 }
 
 /// A lint that replaces one token with `replacements` (best first), keeping its capital letter.
+/// Priority 25: before Harper's usual 31, so a confused word is named as such rather than as an
+/// agreement problem on the same word.
 pub fn replace(tok: &Tok, kind: LintKind, replacements: &[&str], message: String) -> Lint {
     Lint {
         span: tok.span,
@@ -96,6 +119,6 @@ pub fn replace(tok: &Tok, kind: LintKind, replacements: &[&str], message: String
             .map(|r| Suggestion::ReplaceWith(match_case(&tok.text, r).chars().collect()))
             .collect(),
         message,
-        priority: 31,
+        priority: 25,
     }
 }
