@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use harper_core::linting::{Lint, LintGroup, LintKind, Suggestion};
 use harper_core::spell::{Dictionary, FstDictionary};
-use harper_core::{Dialect as HarperDialect, Document};
+use harper_core::{Dialect as HarperDialect, Document, IrregularVerbs};
 use once_cell::sync::Lazy;
 use serde::{Deserialize, Serialize};
 
@@ -214,7 +214,12 @@ pub fn check(text: &str, dialect: Dialect, personal: &HashSet<String>) -> (Vec<F
             lints.push((rule.clone(), lint));
         }
     }
+    let english = likely_english(&essay, &c.dict);
     drop(c);
+    // In another language, English rules only misfire; a doubled word is a doubled word in any.
+    if !english {
+        lints.retain(|(rule, _)| rule == "RepeatedWords");
+    }
     // A misspelt word confuses the other rules ("untill" is not a negative): spelling alone speaks.
     let misspelt: Vec<(usize, usize)> = lints
         .iter()
@@ -304,6 +309,24 @@ fn guess_dialect(essay: &Essay, dict: &FstDictionary) -> Option<HarperDialect> {
         .map(|(d, _)| *d)
 }
 
+/// Whether most of the essay's words are English ones (as Harper's language detection decides, over
+/// the whole essay: a paragraph can be too short to tell).
+/// Names, numbers and words in other scripts say nothing about the language: only small words in
+/// Latin letters count.
+fn likely_english(essay: &Essay, dict: &FstDictionary) -> bool {
+    let words: Vec<&str> = essay
+        .words()
+        .map(|w| w.text)
+        .filter(|w| {
+            w.chars().next().is_some_and(char::is_lowercase)
+                && w.chars()
+                    .all(|c| c.is_ascii_alphabetic() || c == '\'' || c == '’')
+        })
+        .collect();
+    let known_words = words.iter().filter(|w| known(dict, w)).count();
+    words.len() < 8 || known_words as f64 >= 0.7 * words.len() as f64
+}
+
 /// Stems of words the dictionary lacks that the essay uses at least TERM_USES times.
 fn essay_terms(essay: &Essay, dict: &FstDictionary) -> HashSet<String> {
     let mut uses: HashMap<String, usize> = HashMap::new();
@@ -363,7 +386,10 @@ fn misfire(doc: &Document, rule: &str, lint: &Lint) -> bool {
     let word = doc.get_span_content_str(&lint.span).to_lowercase();
     let past = doc
         .get_token_at_char_index(lint.span.start)
-        .is_some_and(|t| t.kind.is_verb_simple_past_form());
+        .is_some_and(|t| t.kind.is_verb_simple_past_form())
+        || IrregularVerbs::curated()
+            .get_lemma_for_preterite(&word)
+            .is_some();
     match rule {
         // "every one of us", "counted every one, …": each single one, not "everyone".
         "Everyone" | "Everybody" | "Anyone" | "Anybody" => {

@@ -163,6 +163,7 @@ fn confused_words() {
     fixes("The lid was so lose that it fell.", "lose", "loose");
     fixes("I have too sisters and a dog.", "too", "two");
     clean("Reading the books was the best part.");
+    clean("He woke before dawn and walked to the river.");
     clean("We counted every one, twice.");
 }
 
@@ -216,6 +217,15 @@ fn a_changed_paragraph_is_checked_again_and_the_others_keep_their_places() {
     assert_eq!(quotes(edited, &after), ["libary", "walk", "hole"]);
     // The same text twice gives the same answer (from the paragraph cache).
     assert_eq!(findings(edited), after);
+}
+
+#[test]
+fn another_language_gets_only_what_holds_in_any_language() {
+    let french =
+        "Je pense que que nous devons partir tôt demain matin avec les enfants de la classe.";
+    let found = analyze(french, Dialect::Auto, &HashSet::new()).findings;
+    let rules: Vec<&str> = found.iter().map(|f| f.rule.as_str()).collect();
+    assert_eq!(rules, ["repeated-words"], "{found:?}");
 }
 
 #[test]
