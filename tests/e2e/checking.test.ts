@@ -13,7 +13,7 @@ import { ARTIFACTS, ROOT, freePort, launch, startHarness, type Harness } from '.
 /** Three misspellings and a confused word, far enough apart that each is flagged on its own. */
 const FIRST = 'Their going to the libary after school. We will come back tomorow with our freinds.';
 /** An invented word, one edit from "snaffle": the checker flags it as a spelling mistake. */
-const WORD = 'snarfle';
+const WORD = 'grobe';
 
 let browser: Browser;
 before(async () => {

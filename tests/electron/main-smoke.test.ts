@@ -149,12 +149,12 @@ test('main boots, serves the renderer, answers IPC, warms up, and shuts down on 
 
   // The checker and the personal dictionary over IPC (the dictionary lives in the same samsara.db).
   type Checked = { ok: boolean; data: { comments: Array<{ anchor?: { quote: string }; category?: string }> } };
-  const check = () => handlers.get(CHANNELS.checkText)?.(ours, { text: 'We met my freind at the snarfle.' }) as Promise<Checked>;
+  const check = () => handlers.get(CHANNELS.checkText)?.(ours, { text: 'We met my freind at the grobe.' }) as Promise<Checked>;
   const flagged = (r: Checked) => r.data.comments.filter((c) => c.category === 'spelling').map((c) => c.anchor?.quote);
-  assert.deepEqual(flagged(await check()), ['freind', 'snarfle']);
-  assert.deepEqual(await handlers.get(CHANNELS.addWord)?.(ours, 'snarfle'), { ok: true, data: undefined });
+  assert.deepEqual(flagged(await check()), ['freind', 'grobe']);
+  assert.deepEqual(await handlers.get(CHANNELS.addWord)?.(ours, 'grobe'), { ok: true, data: undefined });
   assert.deepEqual(flagged(await check()), ['freind']);
-  assert.deepEqual(await handlers.get(CHANNELS.listWords)?.(ours, undefined), { ok: true, data: ['snarfle'] });
+  assert.deepEqual(await handlers.get(CHANNELS.listWords)?.(ours, undefined), { ok: true, data: ['grobe'] });
   assert.equal(((await handlers.get(CHANNELS.addWord)?.(stranger, 'other')) as { ok: boolean }).ok, false, 'a stranger is refused');
 
   // Quit waits for the engine to shut down, then quits for real.
@@ -173,6 +173,6 @@ test('main boots, serves the renderer, answers IPC, warms up, and shuts down on 
     assert.ok(log.includes(`"event":"${event}"`), `main.log has ${event}`);
   }
   assert.ok(!log.includes('Say hello'), 'no chat text in the log');
-  assert.ok(!log.includes('snarfle') && !log.includes('freind'), 'no checked text or dictionary word in the log');
+  assert.ok(!log.includes('grobe') && !log.includes('freind'), 'no checked text or dictionary word in the log');
   assert.ok(printed.join('').includes('"event":"app.start"'), 'the log also goes to stdout');
 });

@@ -14,19 +14,66 @@ after(() => native.shutdown());
 const RULES = JSON.parse(fs.readFileSync(path.join(ROOT, 'native', 'src', 'tasks', 'suggestion-cues.json'), 'utf8')) as {
   minQuoteWords: number;
   cues: string[];
+  blockIntroducers: string[];
+  commentary: string[];
+  quoteRequests: string[];
 };
 const essay = (name: string) => fs.readFileSync(path.join(ROOT, 'tests', 'fixtures', 'essays', `${name}.txt`), 'utf8');
-const ESSAYS = { phones: essay('learner-phones'), storm: essay('storm'), libraries: essay('libraries') };
-const QUESTIONS = [
+/** Each essay with a word of one of its sentences, for a question that asks for that sentence. */
+const ESSAYS = {
+  phones: { text: essay('learner-phones'), word: 'volcanoes' },
+  storm: { text: essay('storm'), word: 'chimney' },
+  libraries: { text: essay('libraries'), word: 'newspapers' },
+};
+const QUESTIONS = (word: string) => [
   'Which sentence has a grammar mistake?',
-  'Quote the sentence where I make my main point.',
+  `Quote the sentence that mentions ${word}.`,
   'What is the weakest sentence in my essay? Quote it.',
   'How could I make my conclusion stronger?',
 ];
 
-/** Quotations in “…” or "…" presented as the essay's words: long enough, and not introduced as a suggestion. */
-function quotesOfTheEssay(reply: string): string[] {
+const words = (s: string) => s.toLowerCase().split(/[^\p{L}\p{N}'’]+/u).filter(Boolean);
+const introduces = (line: string) => {
+  const l = line.trim().toLowerCase();
+  return l.endsWith(':') && RULES.blockIntroducers.some((w) => l.includes(w)) && !RULES.cues.some((c) => l.includes(c));
+};
+
+/**
+ * What a reply presents as the essay's words: quotations in “…” or "…" (long enough, not introduced as
+ * a suggestion), and the sentences of the lines after "The weakest sentence in my essay is:" up to a
+ * blank line, until the tutor speaks again.
+ */
+function quotesOfTheEssay(reply: string, question = ''): string[] {
   const out: string[] = [];
+  // A question asking for the essay's words makes the answer a quotation from its first line.
+  let block = RULES.quoteRequests.some((r) => question.toLowerCase().includes(r));
+  let quoted = false;
+  for (const line of reply.split('\n')) {
+    if (!line.trim()) {
+      if (block && quoted) block = false;
+      continue;
+    }
+    if (!block) {
+      block = introduces(line);
+      quoted = false;
+      continue;
+    }
+    quoted = true;
+    for (const sentence of line.match(/[^.!?]+[.!?]*/g) ?? []) {
+      if (words(sentence).some((w) => RULES.commentary.includes(w))) {
+        block = false;
+        break;
+      }
+      // The quotation's own marks are not the essay's words.
+      const bare = sentence.trim().replace(/^["“]+|["”]+$/g, '').trim();
+      if (bare) out.push(bare);
+    }
+    // A line that presents what follows starts a new quotation.
+    if (!block) {
+      block = introduces(line);
+      quoted = false;
+    }
+  }
   for (const m of reply.matchAll(/“([^”\n]*)”|"([^"\n]*)"/g)) {
     const quoted = m[1] ?? m[2] ?? '';
     const before = reply.slice(Math.max(0, (m.index ?? 0) - 40), m.index).toLowerCase();
@@ -41,13 +88,13 @@ test('every quotation of the essay in a reply is verbatim (12 questions, 3 essay
   native.configure({ modelPath: SMOLLM2 });
   let asked = 0;
   let quotes = 0;
-  for (const [name, text] of Object.entries(ESSAYS)) {
-    for (const message of QUESTIONS) {
-      const r = await native.chat({ fileId: `grounding-${name}`, message, contextText: text });
+  for (const [name, { text, word }] of Object.entries(ESSAYS)) {
+    for (const message of QUESTIONS(word)) {
+      const r = await native.chat({ message, contextText: text });
       asked++;
       assert.ok(r.reply.trim().length > 0, `${name}: "${message}" got an empty reply`);
       assert.ok(r.finishReason === 'stop' || r.finishReason === 'length');
-      for (const q of quotesOfTheEssay(r.reply)) {
+      for (const q of quotesOfTheEssay(r.reply, message)) {
         quotes++;
         assert.ok(text.includes(q), `${name}: "${message}" quoted words that are not in the essay: “${q}”\n${r.reply}`);
       }
@@ -55,10 +102,11 @@ test('every quotation of the essay in a reply is verbatim (12 questions, 3 essay
   }
   assert.equal(asked, 12);
   console.log(`${asked} questions, ${quotes} quotations of the essays, all verbatim`);
+  assert.ok(quotes >= 2, `the replies quoted the essays ${quotes} times: too few for the check to say anything`);
 });
 
 test('a question about mistakes is answered from the checker, with the essay\'s own words', async () => {
-  const text = ESSAYS.phones;
+  const text = ESSAYS.phones.text;
   const checked = await native.checkText({ text });
   const mistakes = checked.comments.filter((c) => ['spelling', 'grammar', 'usage', 'punctuation'].includes(c.category ?? ''));
   assert.ok(mistakes.length >= 5);

@@ -17,7 +17,7 @@ const service = new SamsaraService({ engine, log, trustedOrigins: [APP_ORIGIN] }
 const essay = `${ESSAY}\n\n${MARKER}`;
 const CHAT_SECRET = 'Would a quokka named Zanzibar agree with my thesis?';
 /** An invented word the checker flags as a spelling mistake (one edit from "snaffle"); never logged. */
-const WORD = 'snarfle';
+const WORD = 'grobe';
 const CHECK_SECRET = `Yesterday the ${WORD} was in the garden with my freind. ${MARKER}`;
 
 engine.configure({ modelPath: SMOLLM2, queueCapacity: 16 });

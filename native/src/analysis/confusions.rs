@@ -503,8 +503,7 @@ fn were(s: &[Tok], i: usize) -> Option<Lint> {
                     .iter()
                     .take(3)
                     .take_while(|w| !w.is_break())
-                    .skip_while(|w| w.is_noun() || w.tagged(UPOS::ADJ))
-                    .next()
+                    .find(|w| !(w.is_noun() || w.tagged(UPOS::ADJ)))
                     .is_some_and(|v| v.tagged(UPOS::VERB) && !v.lower.ends_with("ing")));
         let clause = subject_then_verb && prev.is_noun();
         return clause.then(|| {

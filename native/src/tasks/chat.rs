@@ -18,7 +18,7 @@ use crate::store::text_hash;
 use crate::tasks::check::{dialect_or_default, personal_words};
 use crate::tasks::fit_essay;
 use crate::tasks::generate::{generate, prompt_budget, Finish, GenParams};
-use crate::tasks::grounding::ground;
+use crate::tasks::grounding::{asks_to_quote, ground};
 use crate::tasks::prompts::PROMPTS;
 use crate::tasks::requests::ChatInput;
 use crate::template::Message;
@@ -146,7 +146,13 @@ fn answer(
         ..GenParams::greedy(CHAT_MAX_TOKENS)
     };
     let out = generate(ctx, &ids, &params)?;
-    let reply = ground(out.text.trim(), essay);
+    let reply = ground(out.text.trim(), essay, asks_to_quote(&input.message));
+    // Nothing left after the check: the model had only invented words to offer.
+    let reply = if reply.is_empty() && essay.is_some() {
+        "I could not find that in your essay. Try naming the paragraph or the idea, and I'll look again.".to_string()
+    } else {
+        reply
+    };
     // The past messages the answer was given with (older ones did not fit the context).
     Ok((reply, out.finish, messages.len() - 2))
 }
@@ -165,7 +171,7 @@ fn mistakes_answer(text: &str, findings: &[Finding]) -> String {
         n => format!("\n…and {n} more in the feedback panel."),
     };
     format!(
-        "The checker found {} in your essay:\n{}{rest}\nEach one is underlined in the editor, with a fix you can apply.",
+        "The checker found {} in your essay, each with the words it is about and a fix.\n{}{rest}\nEach one is underlined in the editor, where you can apply the fix.",
         counted(findings.len()),
         listed(text, findings, ANSWER_FINDINGS)
     )

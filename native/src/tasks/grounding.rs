@@ -20,6 +20,16 @@ struct Rules {
     cues: Vec<String>,
     /// Words in a line ending with ':' that present the following lines as the student's words.
     block_introducers: Vec<String>,
+    /// Words that show a sentence after such a line is the tutor talking again, not a quotation.
+    commentary: Vec<String>,
+    /// Words of a question that asks for the essay's own words: the answer is a quotation.
+    quote_requests: Vec<String>,
+}
+
+/// Whether the question asks for the essay's own words ("Quote the sentence where …").
+pub fn asks_to_quote(question: &str) -> bool {
+    let q = question.to_lowercase();
+    RULES.quote_requests.iter().any(|r| q.contains(r.as_str()))
 }
 
 /// From suggestion-cues.json: one source, which the chat test reads too (a unit test checks it parses).
@@ -34,8 +44,10 @@ struct Quotation {
 }
 
 /// The reply with every quotation of the essay made verbatim, or removed.
-pub fn ground(reply: &str, essay: Option<&str>) -> String {
-    let reply = ground_blocks(reply, essay);
+/// `asked_to_quote`: the question asked for the essay's words ("Quote the sentence where …"), so the
+/// whole reply is presented as them until the tutor speaks about them.
+pub fn ground(reply: &str, essay: Option<&str>, asked_to_quote: bool) -> String {
+    let reply = ground_blocks(reply, essay, asked_to_quote.then_some(Block::Part));
     let reply = reply.as_str();
     let mut out = reply.to_string();
     // Right to left, so earlier byte offsets stay valid while later text changes.
@@ -64,31 +76,49 @@ pub fn ground(reply: &str, essay: Option<&str>) -> String {
 /// Lines presented as the student's words ("The weakest sentence in my essay is:" and the lines after
 /// it, up to a blank line): each sentence kept if the essay has it, repaired to the essay's sentence it
 /// was meant to be, or removed.
-fn ground_blocks(reply: &str, essay: Option<&str>) -> String {
+fn ground_blocks(reply: &str, essay: Option<&str>, from_start: Option<Block>) -> String {
     let mut out: Vec<String> = Vec::new();
-    let mut quoting = false;
-    // Blank lines right after the introducer belong to it; the first one after quoted text ends it.
+    let mut quoting: Option<Block> = from_start;
+    // Blank lines right after the introducer belong to it; after quoted text, the first one ends a
+    // sentence or paragraph ("The weakest sentence is:"), not the essay ("The student's essay:").
     let mut quoted_text = false;
     for line in reply.lines() {
         if line.trim().is_empty() {
-            if quoted_text {
-                quoting = false;
+            if quoted_text && quoting == Some(Block::Part) {
+                quoting = None;
                 quoted_text = false;
             }
             out.push(line.to_string());
             continue;
         }
-        if quoting {
+        if quoting.is_some() {
             quoted_text = true;
-            let kept: Vec<String> = sentences(line)
-                .into_iter()
-                .filter_map(|s| match essay {
-                    Some(e) if e.contains(s) => Some(s.to_string()),
-                    Some(e) => repair(s, e).map(str::to_string),
+            let mut parts: Vec<&str> = Vec::new();
+            for s in sentences(line) {
+                let verdict = match essay {
+                    Some(e) if e.contains(s) => Some(s),
+                    Some(e) => repair(s, e),
                     None => None,
-                })
-                .collect();
-            out.push(kept.join(" "));
+                };
+                match verdict {
+                    Some(real) => parts.push(real),
+                    // The tutor speaking again ("This sentence is clear."): the quotation is over,
+                    // and the rest of the line is the tutor's.
+                    None if is_commentary(s) => {
+                        quoting = None;
+                        let at = (s.as_ptr() as usize).wrapping_sub(line.as_ptr() as usize);
+                        parts.push(line.get(at..).unwrap_or(s));
+                        break;
+                    }
+                    None => {}
+                }
+            }
+            out.push(parts.join(" "));
+            // The tutor's line may itself present what follows ("The weakest sentence is:").
+            if quoting.is_none() {
+                quoting = introduces(line);
+                quoted_text = false;
+            }
             continue;
         }
         quoting = introduces(line);
@@ -97,15 +127,38 @@ fn ground_blocks(reply: &str, essay: Option<&str>) -> String {
     out.join("\n")
 }
 
+/// What an introducer presents: the whole essay ("The student's essay:"), or a part of it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Block {
+    Essay,
+    Part,
+}
+
+/// A sentence in which the tutor talks about the essay rather than quoting it.
+fn is_commentary(sentence: &str) -> bool {
+    let w = words(sentence);
+    RULES.commentary.iter().any(|c| w.iter().any(|x| x == c))
+}
+
 /// A line that presents what follows as the student's words, not as the tutor's suggestion.
-fn introduces(line: &str) -> bool {
+fn introduces(line: &str) -> Option<Block> {
     let l = line.trim().to_lowercase();
-    l.ends_with(':')
+    let presents = l.ends_with(':')
         && RULES
             .block_introducers
             .iter()
             .any(|w| l.contains(w.as_str()))
-        && !RULES.cues.iter().any(|c| l.contains(c.as_str()))
+        && !RULES.cues.iter().any(|c| l.contains(c.as_str()));
+    let part = [
+        "sentence",
+        "paragraph",
+        "introduction",
+        "conclusion",
+        "quote",
+    ]
+    .iter()
+    .any(|w| l.contains(w));
+    presents.then_some(if part { Block::Part } else { Block::Essay })
 }
 
 /// Quotations in straight or curly double quotes: “…” and "…".
@@ -230,14 +283,14 @@ mod tests {
     #[test]
     fn verbatim_quotes_stay() {
         let r = "You wrote “The librarians helps students every day.” Use “help”.";
-        assert_eq!(ground(r, Some(ESSAY)), r);
+        assert_eq!(ground(r, Some(ESSAY), false), r);
     }
 
     #[test]
     fn a_corrected_quote_is_repaired_to_the_essay_sentence() {
         let r =
             "The mistake is in \"The librarians help students every day.\" The verb should agree.";
-        let g = ground(r, Some(ESSAY));
+        let g = ground(r, Some(ESSAY), false);
         assert!(
             g.contains("\"The librarians helps students every day.\""),
             "{g}"
@@ -247,44 +300,71 @@ mod tests {
     #[test]
     fn an_invented_quote_is_removed_with_its_claim() {
         let r = "Good work. You wrote “Libraries are full of dragons and gold.” Keep going.";
-        assert_eq!(ground(r, Some(ESSAY)), "Good work. Keep going.");
+        assert_eq!(ground(r, Some(ESSAY), false), "Good work. Keep going.");
     }
 
     #[test]
     fn suggestions_and_word_mentions_are_not_quotes_of_the_essay() {
         let r = "You could write “The librarians help students every day.” Also use “there is”.";
-        assert_eq!(ground(r, Some(ESSAY)), r);
+        assert_eq!(ground(r, Some(ESSAY), false), r);
     }
 
     #[test]
     fn without_an_essay_nothing_is_quoted_as_the_students() {
         let r = "In your essay you say “my town needs a library today.” That is a strong point.";
-        assert_eq!(ground(r, None), "That is a strong point.");
+        assert_eq!(ground(r, None, false), "That is a strong point.");
     }
 
     #[test]
     fn lines_presented_as_the_essay_are_checked_too() {
         let r = "The weakest sentence in my essay is:\n\nThe librarians help students every day.\n\nIt needs a verb that agrees.";
         assert_eq!(
-            ground(r, Some(ESSAY)),
+            ground(r, Some(ESSAY), false),
             "The weakest sentence in my essay is:\n\nThe librarians helps students every day.\n\nIt needs a verb that agrees."
         );
         let invented =
-            "The student's essay:\nDragons guard the gold in every cave.\n\nThat is all.";
+            "The student's essay:\nDragons guard the gold in every cave.\n\nThis essay is short.";
         assert_eq!(
-            ground(invented, Some(ESSAY)),
-            "The student's essay:\n\nThat is all."
+            ground(invented, Some(ESSAY), false),
+            "The student's essay:\n\nThis essay is short."
+        );
+        // The whole essay "quoted" with a sentence changed: repaired, across paragraphs.
+        let retold = "The student's essay:\n\nWhy Libraries Matter\n\nThe librarians help students every day. Their is a quiet room for homework.\n\nYour essay is clear.";
+        assert_eq!(
+            ground(retold, Some(ESSAY), false),
+            "The student's essay:\n\nWhy Libraries Matter\n\nThe librarians helps students every day. Their is a quiet room for homework.\n\nYour essay is clear."
         );
         let suggestion = "A better sentence could be:\nThe librarians help every student.";
-        assert_eq!(ground(suggestion, Some(ESSAY)), suggestion);
+        assert_eq!(ground(suggestion, Some(ESSAY), false), suggestion);
+    }
+
+    #[test]
+    fn an_introducer_inside_a_quote_request_starts_a_new_quotation() {
+        let r = "The weakest sentence in my essay is:\n\nThe librarians help students every day.";
+        assert_eq!(
+            ground(r, Some(ESSAY), true),
+            "The weakest sentence in my essay is:\n\nThe librarians helps students every day."
+        );
+    }
+
+    #[test]
+    fn an_answer_to_a_quote_request_is_a_quotation() {
+        assert!(asks_to_quote("Quote the sentence where I make my point."));
+        let invented = "The night was dark and stormy everywhere.";
+        assert_eq!(ground(invented, Some(ESSAY), true), "");
+        let near = "The librarians help students every day. This is your main point.";
+        assert_eq!(
+            ground(near, Some(ESSAY), true),
+            "The librarians helps students every day. This is your main point."
+        );
     }
 
     #[test]
     fn quotes_with_accents_emoji_and_cjk_are_checked_verbatim() {
         let essay = "Mon café 😀 est très “bon”. 你好世界 is here.";
         let r = "You wrote \"Mon café 😀 est très\" and it is lovely.";
-        assert_eq!(ground(r, Some(essay)), r);
+        assert_eq!(ground(r, Some(essay), false), r);
         let wrong = "You wrote \"Mon café est très bien\" today.";
-        assert!(ground(wrong, Some(essay)).contains("Mon café 😀 est très “bon”."));
+        assert!(ground(wrong, Some(essay), false).contains("Mon café 😀 est très “bon”."));
     }
 }
