@@ -192,3 +192,22 @@ pub fn request_json(data: &[u8]) {
     one::<CompleteInput>(json);
     one::<CheckInput>(json);
 }
+
+/// The tutor's quotation check on an arbitrary reply and essay (split at the first byte 0x01; the
+/// first byte chooses whether the question asked for a quotation): never a panic, and without an
+/// essay no quotation is left presented as the student's words.
+pub fn grounding(data: &[u8]) {
+    let Some((&first, rest)) = data.split_first() else {
+        return;
+    };
+    let text = String::from_utf8_lossy(rest);
+    let (essay, reply) = text.split_once('\u{1}').unwrap_or(("", &text));
+    let asked = first & 1 == 1;
+    let with = crate::tasks::grounding::ground(reply, Some(essay), asked);
+    assert!(with.len() <= reply.len() + essay.len() * reply.len().max(1));
+    let without = crate::tasks::grounding::ground(reply, None, asked);
+    assert!(
+        crate::tasks::grounding::quotes_of_the_student(&without).is_empty(),
+        "a quotation survived without an essay: {without:?}"
+    );
+}

@@ -141,6 +141,11 @@ fn anchors() {
 }
 
 #[test]
+fn grounding() {
+    run("grounding", fuzz_targets::grounding, 30_000);
+}
+
+#[test]
 fn request_json() {
     run("request_json", fuzz_targets::request_json, 100_000);
 }

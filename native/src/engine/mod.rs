@@ -134,6 +134,16 @@ pub fn engine() -> &'static Engine {
     &ENGINE
 }
 
+/// candle and rayon (which Harper's tagger uses) size their pools once, from these variables, at
+/// first use. They stay at one thread: our pool splits candle's products, and rayon's idle workers
+/// spin on the cores the UI and the inference worker need (a healthCheck waited 5 ms for one).
+/// Called when the addon loads, before any of them runs.
+pub fn limit_library_threads() {
+    for var in ["CANDLE_NUM_THREADS", "RAYON_NUM_THREADS"] {
+        std::env::set_var(var, "1");
+    }
+}
+
 /// Locks survive a panic elsewhere: the data they guard stays consistent between statements.
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
@@ -472,13 +482,7 @@ Other requests are not affected.",
             slot.model = None; // free the old weights before loading new ones
             slot.generation = cfg.model_generation;
         }
-        let threads = *self.threads_in_use.get_or_init(|| {
-            // candle (and rayon) size their pools once, from these variables, at first use. They stay
-            // at one thread: our pool splits candle's products too, and theirs busy-waits.
-            std::env::set_var("CANDLE_NUM_THREADS", "1");
-            std::env::set_var("RAYON_NUM_THREADS", "1");
-            cfg.threads
-        });
+        let threads = *self.threads_in_use.get_or_init(|| cfg.threads);
         self.loads.fetch_add(1, Ordering::Relaxed);
         let progress = |p: f32| lock(&self.slot).progress = p;
         let loaded = catch_unwind(AssertUnwindSafe(|| {

@@ -6,6 +6,8 @@
 //! does not say is removed with the sentence that makes the claim. Without an essay, nothing may be
 //! quoted as the student's.
 
+use std::ops::Range;
+
 use once_cell::sync::Lazy;
 use serde::Deserialize;
 
@@ -47,27 +49,61 @@ struct Quotation {
 /// `asked_to_quote`: the question asked for the essay's words ("Quote the sentence where …"), so the
 /// whole reply is presented as them until the tutor speaks about them.
 pub fn ground(reply: &str, essay: Option<&str>, asked_to_quote: bool) -> String {
-    let reply = ground_blocks(reply, essay, asked_to_quote.then_some(Block::Part));
-    let reply = reply.as_str();
-    let mut out = reply.to_string();
-    // Right to left, so earlier byte offsets stay valid while later text changes.
-    for q in quotations(reply).into_iter().rev() {
+    let mut out = ground_blocks(reply, essay, asked_to_quote.then_some(Block::Part));
+    // Removing a sentence can pair the remaining straight quotes differently: check again until
+    // nothing changes (each pass only removes or repairs, so this ends).
+    for _ in 0..8 {
+        let next = ground_quotations(&out, essay);
+        if next == out {
+            break;
+        }
+        out = next;
+    }
+    out
+}
+
+fn ground_quotations(reply: &str, essay: Option<&str>) -> String {
+    // Edits on the reply as it is (byte ranges and their new text), applied at the end: two
+    // quotations in one sentence must not remove it twice.
+    let mut edits: Vec<(Range<usize>, &str)> = Vec::new();
+    for q in quotations(reply) {
         let quoted = &reply[q.start..q.end];
         if quoted.split_whitespace().count() < RULES.min_quote_words.max(1)
             || is_suggestion(&reply[..q.start])
+            || essay.is_some_and(|e| e.contains(quoted))
         {
             continue;
         }
-        let Some(essay) = essay else {
-            out = remove_sentence(&out, q.start, q.end);
-            continue;
+        let edit = match essay.and_then(|e| repair(quoted, e)) {
+            Some(real) => (q.start..q.end, real),
+            None => (sentence_around(reply, q.start, q.end), ""),
         };
-        if essay.contains(quoted) {
-            continue;
+        // Overlapping edits become one: a removal takes in whatever it overlaps (two quotations in
+        // one sentence); two repairs never overlap, as quotations don't.
+        let (mut range, mut text) = edit;
+        let mut keep = true;
+        edits.retain(|(r, t)| {
+            let overlaps = r.start < range.end && range.start < r.end;
+            if overlaps && (t.is_empty() || text.is_empty()) {
+                range = range.start.min(r.start)..range.end.max(r.end);
+                text = "";
+                return false;
+            }
+            keep &= !overlaps;
+            true
+        });
+        if keep {
+            edits.push((range, text));
         }
-        match repair(quoted, essay) {
-            Some(real) => out.replace_range(q.start..q.end, real),
-            None => out = remove_sentence(&out, q.start, q.end),
+    }
+    let mut out = reply.to_string();
+    edits.sort_by_key(|(r, _)| std::cmp::Reverse(r.start));
+    for (range, text) in edits {
+        if out.is_char_boundary(range.start)
+            && range.end <= out.len()
+            && out.is_char_boundary(range.end)
+        {
+            out.replace_range(range, text);
         }
     }
     tidy(&out)
@@ -161,6 +197,19 @@ fn introduces(line: &str) -> Option<Block> {
     presents.then_some(if part { Block::Part } else { Block::Essay })
 }
 
+/// The quotations of `reply` presented as the student's words (the fuzz target's check).
+pub fn quotes_of_the_student(reply: &str) -> Vec<&str> {
+    quotations(reply)
+        .into_iter()
+        .map(|q| &reply[q.start..q.end])
+        .filter(|quoted| quoted.split_whitespace().count() >= RULES.min_quote_words.max(1))
+        .filter(|quoted| {
+            let at = (quoted.as_ptr() as usize).wrapping_sub(reply.as_ptr() as usize);
+            !is_suggestion(reply.get(..at).unwrap_or(""))
+        })
+        .collect()
+}
+
 /// Quotations in straight or curly double quotes: “…” and "…".
 fn quotations(text: &str) -> Vec<Quotation> {
     let mut out = Vec::new();
@@ -236,7 +285,8 @@ fn sentences(essay: &str) -> Vec<&str> {
 }
 
 /// Removes the sentence of `text` that holds bytes `start..end`.
-fn remove_sentence(text: &str, start: usize, end: usize) -> String {
+/// The bytes of the sentence of `text` that holds `start..end` (with its closing marks).
+fn sentence_around(text: &str, start: usize, end: usize) -> Range<usize> {
     let from = text[..start]
         .rfind(['.', '!', '?', '\n'])
         .map_or(0, |i| i + 1);
@@ -252,7 +302,7 @@ fn remove_sentence(text: &str, start: usize, end: usize) -> String {
         .char_indices()
         .find(|(_, c)| !matches!(c, '"' | '”' | ')'))
         .map_or(text.len(), |(i, _)| to + i);
-    format!("{}{}", &text[..from], &text[to..])
+    from..to
 }
 
 fn tidy(text: &str) -> String {
@@ -336,6 +386,13 @@ mod tests {
         );
         let suggestion = "A better sentence could be:\nThe librarians help every student.";
         assert_eq!(ground(suggestion, Some(ESSAY), false), suggestion);
+    }
+
+    #[test]
+    fn two_invented_quotations_in_one_sentence_remove_it_once() {
+        let r = "I would change \"the main point of the essay\" to \"the key point of the essay\" for consistency. Good luck.";
+        assert_eq!(ground(r, Some(ESSAY), false), "Good luck.");
+        assert_eq!(ground(r, None, false), "Good luck.");
     }
 
     #[test]
