@@ -18,7 +18,8 @@ use once_cell::sync::Lazy;
 use serde::{Deserialize, Serialize};
 
 use super::agreement::Agreement;
-use super::confusions::{Apostrophes, Confusions};
+use super::apostrophes::Apostrophes;
+use super::confusions::Confusions;
 use super::segment::Essay;
 use super::sentence_start::SentenceStart;
 use super::spelling::{
@@ -195,12 +196,7 @@ pub fn check(text: &str, dialect: Dialect, personal: &HashSet<String>) -> (Vec<F
         .unwrap_or(HarperDialect::American);
     let names = essay_names(&essay);
     let terms = essay_terms(&essay, &c.dict);
-    let context = hash(&(
-        format!("{used:?}"),
-        sorted(personal),
-        sorted(&names),
-        sorted(&terms),
-    ));
+    let context = hash(&(used, sorted(personal), sorted(&names), sorted(&terms)));
     if let Ok(mut known) = c.known.lock() {
         known.personal.clone_from(personal);
         known.names = names;
@@ -220,20 +216,9 @@ pub fn check(text: &str, dialect: Dialect, personal: &HashSet<String>) -> (Vec<F
     if !english {
         lints.retain(|(rule, _)| rule == "RepeatedWords");
     }
-    // A misspelt word confuses the other rules ("untill" is not a negative): spelling alone speaks.
-    let misspelt: Vec<(usize, usize)> = lints
-        .iter()
-        .filter(|(rule, _)| rule == "spelling")
-        .map(|(_, l)| (l.span.start, l.span.end))
-        .collect();
-    lints.retain(|(rule, l)| {
-        rule == "spelling"
-            || !misspelt
-                .iter()
-                .any(|&(s, e)| l.span.start < e && s < l.span.end)
-    });
-    // Where two rules flag overlapping words, the more important lint stays: by priority (ours name
-    // the mistake more precisely than Harper's general rules), then the longer span.
+    // Where two rules flag overlapping words, the more important lint stays: by priority, then the
+    // longer span. Spelling comes first (a misspelt word confuses the other rules: "untill" is not a
+    // negative), then our rules (they name the mistake more precisely than Harper's general ones).
     lints.sort_by_key(|(_, l)| (l.priority, l.span.start, usize::MAX - l.span.end));
     let mut kept: Vec<(String, Lint)> = Vec::new();
     for (rule, lint) in lints {

@@ -5,6 +5,7 @@
 //! that fits its context, and it never needs the model.
 
 mod agreement;
+mod apostrophes;
 pub mod checker;
 mod confusions;
 mod metrics;

@@ -95,6 +95,11 @@ fn harper_sentences(doc: &Document) -> Vec<Vec<Tok<'_>>> {
         .collect()
 }
 
+/// The token `offset` places from `i`, if there is one.
+pub fn at<'a>(s: &'a [Tok], i: usize, offset: isize) -> Option<&'a Tok<'a>> {
+    i.checked_add_signed(offset).and_then(|j| s.get(j))
+}
+
 /// `replacement` in the case pattern of `original` ("Your" → "You're").
 pub fn match_case(original: &str, replacement: &str) -> String {
     let mut chars = original.chars();

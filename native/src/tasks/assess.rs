@@ -8,7 +8,10 @@ use serde_json::{json, Value};
 
 #[cfg(test)]
 use crate::analysis::Dialect;
-use crate::analysis::{self, Category, Finding, Metrics};
+use std::sync::mpsc;
+
+use crate::analysis::{self, Analysis, Category, Finding, Metrics};
+use crate::engine::quick;
 use crate::engine::JobCtx;
 use crate::error::Result;
 use crate::store::assessments::{self, NewAssessment};
@@ -51,13 +54,9 @@ fn essay_turn(essay: &str, task: &str) -> Vec<Message> {
 }
 
 pub fn assess(ctx: &mut JobCtx, input: AssessInput) -> Result<Value> {
-    let analysis = analysis::analyze(
-        &input.text,
-        dialect_or_default(input.dialect),
-        &personal_words(),
-    );
-    let mut comments = rule_comments(&input.text, &analysis.findings);
-
+    // The checker runs on the quick thread while the model reads the essay here: on two cores it
+    // adds nothing to the assessment's time.
+    let checked = check_beside(&input);
     let essay = fit_essay(ctx, &input.text, FEEDBACK_RESERVE, MODEL_ESSAY_TOKENS)?;
     let mut task = PROMPTS.assess.clone();
     if let Some(extra) = &input.instruction {
@@ -66,6 +65,8 @@ pub fn assess(ctx: &mut JobCtx, input: AssessInput) -> Result<Value> {
     }
     let ids = ctx.model.chat_tokens(&essay_turn(&essay, &task))?;
     let (items, _json) = constrained::decode(ctx, &ids, &input.text, &MODEL_LIMITS)?;
+    let analysis = checked();
+    let mut comments = rule_comments(&input.text, &analysis.findings);
     // A clean essay and a model with nothing usable to add give no comments: the summary says so.
     merge(&mut comments, model_comments(&input.text, items));
     let summary = summarize(ctx, &input.text, &comments, &analysis.metrics)?;
@@ -90,6 +91,26 @@ pub fn assess(ctx: &mut JobCtx, input: AssessInput) -> Result<Value> {
         );
     }
     Ok(result)
+}
+
+/// Starts the analysis of the essay on the quick thread; the returned function waits for it (or, if
+/// the quick thread could not take it, runs it here).
+fn check_beside(input: &AssessInput) -> impl FnOnce() -> Analysis {
+    let (text, dialect) = (input.text.clone(), dialect_or_default(input.dialect));
+    let (tx, rx) = mpsc::channel();
+    let job = {
+        let text = text.clone();
+        move || {
+            let _ = tx.send(analysis::analyze(&text, dialect, &personal_words()));
+        }
+    };
+    let queued = quick::run(Box::new(job)).is_ok();
+    move || {
+        queued
+            .then(|| rx.recv().ok())
+            .flatten()
+            .unwrap_or_else(|| analysis::analyze(&text, dialect, &personal_words()))
+    }
 }
 
 /// The analysis as inline comments: every mistake (up to MAX_MISTAKE_COMMENTS), and at most
