@@ -20,6 +20,20 @@ export type LogEntry =
 
 export type Logger = (entry: LogEntry) => void;
 
+/**
+ * Lines to stdout. When the terminal or pipe that started the app goes away, writing gives EPIPE as
+ * an 'error' event, which would end the process: the error is taken, and writing stops.
+ */
+export function stdoutSink(stream: NodeJS.WritableStream = process.stdout): (line: string) => void {
+  let open = true;
+  stream.on('error', () => {
+    open = false;
+  });
+  return (line) => {
+    if (open) stream.write(`${line}\n`);
+  };
+}
+
 /** A logger that writes each entry as a JSON line (with a timestamp) to the given sinks. */
 export function jsonLogger(...sinks: Array<(line: string) => void>): Logger {
   return (entry) => {

@@ -7,7 +7,7 @@ import type * as Native from '../native/index';
 import { contentSecurityPolicy, serveStatic } from './content-policy';
 import { hardenWebContents } from './hardening';
 import { registerIpc } from './ipc';
-import { jsonLogger } from './log';
+import { jsonLogger, stdoutSink } from './log';
 import { distPaths, nativeEntry, resolveModelPath, type AppLocation } from './paths';
 import { SamsaraService } from './service';
 import { mainWindowOptions } from './window-options';
@@ -23,10 +23,7 @@ if (!app.requestSingleInstanceLock()) app.quit();
 const logDir = app.getPath('logs');
 mkdirSync(logDir, { recursive: true });
 const logFile = path.join(logDir, 'main.log');
-const log = jsonLogger(
-  (line) => process.stdout.write(`${line}\n`),
-  (line) => appendFileSync(logFile, `${line}\n`),
-);
+const log = jsonLogger(stdoutSink(), (line) => appendFileSync(logFile, `${line}\n`));
 
 const where: AppLocation = {
   env: process.env,

@@ -34,7 +34,22 @@ function text(name: string, max: number) {
     .refine((s) => s.trim().length > 0, { message: `${name} must not be empty.` })
     .refine((s) => s.length <= max, {
       message: `${name} is longer than ${max.toLocaleString('en-US')} characters.`,
-    });
+    })
+    .refine(wellFormed, { message: brokenCharacter(name) });
+}
+
+/** Text without a lone UTF-16 surrogate (half of an emoji, from a bad copy): it can't be encoded. */
+function wellFormed(s: string): boolean {
+  return !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
+}
+
+function brokenCharacter(name: string): string {
+  return `${name} contains a broken character (half of an emoji or symbol); copy the text again or delete that character.`;
+}
+
+/** A name from the request (an unknown field), short enough to show. */
+function shown(name: string): string {
+  return name.length <= 40 ? name : `${name.slice(0, 39)}…`;
 }
 
 const anchor = z.strictObject({
@@ -97,7 +112,8 @@ export const checkerSchemas = {
       .string({ error: (issue) => (issue.input === undefined ? 'text is missing.' : 'text must be a string.') })
       .refine((s) => s.length <= LIMITS.text, {
         message: `text is longer than ${LIMITS.text.toLocaleString('en-US')} characters.`,
-      }),
+      })
+      .refine(wellFormed, { message: brokenCharacter('text') }),
     dialect: dialectSchema.optional(),
   }),
   addWord: word,
@@ -120,7 +136,12 @@ export function describeIssue(error: z.ZodError): string {
   if (!issue) return 'The request is not valid.';
   if (issue.path.length === 0 && issue.code === 'invalid_type') return 'The payload must be an object.';
   const where = issue.path.length > 0 ? issue.path.join('.') : 'payload';
-  if (issue.code === 'unrecognized_keys') return `${where}: unknown field ${issue.keys.map((k) => `"${k}"`).join(', ')}.`;
+  if (issue.code === 'unrecognized_keys') {
+    // The names come from the request: a few, clipped, so a 1 MB key gives a short message.
+    const names = issue.keys.slice(0, 3).map((k) => `"${shown(k)}"`);
+    const more = issue.keys.length > 3 ? ` and ${issue.keys.length - 3} more` : '';
+    return `${shown(where)}: unknown field ${names.join(', ')}${more}.`;
+  }
   return issue.message.includes(where.split('.').pop() ?? where) ? issue.message : `${where}: ${issue.message}`;
 }
 

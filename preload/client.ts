@@ -41,10 +41,11 @@ function attempt(send: () => Promise<unknown>): Promise<unknown> {
 }
 
 export function createApi(transport: Transport): SamsaraApi {
-  let nextTicket = 0;
 
   function request<T>(action: RequestAction, payload: unknown, options?: RequestOptions): PendingRequest<T> {
-    const ticket = `r${++nextTicket}`;
+    // Unique across page loads: main keys running requests by window and ticket, and a reloaded
+    // page must not collide with a request its previous load left running.
+    const ticket = crypto.randomUUID();
     const onToken = typeof options?.onToken === 'function' ? options.onToken : undefined;
     const deliver =
       onToken &&

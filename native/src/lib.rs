@@ -328,6 +328,7 @@ fn unload_model(mut cx: FunctionContext) -> JsResult<JsUndefined> {
 #[neon::main]
 fn main(mut cx: ModuleContext) -> NeonResult<()> {
     engine::limit_library_threads();
+    engine::panics::install_hook();
     cx.export_function("assessEssay", assess_essay)?;
     cx.export_function("chat", chat)?;
     cx.export_function("generateFeedbackSummary", generate_feedback_summary)?;

@@ -55,6 +55,10 @@ pub enum Segment {
     Content(String),
 }
 
+/// Instructions a chat template may run for one prompt: real templates need a few thousand for a
+/// long conversation.
+const TEMPLATE_FUEL: u64 = 500_000;
+
 pub struct ChatTemplate {
     source: String,
     pub from_file: bool,
@@ -94,6 +98,9 @@ impl ChatTemplate {
             })
             .collect();
         let mut env = Environment::new();
+        // A template from a model file is code we did not write: bounded, so a loop within a loop
+        // fails the request instead of hanging the inference worker.
+        env.set_fuel(Some(TEMPLATE_FUEL));
         minijinja_contrib::add_to_environment(&mut env);
         env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
         env.add_function(
@@ -189,6 +196,20 @@ mod tests {
             "<bos><start_of_turn>user\nS\n\nU<end_of_turn>\n<start_of_turn>model\n"
         );
         Ok(())
+    }
+
+    #[test]
+    fn a_template_that_never_ends_is_stopped() {
+        let t = ChatTemplate::new(
+            Some("{% for a in range(100000) %}{% for b in range(100000) %}{{ a }}{% endfor %}{% endfor %}"),
+            Arch::Llama,
+            String::new(),
+            String::new(),
+        );
+        let started = std::time::Instant::now();
+        let e = t.render(&[Message::user("x")], true).err();
+        assert_eq!(e.map(|e| e.code()), Some("ENGINE_DOWN"));
+        assert!(started.elapsed().as_secs() < 5, "{:?}", started.elapsed());
     }
 
     #[test]

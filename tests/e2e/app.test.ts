@@ -2,6 +2,7 @@
 // Electron's main). Screenshots go to artifacts/e2e/.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
@@ -147,6 +148,21 @@ describe('with the default model', () => {
     const health = await page.evaluate(() => window.api.healthCheck());
     assert.ok(health.ok && health.data.queue.running === 0, 'nothing keeps running');
     await screenshot(page, 'cancelled');
+  });
+
+  test('a request with another Host (a DNS-rebinding page) reads nothing', async () => {
+    const get = (host: string, pathname: string, method = 'GET') =>
+      new Promise<number>((resolve, reject) => {
+        const req = http.request({ host: '127.0.0.1', port, path: pathname, method, headers: { host } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end(method === 'POST' ? 'null' : undefined);
+      });
+    assert.equal(await get(`127.0.0.1:${port}`, '/'), 200, 'the page itself');
+    assert.equal(await get(`attacker.example:${port}`, '/'), 421);
+    assert.equal(await get(`attacker.example:${port}`, '/api/listWords', 'POST'), 421);
   });
 
   test('the CSP blocks inline scripts and remote origins', async () => {

@@ -63,7 +63,13 @@ function runPreload(answer: (channel: string, arg: unknown) => unknown) {
     if (name !== 'electron') throw new Error(`a sandboxed preload cannot require ${name}`);
     return electron;
   };
-  vm.runInNewContext(fs.readFileSync(file, 'utf8'), { require: sandboxRequire, module: { exports: {} }, exports: {} });
+  // A sandboxed preload has the page's Web Crypto (for its request tickets) and nothing of Node.
+  vm.runInNewContext(fs.readFileSync(file, 'utf8'), {
+    require: sandboxRequire,
+    module: { exports: {} },
+    exports: {},
+    crypto: { randomUUID: () => globalThis.crypto.randomUUID() },
+  });
   return { exposed, ipc, required };
 }
 

@@ -8,7 +8,7 @@ import http from 'node:http';
 import path from 'node:path';
 import type * as Native from '../../native/index';
 import { contentSecurityPolicy, serveStatic } from '../../electron/content-policy';
-import { jsonLogger } from '../../electron/log';
+import { jsonLogger, stdoutSink } from '../../electron/log';
 import { resolveModelPath } from '../../electron/paths';
 import { SamsaraService, type Sender } from '../../electron/service';
 import { isCheckerAction, isHistoryAction } from '../../preload/api';
@@ -54,7 +54,7 @@ export async function startHarness(port = 0): Promise<{ url: string; close(): Pr
     // History in $SAMSARA_STORE if set, else in memory for this process.
     ...(process.env.SAMSARA_STORE ? { storePath: process.env.SAMSARA_STORE } : {}),
   });
-  const log = jsonLogger((line) => process.stdout.write(`${line}\n`));
+  const log = jsonLogger(stdoutSink());
   const timeoutMs = Number(process.env.SAMSARA_TIMEOUT_MS) || undefined;
   // Both are set once the server listens (the origin needs the port), before any request can arrive.
   let origin = '';
@@ -66,6 +66,12 @@ export async function startHarness(port = 0): Promise<{ url: string; close(): Pr
   const server = http.createServer((req, res) => {
     void (async () => {
       if (!service) throw new Error('not listening yet');
+      // A page on another name that resolves here (DNS rebinding) sends its own Host: refuse it, so it
+      // can't read the app or its API even though it reaches 127.0.0.1.
+      if (req.headers.host !== new URL(origin).host) {
+        res.writeHead(421).end();
+        return;
+      }
       const url = new URL(req.url ?? '/', origin);
       if (req.method === 'POST' && url.pathname.startsWith('/api/')) {
         // The page is the only sender the harness has; its Origin header stands in for the frame URL.

@@ -77,6 +77,9 @@ test('invalid payloads and envelopes get INVALID_REQUEST with a readable message
     ['generateFeedbackSummary', { fileId: 'f', text: 'essay', comments: [{ content: 'x', kind: 'inline', suggestions: 'their' }] }, /suggestions/],
     ['assessEssay', { fileId: 'f', text: 'essay', dialect: 'martian' }, /dialect must be one of/],
     ['assessEssay', { fileId: 'f', text: 'essay', dialect: null }, /dialect/],
+    // A lone surrogate (half an emoji) is named as such, not left to the engine's JSON parser.
+    ['assessEssay', { fileId: 'f', text: 'essay \ud83d end' }, 'text contains a broken character'],
+    ['chat', { message: 'hi \udc00' }, 'message contains a broken character'],
   ];
   for (const [action, payload, part] of cases) {
     assertError(await service.request(action, APP, envelope('v', payload)), 'INVALID_REQUEST', part);
@@ -88,6 +91,10 @@ test('invalid payloads and envelopes get INVALID_REQUEST with a readable message
   assertError(await service.request('chat', APP, { ticket: 'v', payload: {}, stream: 'yes' }), 'INVALID_REQUEST', 'envelope');
   assertError(await service.request('chat', APP, null), 'INVALID_REQUEST', 'envelope');
   assertError(service.cancel(APP, { ticket: 1 }), 'INVALID_REQUEST');
+  // An unknown field's name is echoed clipped: a 1 MB key does not make a 1 MB message.
+  const huge = await service.request('chat', APP, envelope('v', { message: 'hi', ['k'.repeat(1_000_000)]: 1, a: 1, b: 2, c: 3 }));
+  assertError(huge, 'INVALID_REQUEST', 'unknown field');
+  assert.ok(!huge.ok && huge.error.message.length < 200, `${!huge.ok && huge.error.message.length} characters`);
 });
 
 test('a chat streams its reply in pieces and returns {ok: true, data}', async () => {
@@ -209,6 +216,7 @@ test('checker actions: invalid arguments get INVALID_REQUEST with a readable mes
     ['checkText', { text: 'An essay.', dialect: 'martian' }, /dialect must be one of "auto", "american"/],
     ['checkText', { text: 'An essay.', dialect: 'British' }, /dialect/],
     ['checkText', { text: 'An essay.', fileId: 'f' }, 'unknown field "fileId"'],
+    ['checkText', { text: 'half \ud83d an emoji' }, 'text contains a broken character'],
     ['checkText', { text: 42 }, 'text must be a string'],
     ['checkText', {}, 'text is missing'],
     ['checkText', null, /payload/],

@@ -5,6 +5,7 @@
 
 pub mod config;
 pub mod control;
+pub mod panics;
 pub mod quick;
 
 use std::collections::{HashMap, VecDeque};
@@ -530,12 +531,7 @@ Other requests are not affected.",
     }
 }
 
-fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {
-    if let Some(s) = p.downcast_ref::<&str>() {
-        s.to_string()
-    } else if let Some(s) = p.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "panic".into()
-    }
+/// Where a caught panic happened, never its message (it may quote the essay: engine/panics.rs).
+fn panic_message(_payload: &Box<dyn std::any::Any + Send>) -> String {
+    format!("at {}", panics::location())
 }

@@ -4,7 +4,8 @@
 //! llama.cpp's 2-thread runs collapse from ~56 to ~4 tok/s on a loaded 2-core machine). Idle workers
 //! spin for at most ~50 µs, then sleep on a condition variable.
 
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -21,6 +22,8 @@ struct Job {
     body: Body,
     tasks: usize,
     next: Arc<AtomicUsize>,
+    /// A task panicked on a worker: `run` fails once every worker has left the job.
+    failed: Arc<AtomicBool>,
 }
 
 #[derive(Default)]
@@ -116,6 +119,7 @@ impl Pool {
         }
         let _one_job = self.running.lock().unwrap_or_else(|p| p.into_inner());
         let next = Arc::new(AtomicUsize::new(0));
+        let failed = Arc::new(AtomicBool::new(false));
         {
             let mut s = lock(&self.shared.state);
             // SAFETY (lifetime erasure): the job is removed below, after every worker that entered it
@@ -127,11 +131,35 @@ impl Pool {
                 body: Body(body),
                 tasks,
                 next: next.clone(),
+                failed: failed.clone(),
             });
             self.shared.epoch.fetch_add(1, Ordering::Release);
         }
         self.shared.work.notify_all();
+        // Also when a task panics on this thread: the workers leave the job before `body` goes.
+        let job = JobEnd {
+            shared: &self.shared,
+            next: &next,
+            tasks,
+        };
         claim(&next, tasks, body);
+        drop(job);
+        if failed.load(Ordering::Acquire) {
+            panic!("a matrix task failed on an inference thread");
+        }
+    }
+}
+
+/// Ends a job: no task is claimed any more, every worker has left it, it is removed.
+struct JobEnd<'a> {
+    shared: &'a Shared,
+    next: &'a AtomicUsize,
+    tasks: usize,
+}
+
+impl Drop for JobEnd<'_> {
+    fn drop(&mut self) {
+        self.next.fetch_max(self.tasks, Ordering::Relaxed);
         let started = Instant::now();
         let mut s = lock(&self.shared.state);
         while s.active > 0 {
@@ -174,11 +202,19 @@ fn worker(shared: &Shared) {
         }
         seen = shared.epoch.load(Ordering::Acquire);
         let Some(job) = s.job.as_ref() else { continue };
-        let (body, tasks, next) = (job.body, job.tasks, job.next.clone());
+        let (body, tasks, next, failed) =
+            (job.body, job.tasks, job.next.clone(), job.failed.clone());
         s.active += 1;
         drop(s);
-        // SAFETY: `run` keeps the body alive while `active > 0`.
-        claim(&next, tasks, unsafe { &*body.0 });
+        // SAFETY: `run` keeps the body alive while `active > 0`. A panicking task ends the job (the
+        // other tasks are not claimed) and `run` fails; this worker lives on.
+        let ran = catch_unwind(AssertUnwindSafe(|| {
+            claim(&next, tasks, unsafe { &*body.0 })
+        }));
+        if ran.is_err() {
+            failed.store(true, Ordering::Release);
+            next.fetch_max(tasks, Ordering::Relaxed);
+        }
         let mut s = lock(&shared.state);
         s.active -= 1;
         if s.active == 0 {
@@ -200,6 +236,38 @@ impl Drop for Pool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn on_a_worker() -> bool {
+        std::thread::current()
+            .name()
+            .is_some_and(|n| n.starts_with("samsara-math"))
+    }
+
+    #[test]
+    fn a_panicking_task_fails_the_run_and_the_pool_keeps_working() {
+        let pool = Pool::new(3);
+        // On a worker (the run must not wait forever for it), then on the calling thread (the workers
+        // must leave the job before `run` unwinds past its body).
+        for panics_on_worker in [true, false] {
+            let failed = catch_unwind(AssertUnwindSafe(|| {
+                pool.run(256, &|_| {
+                    std::thread::sleep(Duration::from_micros(50));
+                    if on_a_worker() == panics_on_worker {
+                        panic!("task failed");
+                    }
+                })
+            }));
+            assert!(
+                failed.is_err(),
+                "the run fails (worker: {panics_on_worker})"
+            );
+            let hits = AtomicUsize::new(0);
+            pool.run(64, &|_| {
+                hits.fetch_add(1, Ordering::Relaxed);
+            });
+            assert_eq!(hits.load(Ordering::Relaxed), 64, "the next run works");
+        }
+    }
 
     #[test]
     fn every_task_runs_exactly_once_on_any_number_of_threads() {
