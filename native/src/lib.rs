@@ -145,13 +145,13 @@ fn chat(cx: FunctionContext) -> JsResult<JsPromise> {
 
 fn generate_feedback_summary(cx: FunctionContext) -> JsResult<JsPromise> {
     queue_action(cx, "generateFeedbackSummary", |j| {
-        prepare::<SummaryInput, _>("generateFeedbackSummary", j, tasks::summary)
+        prepare::<SummaryInput, _>("generateFeedbackSummary", j, tasks::summary::summary)
     })
 }
 
 fn complete(cx: FunctionContext) -> JsResult<JsPromise> {
     queue_action(cx, "complete", |j| {
-        prepare::<CompleteInput, _>("complete", j, tasks::complete)
+        prepare::<CompleteInput, _>("complete", j, tasks::complete::complete)
     })
 }
 

@@ -20,7 +20,7 @@ use tokenizers::{
 };
 
 use crate::error::{EngineError, Result};
-use crate::model::gguf::Meta;
+use crate::model::gguf::{self, Meta};
 
 // GGUF token types (llama.cpp's llama_token_type).
 const TOKEN_TYPE_CONTROL: i32 = 3;
@@ -58,7 +58,7 @@ impl TextCodec {
         let model = meta.string("tokenizer.ggml.model")?;
         let tokens = meta.string_array("tokenizer.ggml.tokens")?;
         let types = meta
-            .opt_i32_array("tokenizer.ggml.token_type")
+            .opt_array("tokenizer.ggml.token_type", gguf::int)
             .unwrap_or_else(|| vec![1; tokens.len()]);
         if types.len() != tokens.len() {
             return Err(bad(meta, "token_type and tokens differ in length"));
@@ -117,7 +117,7 @@ impl TextCodec {
             "llama" => {
                 // SentencePiece vocabulary as a byte-fallback BPE whose merges come from the scores.
                 let scores = meta
-                    .opt_f32_array("tokenizer.ggml.scores")
+                    .opt_array("tokenizer.ggml.scores", gguf::float)
                     .ok_or_else(|| bad(meta, "scores are missing"))?;
                 if scores.len() != tokens.len() {
                     return Err(bad(meta, "scores and tokens differ in length"));

@@ -247,3 +247,25 @@ fn a_missing_folder_is_created() -> Result<()> {
     assert_eq!(store.report().status, "ok");
     Ok(())
 }
+
+#[cfg(unix)]
+#[test]
+fn a_new_history_is_private_to_its_owner() -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = temp_dir("private").join("new-profile").join("nested");
+    let path = dir.join("samsara.db");
+    let store = Store::open(&path)?;
+    save_assessment(&store, "e", 1)?;
+    let mode = |p: &std::path::Path| {
+        std::fs::metadata(p)
+            .map(|m| m.permissions().mode() & 0o777)
+            .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+    };
+    assert_eq!(mode(&dir), 0o700, "the folder");
+    assert_eq!(mode(&path), 0o600, "the file");
+    let wal = dir.join("samsara.db-wal");
+    if wal.exists() {
+        assert_eq!(mode(&wal), 0o600, "its journal");
+    }
+    Ok(())
+}

@@ -522,7 +522,8 @@ Other requests are not affected.",
         }
     }
 
-    /// Drops the model (and waiting work) so memory is returned; the next request loads it again.
+    /// Drops the model so its memory is returned (`shutdown` cancels the work first); the next request
+    /// loads it again.
     pub fn unload(&self) {
         let mut slot = lock(&self.slot);
         slot.model = None;

@@ -211,33 +211,32 @@ impl<'a> Meta<'a> {
         }
     }
 
-    pub fn opt_i32_array(&self, key: &str) -> Option<Vec<i32>> {
+    /// An array of numbers, each converted by `item` (None for a value of another type, or one that
+    /// does not fit): `opt_array(key, int)`, `opt_array(key, float)`.
+    pub fn opt_array<T>(&self, key: &str, item: fn(&Value) -> Option<T>) -> Option<Vec<T>> {
         match self.map.get(key)? {
-            Value::Array(items) => items
-                .iter()
-                .map(|v| match v {
-                    Value::I32(x) => Some(*x),
-                    Value::U32(x) => i32::try_from(*x).ok(),
-                    Value::I8(x) => Some(*x as i32),
-                    Value::U8(x) => Some(*x as i32),
-                    _ => None,
-                })
-                .collect(),
+            Value::Array(items) => items.iter().map(item).collect(),
             _ => None,
         }
     }
+}
 
-    pub fn opt_f32_array(&self, key: &str) -> Option<Vec<f32>> {
-        match self.map.get(key)? {
-            Value::Array(items) => items
-                .iter()
-                .map(|v| match v {
-                    Value::F32(x) => Some(*x),
-                    Value::F64(x) => Some(*x as f32),
-                    _ => None,
-                })
-                .collect(),
-            _ => None,
-        }
+/// An integer metadata value as i32.
+pub fn int(v: &Value) -> Option<i32> {
+    match v {
+        Value::I32(x) => Some(*x),
+        Value::U32(x) => i32::try_from(*x).ok(),
+        Value::I8(x) => Some(*x as i32),
+        Value::U8(x) => Some(*x as i32),
+        _ => None,
+    }
+}
+
+/// A floating-point metadata value as f32.
+pub fn float(v: &Value) -> Option<f32> {
+    match v {
+        Value::F32(x) => Some(*x),
+        Value::F64(x) => Some(*x as f32),
+        _ => None,
     }
 }

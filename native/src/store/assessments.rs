@@ -12,7 +12,7 @@ pub struct NewAssessment<'a> {
     pub file_id: &'a str,
     pub text_hash: &'a str,
     pub model: &'a str,
-    /// The JSON of `comments`, `summary` and `metrics` as returned to the caller.
+    /// The comments as returned to the caller (JSON).
     pub comments: &'a Value,
     pub summary: Option<&'a str>,
     pub metrics: Option<&'a Value>,

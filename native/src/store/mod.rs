@@ -152,14 +152,23 @@ session only; move the file away to start a new history.",
 }
 
 fn open_file(path: &Path) -> rusqlite::Result<Connection> {
-    // A missing folder (a new profile, a custom $SAMSARA_STORE) is made; SQLite only creates the file.
+    let cant_open = |what: String| {
+        rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CANTOPEN),
+            Some(what),
+        )
+    };
+    // A missing folder (a new profile, a custom $SAMSARA_STORE) is made; the history is the student's
+    // own, so the folder is theirs alone (0700) and so is the file (0600; SQLite gives its journal
+    // files the file's mode).
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| {
-            rusqlite::Error::SqliteFailure(
-                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CANTOPEN),
-                Some(format!("its folder could not be created: {e}")),
-            )
-        })?;
+        if !dir.exists() {
+            private_dir(dir)
+                .map_err(|e| cant_open(format!("its folder could not be created: {e}")))?;
+        }
+    }
+    if !path.exists() {
+        private_file(path).map_err(|e| cant_open(format!("it could not be created: {e}")))?;
     }
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_CREATE
@@ -187,6 +196,41 @@ fn open_file(path: &Path) -> rusqlite::Result<Connection> {
     conn.pragma_update(None, "foreign_keys", "ON")?;
     schema::migrate(&mut conn)?;
     Ok(conn)
+}
+
+#[cfg(unix)]
+fn private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+}
+
+#[cfg(not(unix))]
+fn private_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)
+}
+
+/// An empty file only its owner can read and write, for SQLite to fill.
+#[cfg(unix)]
+fn private_file(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        // Another connection made it first (two processes opening a new history at once).
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        other => other.map(drop),
+    }
+}
+
+#[cfg(not(unix))]
+fn private_file(_path: &Path) -> std::io::Result<()> {
+    Ok(())
 }
 
 /// SHA-256 of the text's UTF-8 bytes, lowercase hex: what `textHash` holds (the text itself is not

@@ -42,6 +42,11 @@ fn version(conn: &Connection) -> rusqlite::Result<usize> {
 }
 
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    // Up to date (every open but the first): nothing to write, so no write lock to wait for while
+    // another connection keeps writing.
+    if version(conn)? == MIGRATIONS.len() {
+        return Ok(());
+    }
     loop {
         // IMMEDIATE: two processes opening a new file at once migrate it once, one after the other.
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use crate::analysis::Dialect;
 use std::sync::mpsc;
 
-use crate::analysis::{self, Analysis, Category, Finding, Metrics};
+use crate::analysis::{self, Analysis, Category, Finding};
 use crate::engine::quick;
 use crate::engine::JobCtx;
 use crate::error::Result;
@@ -19,9 +19,9 @@ use crate::store::text_hash;
 use crate::tasks::check::{comment_of, dialect_or_default, personal_words};
 use crate::tasks::constrained::{self, Item, Limits};
 use crate::tasks::fit_essay;
-use crate::tasks::generate::{generate, GenParams};
 use crate::tasks::prompts::{echoes_prompt, PROMPTS};
 use crate::tasks::requests::{Anchor, AssessInput, Comment, CommentKind};
+use crate::tasks::summary::summarize;
 use crate::template::Message;
 
 /// The model's part of the feedback: few, bounded comments, so a small model always finishes.
@@ -41,12 +41,11 @@ pub const MAX_COMMENTS: usize = MAX_MISTAKE_COMMENTS + MAX_STYLE_COMMENTS + MODE
 pub const MODEL_ESSAY_TOKENS: usize = 1024;
 /// Tokens the feedback JSON can take: room kept free in the context.
 const FEEDBACK_RESERVE: usize = 400;
-pub const SUMMARY_MAX_TOKENS: usize = 60;
 /// Comments whose content words overlap this much (Jaccard) count as the same comment.
 const NEAR_DUPLICATE: f64 = 0.6;
 
 /// Both prompts start with the same system turn and essay, so the summary reuses the KV cache.
-fn essay_turn(essay: &str, task: &str) -> Vec<Message> {
+pub(crate) fn essay_turn(essay: &str, task: &str) -> Vec<Message> {
     vec![
         Message::system(PROMPTS.system.as_str()),
         Message::user(format!("Here is my essay:\n\n{essay}\n\n{task}")),
@@ -281,130 +280,6 @@ fn jaccard(a: &[String], b: &[String]) -> f64 {
     inter as f64 / (a.len() + b.len() - inter) as f64
 }
 
-/// A short, specific summary: the model's sentence on the essay's main strength (when it gives a usable
-/// one), then what the analysis measured and found, so the summary is never empty or generic.
-pub fn summarize(
-    ctx: &mut JobCtx,
-    text: &str,
-    comments: &[Comment],
-    metrics: &Metrics,
-) -> Result<String> {
-    let essay = fit_essay(ctx, text, SUMMARY_MAX_TOKENS, MODEL_ESSAY_TOKENS)?;
-    let ids = ctx
-        .model
-        .chat_tokens(&essay_turn(&essay, &PROMPTS.summary))?;
-    let out = generate(ctx, &ids, &GenParams::greedy(SUMMARY_MAX_TOKENS))?;
-    let mut summary = strength_sentence(&out.text, text).unwrap_or_default();
-    if !summary.is_empty() {
-        summary.push(' ');
-    }
-    summary.push_str(&facts(comments, metrics));
-    Ok(summary)
-}
-
-/// The model's first sentence, if it is a sentence of its own: not a copy of the essay, not a
-/// heading or a list, 5 to 40 words.
-fn strength_sentence(raw: &str, essay: &str) -> Option<String> {
-    let first_line = raw.trim().lines().next()?.trim();
-    let end = first_line
-        .char_indices()
-        .find(|&(i, c)| {
-            matches!(c, '.' | '!')
-                && first_line[i + 1..]
-                    .chars()
-                    .next()
-                    .is_none_or(char::is_whitespace)
-        })
-        .map(|(i, _)| i + 1)?;
-    let s = &first_line[..end];
-    let words: Vec<&str> = s.split_whitespace().collect();
-    let copies_essay = words.windows(6).any(|w| essay.contains(&w.join(" ")));
-    let starts_badly = ["Here", "Sure", "#", "*", "-", "Essay"]
-        .iter()
-        .any(|p| s.starts_with(p));
-    ((5..=40).contains(&words.len()) && !copies_essay && !starts_badly && !echoes_prompt(s))
-        .then(|| s.to_string())
-}
-
-/// What the analysis measured and the kinds of problems found, most important first.
-fn facts(comments: &[Comment], m: &Metrics) -> String {
-    let mut s = format!(
-        "It has {} in {}, with sentences of {} words on average (reading ease {}, {}).",
-        counted(m.words, "word"),
-        counted(m.paragraphs, "paragraph"),
-        m.avg_sentence_length,
-        m.flesch_reading_ease,
-        ease_label(m.flesch_reading_ease)
-    );
-    let mut found: Vec<String> = Vec::new();
-    for (category, one, many) in CATEGORY_NAMES {
-        let n = comments
-            .iter()
-            .filter(|c| c.source.as_deref() == Some("rules") && c.category == Some(category))
-            .count();
-        match n {
-            0 => {}
-            1 => found.push(format!("1 {one}")),
-            n => found.push(format!("{n} {many}")),
-        }
-    }
-    let suggestions = comments
-        .iter()
-        .filter(|c| c.source.as_deref() != Some("rules"))
-        .count();
-    if suggestions > 0 {
-        found.push(format!(
-            "{suggestions} suggestion{} from the tutor",
-            if suggestions == 1 { "" } else { "s" }
-        ));
-    }
-    match found.len() {
-        0 => s.push_str(" No common problems were found."),
-        _ => {
-            let last = found.pop().unwrap_or_default();
-            let list = if found.is_empty() {
-                last
-            } else {
-                format!("{} and {last}", found.join(", "))
-            };
-            s.push_str(&format!(" Fix first: {list}."));
-        }
-    }
-    s
-}
-
-fn counted(n: usize, what: &str) -> String {
-    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
-}
-
-/// Kinds of findings in the order a student should fix them, with their names for the summary.
-const CATEGORY_NAMES: [(Category, &str, &str); 7] = [
-    (Category::Spelling, "spelling mistake", "spelling mistakes"),
-    (Category::Grammar, "grammar mistake", "grammar mistakes"),
-    (
-        Category::Usage,
-        "word-choice mistake",
-        "word-choice mistakes",
-    ),
-    (
-        Category::Punctuation,
-        "punctuation mistake",
-        "punctuation mistakes",
-    ),
-    (Category::Clarity, "clarity point", "clarity points"),
-    (Category::Style, "style suggestion", "style suggestions"),
-    (Category::Structure, "structure point", "structure points"),
-];
-
-fn ease_label(score: f64) -> &'static str {
-    match score {
-        s if s >= 80.0 => "easy",
-        s if s >= 60.0 => "plain",
-        s if s >= 40.0 => "fairly difficult",
-        _ => "difficult",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -511,37 +386,6 @@ mod tests {
         );
         assert_eq!(base.len(), 2, "{base:?}");
         assert_eq!(base[1].kind, CommentKind::Block);
-    }
-
-    #[test]
-    fn summaries_keep_one_own_sentence_and_add_the_facts() {
-        let essay = "Schools should start later because teenagers need more sleep at night.";
-        assert_eq!(
-            strength_sentence(
-                "Your argument is clear and well supported. More text.",
-                essay
-            ),
-            Some("Your argument is clear and well supported.".into())
-        );
-        assert_eq!(strength_sentence("Here is your essay: ...", essay), None);
-        assert_eq!(
-            strength_sentence(
-                "Schools should start later because teenagers need more sleep.",
-                essay
-            ),
-            None,
-            "a copy of the essay is not a summary"
-        );
-        let m = analysis::analyze(essay, Dialect::Auto, &Default::default()).metrics;
-        let mut c = comment("x", Some((0, 1)), "rules");
-        c.category = Some(Category::Spelling);
-        let f = facts(&[c.clone(), c, comment("Say more.", None, "model")], &m);
-        assert!(f.contains("11 words in 1 paragraph,"), "{f}");
-        assert!(
-            f.ends_with("Fix first: 2 spelling mistakes and 1 suggestion from the tutor."),
-            "{f}"
-        );
-        assert!(facts(&[], &m).ends_with("No common problems were found."));
     }
 
     #[test]
