@@ -173,17 +173,15 @@ impl Linear {
                     // SAFETY: `out` holds t·rows values (checked above) and each task writes only
                     // columns r0..r1 of each output row, which no other task touches.
                     unsafe {
-                        kernels::gemm_into(
-                            isa,
-                            *format,
-                            &bytes[r0 * rb..r1 * rb],
-                            r1 - r0,
-                            &q.blocks,
-                            t,
+                        let p = kernels::GemmInputs {
+                            format: *format,
+                            w: &bytes[r0 * rb..r1 * rb],
+                            rows: r1 - r0,
+                            a: &q.blocks,
+                            cols: t,
                             nb,
-                            out_ptr.ptr().add(r0),
-                            rows,
-                        )
+                        };
+                        kernels::gemm_into(isa, &p, out_ptr.ptr().add(r0), rows)
                     };
                 };
                 pool.run(tasks, &body);

@@ -13,7 +13,7 @@ use candle_core::Device;
 use crate::error::{EngineError, Result};
 use crate::model::gguf::GgufFile;
 use crate::model::hparams::{Arch, HParams};
-use crate::model::kernels::{attend_group, to_f16};
+use crate::model::kernels::{attend_group, to_f16, HeadGroup};
 use crate::model::linear::{Linear, QuantizedRows};
 use crate::model::ops;
 use crate::model::threads::{DisjointMut, Pool};
@@ -394,9 +394,7 @@ impl Transformer {
         let window = if l.sliding { hp.sliding_window } else { None };
         s.att.clear();
         s.att.resize(t * qd, 0.0);
-        attention(
-            hp, ctx, &s.q, &kv.k, &kv.v, &mut s.att, t, pos, window, pool,
-        );
+        self.attention(&s.q, kv, &mut s.att, t, pos, window);
         s.rows.quantize(&s.att, t, qd);
         s.o.resize(t * d, 0.0);
         l.wo.forward(&s.att, &s.rows, &mut s.o, pool)?;
@@ -436,53 +434,47 @@ impl Transformer {
         ops::add(&mut s.x, &s.o);
         Ok(())
     }
-}
 
-/// Causal attention of the `t` new positions (starting at `pos`) over the cache, grouped-query (query
-/// head h reads KV head h / (n_head / n_kv_head)), limited to the last `window` positions on
-/// sliding-window layers. One task per (position, KV head) on the pool.
-#[allow(clippy::too_many_arguments)]
-fn attention(
-    hp: &HParams,
-    ctx: usize,
-    q: &[f32],
-    k: &[u16],
-    v: &[u16],
-    out: &mut [f32],
-    t: usize,
-    pos: usize,
-    window: Option<usize>,
-    pool: &Pool,
-) {
-    thread_local! {
-        static SCORES: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
-    }
-    let (nh, nkv, hd) = (hp.n_head, hp.n_kv_head, hp.head_dim);
-    let rep = nh / nkv;
-    let per_head = ctx * hd;
-    assert!(out.len() >= t * nh * hd);
-    let parts = DisjointMut::new(out);
-    pool.run(t * nkv, &|task| {
-        let (i, g) = (task / nkv, task % nkv);
-        let qpos = pos + i;
-        let lo = window.map_or(0, |w| (qpos + 1).saturating_sub(w));
-        // Query heads g·rep .. (g+1)·rep are contiguous in the row.
-        let at = (i * nh + g * rep) * hd;
-        // SAFETY: each task writes its own rep·hd values at `at` (distinct (i, g)), inside `out`.
-        let out = unsafe { parts.part(at, rep * hd) };
-        SCORES.with(|scores| {
-            attend_group(
-                &q[at..at + rep * hd],
-                rep,
+    /// Causal attention of the `t` new positions (starting at `pos`) over the layer's cache `kv`,
+    /// grouped-query (query head h reads KV head h / (n_head / n_kv_head)), limited to the last
+    /// `window` positions on sliding-window layers. One task per (position, KV head) on the pool.
+    fn attention(
+        &self,
+        q: &[f32],
+        kv: &LayerKv,
+        out: &mut [f32],
+        t: usize,
+        pos: usize,
+        window: Option<usize>,
+    ) {
+        thread_local! {
+            static SCORES: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        let hp = &self.hp;
+        let (nh, nkv, hd) = (hp.n_head, hp.n_kv_head, hp.head_dim);
+        let rep = nh / nkv;
+        let per_head = self.context * hd;
+        assert!(out.len() >= t * nh * hd);
+        let parts = DisjointMut::new(out);
+        self.pool.run(t * nkv, &|task| {
+            let (i, g) = (task / nkv, task % nkv);
+            let qpos = pos + i;
+            let lo = window.map_or(0, |w| (qpos + 1).saturating_sub(w));
+            // Query heads g·rep .. (g+1)·rep are contiguous in the row.
+            let at = (i * nh + g * rep) * hd;
+            // SAFETY: each task writes its own rep·hd values at `at` (distinct (i, g)), inside `out`.
+            let out = unsafe { parts.part(at, rep * hd) };
+            let group = HeadGroup {
+                q: &q[at..at + rep * hd],
+                heads: rep,
                 hd,
-                &k[g * per_head..(g + 1) * per_head],
-                &v[g * per_head..(g + 1) * per_head],
+                k: &kv.k[g * per_head..(g + 1) * per_head],
+                v: &kv.v[g * per_head..(g + 1) * per_head],
                 lo,
-                qpos,
-                hp.attn_scale as f32,
-                &mut scores.borrow_mut(),
-                out,
-            )
+                hi: qpos,
+                scale: hp.attn_scale as f32,
+            };
+            SCORES.with(|scores| attend_group(&group, &mut scores.borrow_mut(), out));
         });
-    });
+    }
 }
