@@ -1,99 +1,138 @@
 // Electron's main process: one hardened window serving the built renderer over app://, the IPC
 // handlers, the model warm-up after the window shows, and a clean engine shutdown on quit.
-import { app, BrowserWindow, protocol, session } from 'electron';
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { app, BrowserWindow, dialog, Menu, protocol, session } from 'electron';
+import { appendFileSync, mkdirSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type * as Native from '../native/index';
 import { contentSecurityPolicy, serveStatic } from './content-policy';
 import { hardenWebContents } from './hardening';
 import { registerIpc } from './ipc';
 import { jsonLogger, stdoutSink } from './log';
-import { distPaths, nativeEntry, resolveModelPath, type AppLocation } from './paths';
+import { menuTemplate } from './menu';
+import { distPaths, nativeEntry, resolveModelPath, resolveStorePath, type AppLocation } from './paths';
 import { SamsaraService } from './service';
+import { decideStart, scrubEnv } from './startup';
 import { mainWindowOptions } from './window-options';
 
 const APP_ORIGIN = 'app://samsara';
 
-// A standard, secure scheme: the page gets a real origin (needed for the CSP 'self' and the sender
-// check) without file:// and its access to the whole disk.
-protocol.registerSchemesAsPrivileged([{ scheme: 'app', privileges: { standard: true, secure: true } }]);
-
-if (!app.requestSingleInstanceLock()) app.quit();
-
-const logDir = app.getPath('logs');
-mkdirSync(logDir, { recursive: true });
-const logFile = path.join(logDir, 'main.log');
-const log = jsonLogger(stdoutSink(), (line) => appendFileSync(logFile, `${line}\n`));
-
-const where: AppLocation = {
-  env: process.env,
+// Before anything is created (no imported module reads SAMSARA_* at load): a packaged app drops every
+// SAMSARA_* override, so neither native/index.js (SAMSARA_NATIVE_PATH) nor the addon's Rust sees one.
+scrubEnv(process.env, app.isPackaged);
+const decision = decideStart({
   isPackaged: app.isPackaged,
-  resourcesPath: process.resourcesPath,
-  appPath: app.getAppPath(),
-};
-
-// The addon is loaded from its path, not bundled: its .node sits next to index.js (unpacked from the
-// asar in a packaged app).
-const engine = require(nativeEntry(where)) as typeof Native;
-const modelPath = resolveModelPath(where);
-// History (essays' assessments and chats) in the user's profile folder, or $SAMSARA_STORE.
-const storePath = process.env.SAMSARA_STORE || path.join(app.getPath('userData'), 'samsara.db');
-engine.configure({ modelPath, storePath });
-const service = new SamsaraService({ engine, log, trustedOrigins: [APP_ORIGIN] });
-log({ event: 'app.start', version: app.getVersion(), packaged: app.isPackaged, modelPath, storePath });
-
-app.on('web-contents-created', (_event, contents) => hardenWebContents(contents));
-
-app.on('second-instance', () => {
-  const [window] = BrowserWindow.getAllWindows();
-  if (window) {
-    if (window.isMinimized()) window.restore();
-    window.focus();
-  }
+  argv: process.argv,
+  platform: process.platform,
+  requestLock: () => app.requestSingleInstanceLock(),
 });
-
-const dist = distPaths(where.appPath);
-
-function createWindow(): void {
-  const window = new BrowserWindow(mainWindowOptions(dist.preload));
-  registerIpc(service, window);
-  window.once('ready-to-show', () => {
-    window.show();
-    // After the first paint, so loading the weights never delays the window.
-    setTimeout(() => void service.warmUp(), 0);
-  });
-  void window.loadURL(`${APP_ORIGIN}/index.html`);
+if (decision.start) {
+  start();
+} else {
+  if (decision.message) {
+    // Synchronously: app.exit before the app is ready ends the process at once, and a piped stderr is
+    // asynchronous on macOS. A Windows GUI app may have no stderr at all.
+    try {
+      writeSync(2, decision.message);
+    } catch {
+      // nowhere to say it
+    }
+  }
+  // exit, not quit: nothing was created, and no before-quit handler should run.
+  app.exit(decision.exitCode);
 }
 
-void app.whenReady().then(() => {
-  const csp = contentSecurityPolicy({ connectSelf: false });
-  protocol.handle('app', async (request) => {
-    const url = new URL(request.url);
-    const r = url.host === 'samsara' ? await serveStatic(dist.renderer, url.pathname, csp) : null;
-    if (!r) return new Response('not found', { status: 404 });
-    return new Response(typeof r.body === 'string' ? r.body : new Uint8Array(r.body), {
-      status: r.status,
-      headers: r.headers,
-    });
+function start(): void {
+  // A standard, secure scheme: the page gets a real origin (needed for the CSP 'self' and the sender
+  // check) without file:// and its access to the whole disk.
+  protocol.registerSchemesAsPrivileged([{ scheme: 'app', privileges: { standard: true, secure: true } }]);
+
+  const logDir = app.getPath('logs');
+  mkdirSync(logDir, { recursive: true });
+  const logFile = path.join(logDir, 'main.log');
+  const log = jsonLogger(stdoutSink(), (line) => appendFileSync(logFile, `${line}\n`));
+
+  const where: AppLocation = {
+    env: process.env,
+    isPackaged: app.isPackaged,
+    resourcesPath: process.resourcesPath,
+    appPath: app.getAppPath(),
+  };
+
+  // Explicit paths: the manifest's default model in models/ (resources/models/ when packaged) and the
+  // history in the user's profile folder; $SAMSARA_MODEL / $SAMSARA_STORE in development only.
+  let modelPath: string;
+  try {
+    modelPath = resolveModelPath(where);
+  } catch (e) {
+    // A broken install (no models/manifest.json): say so rather than start with no model.
+    log({ event: 'app.error', where: 'model-manifest' });
+    dialog.showErrorBox('Samsara cannot start', `${(e as Error).message} Reinstall Samsara.`);
+    app.exit(1);
+    return;
+  }
+  const storePath = resolveStorePath(where, app.getPath('userData'));
+  // The addon is loaded from its path, not bundled: its .node sits next to index.js (unpacked from the
+  // asar in a packaged app).
+  const engine = require(nativeEntry(where)) as typeof Native;
+  engine.configure({ modelPath, storePath });
+  const service = new SamsaraService({ engine, log, trustedOrigins: [APP_ORIGIN] });
+  log({ event: 'app.start', version: app.getVersion(), packaged: app.isPackaged, modelPath, storePath });
+
+  app.on('web-contents-created', (_event, contents) => hardenWebContents(contents));
+
+  // A second launch exits at once (above); the running one comes to the front instead.
+  app.on('second-instance', () => {
+    const [window] = BrowserWindow.getAllWindows();
+    if (window) {
+      if (window.isMinimized()) window.restore();
+      window.focus();
+    }
   });
-  // No camera, microphone, notifications or anything else a page could ask for.
-  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
-  session.defaultSession.setPermissionCheckHandler(() => false);
-  createWindow();
-});
 
-app.on('window-all-closed', () => app.quit());
+  const dist = distPaths(where.appPath);
 
-// Quit waits for the engine: running work is cancelled and the model freed before the process ends.
-let engineStopped = false;
-app.on('before-quit', (event) => {
-  if (engineStopped) return;
-  event.preventDefault();
-  service
-    .shutdown()
-    .catch(() => log({ event: 'app.error', where: 'shutdown' }))
-    .finally(() => {
-      engineStopped = true;
-      app.quit();
+  function createWindow(): void {
+    const window = new BrowserWindow(mainWindowOptions(dist.preload, { isPackaged: app.isPackaged }));
+    registerIpc(service, window);
+    window.once('ready-to-show', () => {
+      window.show();
+      // After the first paint, so loading the weights never delays the window.
+      setTimeout(() => void service.warmUp(), 0);
     });
-});
+    void window.loadURL(`${APP_ORIGIN}/index.html`);
+  }
+
+  void app.whenReady().then(() => {
+    const csp = contentSecurityPolicy({ connectSelf: false });
+    protocol.handle('app', async (request) => {
+      const url = new URL(request.url);
+      const r = url.host === 'samsara' ? await serveStatic(dist.renderer, url.pathname, csp) : null;
+      if (!r) return new Response('not found', { status: 404 });
+      return new Response(typeof r.body === 'string' ? r.body : new Uint8Array(r.body), {
+        status: r.status,
+        headers: r.headers,
+      });
+    });
+    // No camera, microphone, notifications or anything else a page could ask for.
+    session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+    session.defaultSession.setPermissionCheckHandler(() => false);
+    Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate({ isPackaged: app.isPackaged, platform: process.platform, appName: app.name })));
+    createWindow();
+  });
+
+  app.on('window-all-closed', () => app.quit());
+
+  // Quit waits for the engine: running work is cancelled and the model freed before the process ends.
+  let engineStopped = false;
+  app.on('before-quit', (event) => {
+    if (engineStopped) return;
+    event.preventDefault();
+    service
+      .shutdown()
+      .catch(() => log({ event: 'app.error', where: 'shutdown' }))
+      .finally(() => {
+        engineStopped = true;
+        app.quit();
+      });
+  });
+}

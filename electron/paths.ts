@@ -1,7 +1,6 @@
 // Where the app finds its files: development runs from the repository, a packaged app from resources/.
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-
-export const DEFAULT_MODEL_FILE = 'SmolLM2-135M-Instruct.Q4_1.gguf';
 
 export interface AppLocation {
   env: NodeJS.ProcessEnv;
@@ -12,12 +11,48 @@ export interface AppLocation {
   appPath: string;
 }
 
-/** $SAMSARA_MODEL, else the default model: models/ in development, resources/models/ when packaged. */
-export function resolveModelPath(at: AppLocation): string {
-  const fromEnv = at.env.SAMSARA_MODEL?.trim();
+/** models/ in development, resources/models/ when packaged (electron-builder's extraResources). */
+export function modelsDir(at: Pick<AppLocation, 'isPackaged' | 'resourcesPath' | 'appPath'>): string {
+  return at.isPackaged ? path.join(at.resourcesPath, 'models') : path.join(at.appPath, 'models');
+}
+
+/**
+ * The default model's file name, from a models/manifest.json: its `default` id → that model's `file`.
+ * The manifest is the one list of models (fetch-models.js reads it too), so the name is never repeated
+ * in code. Throws with the manifest's path when it is missing or malformed.
+ */
+export function defaultModelFile(manifestFile: string): string {
+  let manifest: unknown;
+  try {
+    manifest = JSON.parse(readFileSync(manifestFile, 'utf8'));
+  } catch (e) {
+    throw new Error(`The model list ${manifestFile} could not be read (${(e as Error).message}).`);
+  }
+  const m = manifest as { default?: unknown; models?: unknown };
+  const models = Array.isArray(m.models) ? (m.models as Array<{ id?: unknown; file?: unknown }>) : [];
+  const file = models.find((x) => typeof m.default === 'string' && x?.id === m.default)?.file;
+  // A bare .gguf name: the manifest must not point outside the models folder.
+  if (typeof file !== 'string' || file !== path.basename(file) || !file.endsWith('.gguf')) {
+    throw new Error(`The model list ${manifestFile} names no default model file.`);
+  }
+  return file;
+}
+
+/**
+ * The model file: the manifest's default model in modelsDir(). In development $SAMSARA_MODEL overrides
+ * it; a packaged app ignores the environment (see startup.ts). `readDefault` gets the manifest's path.
+ */
+export function resolveModelPath(at: AppLocation, readDefault: (manifestFile: string) => string = defaultModelFile): string {
+  const fromEnv = at.isPackaged ? undefined : at.env.SAMSARA_MODEL?.trim();
   if (fromEnv) return path.resolve(fromEnv);
-  const dir = at.isPackaged ? path.join(at.resourcesPath, 'models') : path.join(at.appPath, 'models');
-  return path.join(dir, DEFAULT_MODEL_FILE);
+  const dir = modelsDir(at);
+  return path.join(dir, readDefault(path.join(dir, 'manifest.json')));
+}
+
+/** The history file: <userData>/samsara.db; in development $SAMSARA_STORE overrides it. */
+export function resolveStorePath(at: AppLocation, userData: string): string {
+  const fromEnv = at.isPackaged ? undefined : at.env.SAMSARA_STORE?.trim();
+  return fromEnv ? path.resolve(fromEnv) : path.join(userData, 'samsara.db');
 }
 
 /** The addon's JS entry (native/index.js); in a packaged app its .node is unpacked from the asar. */

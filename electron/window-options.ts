@@ -2,7 +2,7 @@
 // and assert the security settings.
 import type { BrowserWindowConstructorOptions } from 'electron';
 
-export function mainWindowOptions(preload: string): BrowserWindowConstructorOptions {
+export function mainWindowOptions(preload: string, o: { isPackaged: boolean }): BrowserWindowConstructorOptions {
   return {
     width: 1280,
     height: 860,
@@ -24,7 +24,8 @@ export function mainWindowOptions(preload: string): BrowserWindowConstructorOpti
       experimentalFeatures: false,
       navigateOnDragDrop: false,
       spellcheck: true,
-      devTools: true,
+      // An installed app has no developer tools: they would show (and let anyone script) the essays.
+      devTools: !o.isPackaged,
     },
   };
 }

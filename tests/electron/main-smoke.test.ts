@@ -22,13 +22,17 @@ const windows: FakeWindow[] = [];
 const schemes: unknown[] = [];
 let protocolHandler: ((request: { url: string }) => Promise<Response>) | undefined;
 let quits = 0;
+let exits = 0;
 let permissionHandlers = 0;
+let appMenu: Array<{ submenu?: Array<{ role?: string }> }> | undefined;
 
 class FakeWindow {
   readonly events = new Map<string, Listener>();
   readonly webContents = { id: 41, mainFrame: { url: 'app://samsara/index.html', parent: null } };
   loaded = '';
   shown = false;
+  minimized = true;
+  focused = false;
   constructor(readonly options: BrowserWindowConstructorOptions) {
     windows.push(this);
   }
@@ -38,6 +42,15 @@ class FakeWindow {
   }
   show() {
     this.shown = true;
+  }
+  isMinimized() {
+    return this.minimized;
+  }
+  restore() {
+    this.minimized = false;
+  }
+  focus() {
+    this.focused = true;
   }
   isDestroyed() {
     return false;
@@ -52,6 +65,7 @@ const fakeElectron = {
     getPath: (name: string) => (name === 'userData' ? userData : logs),
     getAppPath: () => ROOT,
     getVersion: () => '0.0.0-test',
+    name: 'Samsara',
     isPackaged: false,
     requestSingleInstanceLock: () => true,
     on: (event: string, fn: Listener) => appListeners.set(event, [...(appListeners.get(event) ?? []), fn]),
@@ -59,7 +73,17 @@ const fakeElectron = {
     quit: () => {
       quits++;
     },
+    exit: () => {
+      exits++;
+    },
   },
+  Menu: {
+    buildFromTemplate: (t: typeof appMenu) => t,
+    setApplicationMenu: (m: typeof appMenu) => {
+      appMenu = m;
+    },
+  },
+  dialog: { showErrorBox: () => assert.fail('no error box at a normal start') },
   protocol: {
     registerSchemesAsPrivileged: (s: unknown) => schemes.push(s),
     handle: (scheme: string, fn: typeof protocolHandler) => {
@@ -100,8 +124,17 @@ test('main boots, serves the renderer, answers IPC, warms up, and shuts down on 
   assert.deepEqual(schemes, [[{ scheme: 'app', privileges: { standard: true, secure: true } }]]);
   assert.equal(permissionHandlers, 2, 'permission requests and checks are answered (with no)');
   assert.equal(windows.length, 1);
+  assert.equal(exits, 0, 'the instance holding the lock starts');
   const [window] = windows;
   assert.ok(window);
+  // Development: an application menu (so no Electron default), with reload and devtools kept.
+  const menuRoles = (appMenu ?? []).flatMap((m) => (m.submenu ?? []).map((i) => i.role));
+  assert.ok(menuRoles.includes('paste') && menuRoles.includes('reload') && menuRoles.includes('toggleDevTools'));
+  assert.equal(window.options.webPreferences?.devTools, true, 'devtools in development');
+  // A second launch brings this window back to the front.
+  for (const fn of appListeners.get('second-instance') ?? []) fn({}, ['samsara'], ROOT);
+  assert.equal(window.minimized, false);
+  assert.equal(window.focused, true);
   assert.equal(window.loaded, 'app://samsara/index.html');
   assert.equal(window.options.webPreferences?.sandbox, true);
   assert.equal(window.options.webPreferences?.preload, path.join(ROOT, 'dist', 'preload', 'preload.js'));

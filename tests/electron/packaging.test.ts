@@ -8,9 +8,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { DEFAULT_MODEL_FILE, nativeEntry, resolveModelPath } from '../../electron/paths';
+import { defaultModelFile, nativeEntry, resolveModelPath } from '../../electron/paths';
 
 const ROOT = path.resolve(__dirname, '..', '..');
+const DEFAULT_MODEL_FILE = defaultModelFile(path.join(ROOT, 'models', 'manifest.json'));
 const config = JSON.parse(fs.readFileSync(path.join(ROOT, 'electron-builder.json'), 'utf8')) as Record<string, unknown>;
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
   main: string;
@@ -19,18 +20,27 @@ const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'))
   devDependencies: Record<string, string>;
 };
 
-test('model path: $SAMSARA_MODEL, else models/ in development, resources/models/ when packaged', () => {
+test('model path: the manifest\'s default in models/ (development, or $SAMSARA_MODEL) or resources/models/ (packaged)', () => {
   const at = { env: {}, isPackaged: false, resourcesPath: '/opt/Samsara/resources', appPath: '/src/samsara' };
-  assert.equal(resolveModelPath(at), path.join('/src/samsara/models', DEFAULT_MODEL_FILE));
-  assert.equal(resolveModelPath({ ...at, isPackaged: true }), path.join('/opt/Samsara/resources/models', DEFAULT_MODEL_FILE));
-  assert.equal(resolveModelPath({ ...at, isPackaged: true, env: { SAMSARA_MODEL: '/data/m.gguf' } }), '/data/m.gguf');
-  assert.equal(resolveModelPath({ ...at, env: { SAMSARA_MODEL: '  ' } }), path.join('/src/samsara/models', DEFAULT_MODEL_FILE));
+  const read: string[] = [];
+  const fromManifest = (file: string) => (read.push(file), DEFAULT_MODEL_FILE);
+  assert.equal(resolveModelPath(at, fromManifest), path.join('/src/samsara/models', DEFAULT_MODEL_FILE));
+  assert.equal(resolveModelPath({ ...at, isPackaged: true }, fromManifest), path.join('/opt/Samsara/resources/models', DEFAULT_MODEL_FILE));
+  assert.deepEqual(read, [path.join('/src/samsara/models/manifest.json'), path.join('/opt/Samsara/resources/models/manifest.json')]);
+  assert.equal(resolveModelPath({ ...at, env: { SAMSARA_MODEL: '/data/m.gguf' } }, fromManifest), '/data/m.gguf');
+  assert.equal(
+    resolveModelPath({ ...at, isPackaged: true, env: { SAMSARA_MODEL: '/data/m.gguf' } }, fromManifest),
+    path.join('/opt/Samsara/resources/models', DEFAULT_MODEL_FILE),
+    'a packaged app ignores $SAMSARA_MODEL',
+  );
+  assert.equal(resolveModelPath({ ...at, env: { SAMSARA_MODEL: '  ' } }, fromManifest), path.join('/src/samsara/models', DEFAULT_MODEL_FILE));
   assert.equal(nativeEntry({ ...at, isPackaged: true, appPath: '/opt/Samsara/resources/app.asar' }), '/opt/Samsara/resources/app.asar/native/index.js');
-  const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'models', 'manifest.json'), 'utf8')) as {
-    default: string;
-    models: Array<{ id: string; file: string }>;
-  };
-  assert.equal(manifest.models.find((m) => m.id === manifest.default)?.file, DEFAULT_MODEL_FILE);
+  // The packaged app reads the manifest beside the model, so both are copied to resources/models.
+  const copied = (config.extraResources as Array<{ from: string; to: string }>).map((r) => [r.from, r.to]);
+  assert.deepEqual(copied.sort(), [
+    ['models/manifest.json', 'models/manifest.json'],
+    [`models/${DEFAULT_MODEL_FILE}`, `models/${DEFAULT_MODEL_FILE}`],
+  ].sort());
 });
 
 test('electron-builder config passes its schema and targets nsis (Windows) and dmg (macOS)', async () => {
@@ -101,6 +111,7 @@ test('a packed app holds the built app and the addon, with the .node unpacked an
     assert.deepEqual(names.filter((n) => /node_modules|\.map$|^tests\/|^native\/src|\.ts$|harness/.test(n)), [], 'no sources, maps, tests or node_modules');
     const model = path.join(resources, 'models', DEFAULT_MODEL_FILE);
     assert.equal(fs.statSync(model).size, fs.statSync(path.join(ROOT, 'models', DEFAULT_MODEL_FILE)).size, 'the default model is in resources/models');
+    assert.equal(defaultModelFile(path.join(resources, 'models', 'manifest.json')), DEFAULT_MODEL_FILE, 'and the manifest that names it');
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }

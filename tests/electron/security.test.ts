@@ -17,8 +17,9 @@ import { API_FUNCTIONS, CHANNELS, CHECKER_ACTIONS, HISTORY_ACTIONS, REQUEST_ACTI
 const ROOT = path.resolve(__dirname, '..', '..');
 
 test('the main window is isolated, sandboxed and without Node', () => {
-  const o = mainWindowOptions('/app/dist/preload/preload.js');
+  const o = mainWindowOptions('/app/dist/preload/preload.js', { isPackaged: true });
   const w = o.webPreferences ?? {};
+  assert.equal(w.devTools, false, 'no developer tools in the installed app');
   assert.equal(w.contextIsolation, true);
   assert.equal(w.sandbox, true);
   assert.equal(w.nodeIntegration, false);
