@@ -21,8 +21,9 @@ export function registerIpc(service: SamsaraService, window: BrowserWindow): voi
     );
   }
   ipcMain.handle(CHANNELS.healthCheck, (event) => service.healthCheck(senderOf(event, window)));
+  // listAssessments, listChat, clearChat, deleteEssay (a fileId each) and deleteAssessment (an assessment id).
   for (const action of HISTORY_ACTIONS) {
-    ipcMain.handle(CHANNELS[action], (event, fileId: unknown) => service.history(action, senderOf(event, window), fileId));
+    ipcMain.handle(CHANNELS[action], (event, id: unknown) => service.history(action, senderOf(event, window), id));
   }
   for (const action of CHECKER_ACTIONS) {
     ipcMain.handle(CHANNELS[action], (event, argument: unknown) => service.checker(action, senderOf(event, window), argument));

@@ -1,8 +1,15 @@
 // The payload schemas main checks before anything reaches the engine (zod). The limits match the
 // engine's own (native/src/tasks/requests.rs), in UTF-16 code units like JavaScript's string.length.
 import { z } from 'zod';
-import { CATEGORIES, DIALECTS } from '../preload/api';
+import { CATEGORIES, DIALECTS, type HistoryAction } from '../preload/api';
 
+/**
+ * A copy of the addon's `LIMITS` (native/index.js, from Rust's requests.rs), not an import: main must not
+ * load the addon when this module loads (electron/main.ts scrubs SAMSARA_* first, then requires it from
+ * its path; a static import would also bundle native/index.js into dist/). tests/service/limits.test.ts
+ * fails when a number here differs from the addon's for the same key. `ticket` is main's own (no
+ * engine key).
+ */
 export const LIMITS = {
   text: 100_000,
   message: 8_000,
@@ -91,8 +98,20 @@ export const payloadSchemas = {
   }),
 } as const;
 
-/** The argument of listAssessments, listChat and clearChat. */
+/** The argument of listAssessments, listChat, clearChat and deleteEssay. */
 export const fileIdSchema = text('fileId', LIMITS.fileId);
+
+/** deleteAssessment's argument: an assessment's `id` from listAssessments (the engine allows fileId's length). */
+export const assessmentIdSchema = text('id', LIMITS.fileId);
+
+/** The argument of each history action. */
+export const historySchemas: Record<HistoryAction, typeof fileIdSchema> = {
+  listAssessments: fileIdSchema,
+  listChat: fileIdSchema,
+  clearChat: fileIdSchema,
+  deleteEssay: fileIdSchema,
+  deleteAssessment: assessmentIdSchema,
+};
 
 /** One word of letters (apostrophes and hyphens allowed), as the engine's personal dictionary takes it. */
 const word = z
@@ -161,4 +180,6 @@ export const assessmentSchema = z.strictObject({
   summary: z.string().refine((s) => s.trim().length > 0, 'empty summary'),
   metrics: z.record(z.string(), z.number()),
   dialect: dialectSchema.exclude(['auto']).optional(),
+  /** Whether it went into the history (false: healthCheck().store.error says why). */
+  saved: z.boolean(),
 });

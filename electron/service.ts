@@ -14,7 +14,7 @@ import {
   type RequestAction,
 } from '../preload/api';
 import type { Logger } from './log';
-import { checkerSchemas, describeIssue, envelopeSchema, fileIdSchema, payloadSchemas, ticketSchema } from './schemas';
+import { checkerSchemas, describeIssue, envelopeSchema, historySchemas, payloadSchemas, ticketSchema } from './schemas';
 
 /** The part of the native module the service uses (a stub can stand in for it in tests of this layer). */
 export type Engine = Pick<
@@ -29,6 +29,8 @@ export type Engine = Pick<
   | 'listAssessments'
   | 'listChat'
   | 'clearChat'
+  | 'deleteEssay'
+  | 'deleteAssessment'
   | 'checkText'
   | 'addWord'
   | 'removeWord'
@@ -53,7 +55,11 @@ export interface ServiceOptions {
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
 
-const ERROR_CODES: readonly ErrorCode[] = [
+/**
+ * Every code once, in the order of native/src/error.rs: `satisfies` refuses an unknown code and the
+ * check below a missing one (tests/contract ties ErrorCode in native/index.d.ts to the Rust enum).
+ */
+const ERROR_CODES = [
   'INVALID_REQUEST',
   'ENGINE_TIMEOUT',
   'ENGINE_DOWN',
@@ -61,12 +67,15 @@ const ERROR_CODES: readonly ErrorCode[] = [
   'ENGINE_ACTION_FAILED',
   'ENGINE_BUSY',
   'CANCELLED',
-];
+] as const satisfies readonly ErrorCode[];
+const errorCodesComplete: [ErrorCode] extends [(typeof ERROR_CODES)[number]] ? true : false = true;
+void errorCodesComplete;
 
 const MAX_MESSAGE = 600;
 
 /**
- * The user-facing message for an engine error. The engine's messages for these codes are written for
+ * The user-facing message for an engine error (tsc requires a case for every code: the switch has no
+ * default and the function must return a string). The engine's messages for these codes are written for
  * people (they name the file, the field or the limit); an ACTION_FAILED carries internals, so the user
  * gets a fixed sentence instead.
  */
@@ -185,13 +194,16 @@ export class SamsaraService {
     }
   }
 
-  /** listAssessments, listChat or clearChat for one essay: quick, so no deadline, stream or cancel. */
-  async history(action: HistoryAction, sender: Sender, fileId: unknown): Promise<ApiResult<unknown>> {
+  /**
+   * listAssessments, listChat, clearChat or deleteEssay for one essay (a fileId), or deleteAssessment
+   * (an assessment's id): quick, so no deadline, stream or cancel. The deletes resolve to `data: undefined`.
+   */
+  async history(action: HistoryAction, sender: Sender, argument: unknown): Promise<ApiResult<unknown>> {
     const refused = this.refusal(action, sender);
     if (refused) return refused;
-    const id = fileIdSchema.safeParse(fileId);
-    // The schema's own messages name the field ("fileId must be a string.").
-    if (!id.success) return fail('INVALID_REQUEST', id.error.issues[0]?.message ?? 'fileId is not valid.');
+    const id = historySchemas[action].safeParse(argument);
+    // The schema's own messages name the field ("fileId must be a string.", "id must not be empty.").
+    if (!id.success) return fail('INVALID_REQUEST', id.error.issues[0]?.message ?? 'The id is not valid.');
     const requestId = randomUUID();
     const started = performance.now();
     this.log({ event: 'request.start', requestId, action });

@@ -110,7 +110,11 @@ export interface EssayMetrics {
 
 /** Where history goes. */
 export interface StoreReport {
-  /** degraded: the file could not be opened (or a save failed); history is kept in memory only. */
+  /**
+   * degraded: the file could not be opened yet (history is kept in memory and written to the file once it
+   * opens; the store tries again, up to every 30 s), it is damaged, or a save failed. Opening happens on the
+   * store thread: healthCheck never waits for it.
+   */
   status: 'ok' | 'degraded';
   /** false: memory only (no storePath, or degraded); gone when the process ends. */
   persistent: boolean;
@@ -144,6 +148,8 @@ export interface ChatReply {
    * out when they don't fit the context window; 0 without a fileId).
    */
   historyUsed: number;
+  /** With a fileId: whether the question and answer went into the history (false: healthCheck().store.error says why). */
+  saved?: boolean;
 }
 
 export interface ChatMessage {
@@ -155,10 +161,12 @@ export interface ChatMessage {
 
 export interface Assessment {
   comments: Comment[];
-  summary?: string;
-  metrics?: EssayMetrics;
+  summary: string;
+  metrics: EssayMetrics;
   /** The dialect the essay was checked in. */
-  dialect?: Exclude<Dialect, 'auto'>;
+  dialect: Exclude<Dialect, 'auto'>;
+  /** Whether it went into the history; false: healthCheck().store.error says why (the feedback is still given). */
+  saved: boolean;
 }
 
 export interface EngineConfig {
@@ -226,6 +234,10 @@ export function listAssessments(fileId: string): Promise<StoredAssessment[]>;
 export function listChat(fileId: string): Promise<ChatMessage[]>;
 /** Deletes the saved chat about an essay. */
 export function clearChat(fileId: string): Promise<void>;
+/** Deletes everything saved about an essay: its assessments and chat. An unknown fileId is not an error. */
+export function deleteEssay(fileId: string): Promise<void>;
+/** Deletes one saved assessment (its id from listAssessments). An unknown id is not an error. */
+export function deleteAssessment(id: string): Promise<void>;
 /**
  * The deterministic checker alone (Harper + our rules, no model): inline comments with categories and
  * suggestions. Never waits for the inference queue; a few ms while the student types (only the edited
@@ -240,3 +252,10 @@ export function listWords(): Promise<string[]>;
 /** Cancels all queued and running work and frees the model (app quit). */
 export function shutdown(): Promise<void>;
 export const DEFAULT_MODEL: string;
+/** The request limits the engine enforces (characters are UTF-16 code units, like string.length). */
+export interface Limits {
+  text: number; message: number; instruction: number; fileId: number; newTokens: number; stopStrings: number;
+  stopLength: number; comments: number; label: number; word: number; suggestions: number; requestId: number;
+  timeoutMs: number;
+}
+export const LIMITS: Readonly<Limits>;

@@ -6,8 +6,6 @@ const path = require('node:path');
 const { randomUUID } = require('node:crypto');
 
 const DEFAULT_TIMEOUT_MS = 60_000;
-const MAX_TIMEOUT_MS = 3_600_000;
-const DEFAULT_MODEL = path.join(__dirname, '..', 'models', 'SmolLM2-135M-Instruct.Q4_1.gguf');
 
 function codedError(code, message) {
   const e = new Error(message);
@@ -26,7 +24,21 @@ function loadAddon() {
 }
 
 const raw = loadAddon();
-if (!process.env.SAMSARA_MODEL) raw.configure(JSON.stringify({ modelPath: DEFAULT_MODEL }));
+/** The limits the addon enforces (native/src/tasks/requests.rs is their one source). */
+const LIMITS = Object.freeze(JSON.parse(raw.limits()));
+
+/** models/manifest.json's default model (the file names live there only). */
+function defaultModel() {
+  const dir = path.join(__dirname, '..', 'models');
+  try {
+    const manifest = JSON.parse(require('node:fs').readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
+    const entry = manifest.models.find((m) => m.id === manifest.default);
+    if (entry && typeof entry.file === 'string') return path.join(dir, entry.file);
+  } catch { /* no manifest beside the addon (a custom layout): configure({ modelPath }) names it */ }
+  return undefined;
+}
+const DEFAULT_MODEL = defaultModel();
+if (!process.env.SAMSARA_MODEL && DEFAULT_MODEL) raw.configure(JSON.stringify({ modelPath: DEFAULT_MODEL }));
 
 function isPlainObject(v) {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -56,11 +68,12 @@ function requestOptions(o) {
     if (!OPTION_KEYS.has(k)) throw codedError('INVALID_REQUEST', `Unknown option ${k}.`);
   }
   const { requestId, timeoutMs = DEFAULT_TIMEOUT_MS, signal, onToken } = o;
-  if (requestId !== undefined && (typeof requestId !== 'string' || requestId.length === 0 || requestId.length > 200)) {
-    throw codedError('INVALID_REQUEST', 'requestId must be a string of 1 to 200 characters.');
+  // Types are checked here; lengths and ranges once, in the addon (LIMITS).
+  if (requestId !== undefined && typeof requestId !== 'string') {
+    throw codedError('INVALID_REQUEST', 'requestId must be a string.');
   }
-  if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_TIMEOUT_MS) {
-    throw codedError('INVALID_REQUEST', `timeoutMs must be a number between 1 and ${MAX_TIMEOUT_MS}.`);
+  if (typeof timeoutMs !== 'number') {
+    throw codedError('INVALID_REQUEST', 'timeoutMs must be a number.');
   }
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw codedError('INVALID_REQUEST', 'signal must be an AbortSignal.');
@@ -68,7 +81,7 @@ function requestOptions(o) {
   if (onToken !== undefined && typeof onToken !== 'function') {
     throw codedError('INVALID_REQUEST', 'onToken must be a function.');
   }
-  return { requestId, timeoutMs: Math.floor(timeoutMs), signal, onToken };
+  return { requestId, timeoutMs, signal, onToken };
 }
 
 async function run(action, input, options) {
@@ -84,7 +97,7 @@ async function run(action, input, options) {
   const abort = () => raw.cancel(requestId, 'cancel');
   o.signal?.addEventListener('abort', abort, { once: true });
   // The worker checks the deadline itself; this timer also answers a request still waiting in the queue.
-  const timer = setTimeout(() => raw.cancel(requestId, 'timeout'), o.timeoutMs);
+  const timer = setTimeout(() => raw.cancel(requestId, 'timeout'), Math.min(o.timeoutMs, LIMITS.timeoutMs) || 1);
   try {
     return JSON.parse(await pending);
   } finally {
@@ -122,8 +135,11 @@ function history(action) {
   };
 }
 
-async function clearChat(fileId) {
-  await history('clearChat')(fileId);
+function historyChange(action, what) {
+  return async (id) => {
+    if (typeof id !== 'string') throw codedError('INVALID_REQUEST', `${action} expects ${what} string.`);
+    await raw[action](id);
+  };
 }
 
 /** The deterministic checker alone (no model); answers in milliseconds, never behind an inference. */
@@ -165,7 +181,9 @@ module.exports = {
   detokenize,
   listAssessments: history('listAssessments'),
   listChat: history('listChat'),
-  clearChat,
+  clearChat: historyChange('clearChat', 'a fileId'),
+  deleteEssay: historyChange('deleteEssay', 'a fileId'),
+  deleteAssessment: historyChange('deleteAssessment', 'an assessment id'),
   checkText,
   addWord: word('addWord'),
   removeWord: word('removeWord'),
@@ -173,4 +191,5 @@ module.exports = {
   cancel,
   shutdown,
   DEFAULT_MODEL,
+  LIMITS,
 };

@@ -100,6 +100,10 @@ export interface SamsaraApi {
   listChat(fileId: string): Promise<ApiResult<ChatMessage[]>>;
   /** Deletes the saved chat about an essay. */
   clearChat(fileId: string): Promise<ApiResult<void>>;
+  /** Deletes everything saved about an essay: its assessments and its chat (an unknown fileId is not an error). */
+  deleteEssay(fileId: string): Promise<ApiResult<void>>;
+  /** Deletes one saved assessment, by its `id` from listAssessments (an unknown id is not an error). */
+  deleteAssessment(id: string): Promise<ApiResult<void>>;
   /** The deterministic checker alone (no model, never behind inference): quick enough to run while typing. */
   checkText(input: CheckInput): Promise<ApiResult<CheckResult>>;
   /** Adds a word to the personal dictionary (one word: letters, apostrophes, hyphens; ≤ 64 characters). */
@@ -118,6 +122,8 @@ export const API_FUNCTIONS = [
   'listAssessments',
   'listChat',
   'clearChat',
+  'deleteEssay',
+  'deleteAssessment',
   'checkText',
   'addWord',
   'removeWord',
@@ -128,8 +134,11 @@ export const API_FUNCTIONS = [
 export const REQUEST_ACTIONS = ['assessEssay', 'chat', 'generateFeedbackSummary'] as const;
 export type RequestAction = (typeof REQUEST_ACTIONS)[number];
 
-/** The history actions: quick reads and deletes on the store, each taking a fileId. */
-export const HISTORY_ACTIONS = ['listAssessments', 'listChat', 'clearChat'] as const;
+/**
+ * The history actions: quick reads and deletes on the store, each taking one id: a fileId, except
+ * deleteAssessment (an assessment's `id` from listAssessments).
+ */
+export const HISTORY_ACTIONS = ['listAssessments', 'listChat', 'clearChat', 'deleteEssay', 'deleteAssessment'] as const;
 export type HistoryAction = (typeof HISTORY_ACTIONS)[number];
 
 export function isHistoryAction(action: string): action is HistoryAction {
@@ -157,6 +166,8 @@ export const CHANNELS = {
   listAssessments: 'samsara:listAssessments',
   listChat: 'samsara:listChat',
   clearChat: 'samsara:clearChat',
+  deleteEssay: 'samsara:deleteEssay',
+  deleteAssessment: 'samsara:deleteAssessment',
   checkText: 'samsara:checkText',
   addWord: 'samsara:addWord',
   removeWord: 'samsara:removeWord',

@@ -19,7 +19,7 @@ export interface Transport {
   /** Sends one request; `onToken` receives its streamed text. Rejects when main can't be reached. */
   request(action: RequestAction, envelope: RequestEnvelope, onToken?: (text: string) => void): Promise<unknown>;
   cancel(ticket: string): Promise<unknown>;
-  /** healthCheck, a history action with its fileId, or a checker action with its argument. */
+  /** healthCheck, a history action with its id, or a checker action with its argument. */
   invoke(action: InvokeAction, argument?: unknown): Promise<unknown>;
 }
 
@@ -82,6 +82,8 @@ export function createApi(transport: Transport): SamsaraApi {
     listAssessments: (fileId) => invoke('listAssessments', fileId),
     listChat: (fileId) => invoke('listChat', fileId),
     clearChat: (fileId) => invoke('clearChat', fileId),
+    deleteEssay: (fileId) => invoke('deleteEssay', fileId),
+    deleteAssessment: (id) => invoke('deleteAssessment', id),
     checkText: (input) => invoke('checkText', input),
     addWord: (word) => invoke('addWord', word),
     removeWord: (word) => invoke('removeWord', word),

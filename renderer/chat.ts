@@ -98,6 +98,11 @@ async function ask(): Promise<void> {
       // The token limit stopped the answer mid-way: say so, in words (not only a style).
       reply.append(el('em', { class: 'msg-note', 'data-testid': 'chat-cutoff' }, ' — cut off (length limit)'));
     }
+    if (r.data.saved === false) {
+      // The history file did not take it: the answer is here now, but not after a restart.
+      reply.dataset.saved = 'false';
+      reply.append(el('em', { class: 'msg-note', 'data-testid': 'chat-not-saved' }, ' Not saved to your history: this question and answer won’t be here when you reopen the essay.'));
+    }
   } else if (r.error.code === 'CANCELLED') {
     reply.dataset.cancelled = 'true';
     reply.append(el('em', { class: 'msg-note' }, streamed ? ' (stopped)' : 'Stopped.'));

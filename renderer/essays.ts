@@ -59,6 +59,12 @@ export function saveText(fileId: string, text: string): void {
   write(read().map((e) => (e.fileId === fileId ? { ...e, text, updatedAt: new Date().toISOString() } : e)));
 }
 
+/** Forgets an essay's text (its saved feedback and chat go through window.api.deleteEssay first). */
+export function removeEssay(fileId: string): void {
+  write(read().filter((e) => e.fileId !== fileId));
+  if (localStorage.getItem(CURRENT_KEY) === fileId) localStorage.removeItem(CURRENT_KEY);
+}
+
 /** A name for the picker: the essay's first words. */
 export function titleOf(e: EssayDraft): string {
   const words = e.text.trim().split(/\s+/u).slice(0, 6).join(' ');

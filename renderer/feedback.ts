@@ -3,7 +3,8 @@
 // checks as you type) with Apply / Ignore / Add to dictionary, Undo, the summary, and the essay's saved
 // assessments. After an assessment the essay shows read-only with its highlights; "Edit text" goes back
 // to the editor. Comments follow the text as it changes: anchors after an edit move with it, ones the
-// edit touched are dropped (the next check brings back what still applies).
+// edit touched are dropped (the next check brings back what still applies). Deleting: the whole essay
+// (its text, saved assessments and chat; after an inline confirmation) or one saved assessment.
 import {
   DIALECTS,
   type Assessment,
@@ -25,7 +26,7 @@ import {
   shiftComments,
   type Edit,
 } from './edits';
-import { currentEssay, listEssays, newEssay, openEssay, saveText, textHash, titleOf, type EssayDraft } from './essays';
+import { currentEssay, listEssays, newEssay, openEssay, removeEssay, saveText, textHash, titleOf, type EssayDraft } from './essays';
 import { spanPieces, type Span } from './highlight';
 import { categoryOf, dialectLabel } from './labels';
 import { LiveChecker, type LiveInput } from './live';
@@ -58,6 +59,12 @@ const undoButton = byId<HTMLButtonElement>('undo');
 const ignoredNote = byId('ignored-note');
 const ignoredCount = byId('ignored-count');
 const ignoredRestore = byId<HTMLButtonElement>('ignored-restore');
+const deleteButton = byId<HTMLButtonElement>('essay-delete');
+const deletePanel = byId('essay-delete-panel');
+const deleteQuestion = byId('essay-delete-question');
+const deleteCancel = byId<HTMLButtonElement>('essay-delete-cancel');
+const deleteConfirm = byId<HTMLButtonElement>('essay-delete-confirm');
+const saveStatus = byId('save-status');
 
 /** The checker refuses longer texts (checkText's limit). */
 const MAX_CHECK = 100_000;
@@ -96,6 +103,10 @@ let ignored = new Set<string>();
 const dictionary = new Set<string>();
 let undoPoint: UndoPoint | null = null;
 let running: PendingRequest<Assessment> | null = null;
+/** The saved assessment in the panel (null: none, or one that was not saved). */
+let shownId: string | null = null;
+/** The essay's saved assessments, as last listed. */
+let saved: StoredAssessment[] = [];
 /** The last live-check error shown (shown once until a check works again). */
 let liveError = '';
 let onOpen: (fileId: string) => void = () => undefined;
@@ -167,6 +178,12 @@ export function startFeedback(opened: (fileId: string) => void): void {
     if (next) void show(next);
   });
   newButton.addEventListener('click', () => void show(newEssay()));
+  deleteButton.addEventListener('click', () => (deletePanel.hidden ? openDeletePanel() : closeDeletePanel(true)));
+  deleteCancel.addEventListener('click', () => closeDeletePanel(true));
+  deleteConfirm.addEventListener('click', () => void deleteEssay());
+  deletePanel.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape') closeDeletePanel(true);
+  });
   void loadDictionary();
   void show(currentEssay());
 }
@@ -187,6 +204,7 @@ async function show(next: EssayDraft): Promise<void> {
   ignored = ignoredOf(next.fileId);
   clearUndo();
   announce('');
+  closeDeletePanel(false);
   updateMeta();
   renderPicker();
   clearFeedback();
@@ -462,15 +480,44 @@ function renderPicker(): void {
 }
 
 function clearFeedback(): void {
+  saved = [];
+  history.hidden = true;
+  historyList.replaceChildren();
+  clearShown();
+}
+
+/** Empties the assessment part of the panel (the checks as you type stay). */
+function clearShown(): void {
   shown = null;
+  shownId = null;
   empty.hidden = false;
   summary.hidden = true;
   metrics.hidden = true;
   note.hidden = true;
+  notSaved(false);
   list.replaceChildren();
-  history.hidden = true;
-  historyList.replaceChildren();
-  render();
+  if (!view.hidden) showEditor(false);
+  else render();
+}
+
+/**
+ * Says (or stops saying) that the assessment shown was not saved to the history. A notice in the panel,
+ * not an error: the feedback itself is fine. `reason`: the store's own, when healthCheck has one.
+ */
+function notSaved(on: boolean, reason?: string): void {
+  if (!on) {
+    saveStatus.replaceChildren();
+    return;
+  }
+  const why = reason ? ` (${reason.length > 200 ? `${reason.slice(0, 199)}…` : reason})` : '';
+  saveStatus.replaceChildren(
+    el(
+      'p',
+      { class: 'note', 'data-testid': 'save-note' },
+      el('strong', {}, 'Not saved to your history. '),
+      `This feedback is shown now, but it won't be in your saved assessments when you reopen the essay${why}.`,
+    ),
+  );
 }
 
 /** A saved assessment; its highlights only if it is about the text as it is now. */
@@ -478,38 +525,148 @@ async function showStored(a: StoredAssessment): Promise<void> {
   const text = input.value;
   const current = (await textHash(text)) === a.textHash && input.value === text;
   showAssessment(a, current);
+  shownId = a.id;
+  notSaved(false);
   note.hidden = current;
   note.textContent = current ? '' : 'This feedback is about an earlier version of the text; assess again to update it.';
-  for (const node of historyList.querySelectorAll('[data-id]')) {
-    node.classList.toggle('shown', (node as HTMLElement).dataset.id === a.id);
-  }
+  markShown();
   if (current) showAnnotated();
 }
 
-function renderHistory(saved: StoredAssessment[]): void {
-  history.hidden = saved.length === 0;
-  historyCount.textContent = String(saved.length);
-  historyList.replaceChildren(
-    ...saved.map((a) => {
-      const when = new Date(a.createdAt).toLocaleString();
-      const button = el(
-        'button',
-        { type: 'button', class: 'link' },
-        `${when} · ${a.comments.length} comments · ${a.model}`,
-      );
-      button.addEventListener('click', () => void showStored(a));
-      return el('li', { 'data-testid': 'past-assessment', 'data-id': a.id }, button);
-    }),
-  );
+/** Marks the saved assessment that is in the panel (in bold) in the list. */
+function markShown(): void {
+  for (const node of historyList.querySelectorAll<HTMLElement>('li[data-id]')) {
+    node.classList.toggle('shown', node.dataset.id === shownId);
+  }
 }
 
-async function refreshHistory(): Promise<void> {
+function whenOf(a: StoredAssessment): string {
+  return new Date(a.createdAt).toLocaleString();
+}
+
+function renderHistory(list: StoredAssessment[]): void {
+  saved = list;
+  history.hidden = list.length === 0;
+  historyCount.textContent = String(list.length);
+  historyList.replaceChildren(...list.map((a) => historyItem(a)));
+  markShown();
+}
+
+/** A saved assessment in the list: open it, or delete it (after a confirmation in its row). */
+function historyItem(a: StoredAssessment): HTMLLIElement {
+  const when = whenOf(a);
+  const item = el('li', { 'data-testid': 'past-assessment', 'data-id': a.id });
+  const entry = () => {
+    const open = el('button', { type: 'button', class: 'link' }, `${when} · ${a.comments.length} comments · ${a.model}`);
+    open.addEventListener('click', () => void showStored(a));
+    const remove = el(
+      'button',
+      { type: 'button', class: 'link danger-link', 'data-testid': 'assessment-delete', 'aria-label': `Delete the assessment of ${when}` },
+      'Delete',
+    );
+    remove.addEventListener('click', () => confirm());
+    item.replaceChildren(open, remove);
+    return remove;
+  };
+  const confirm = () => {
+    const keep = el('button', { type: 'button', class: 'link', 'data-testid': 'assessment-delete-cancel' }, 'Keep');
+    const yes = el(
+      'button',
+      { type: 'button', class: 'link danger-link', 'data-testid': 'assessment-delete-confirm', 'aria-label': `Yes, delete the assessment of ${when}` },
+      'Yes, delete',
+    );
+    keep.addEventListener('click', () => {
+      delete item.dataset.confirming;
+      entry().focus();
+    });
+    yes.addEventListener('click', () => void deleteAssessment(a, item));
+    item.replaceChildren(el('span', { class: 'confirm-inline' }, `Delete the assessment of ${when}?`), keep, yes);
+    item.dataset.confirming = 'true';
+    keep.focus();
+  };
+  item.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && item.dataset.confirming) {
+      delete item.dataset.confirming;
+      entry().focus();
+    }
+  });
+  entry();
+  return item;
+}
+
+async function deleteAssessment(a: StoredAssessment, item: HTMLElement): Promise<void> {
+  const fileId = essay.fileId;
+  const position = [...historyList.children].indexOf(item);
+  const r = await window.api.deleteAssessment(a.id);
+  if (!r.ok) {
+    showError(r.error);
+    return;
+  }
+  if (essay.fileId !== fileId) return;
+  const wasShown = shownId === a.id;
+  const listed = await window.api.listAssessments(fileId);
+  if (essay.fileId !== fileId) return;
+  renderHistory(listed.ok ? listed.data : saved.filter((s) => s.id !== a.id));
+  if (wasShown) {
+    clearShown();
+    const newest = saved[0];
+    if (newest) await showStored(newest);
+  }
+  announce(`Deleted the assessment of ${whenOf(a)}${wasShown ? ' (it was the one shown)' : ''}.`);
+  // The focus goes to the next entry's Delete (or the previous), else to the list's summary.
+  const rows = historyList.querySelectorAll<HTMLElement>('[data-testid="assessment-delete"]');
+  const next = rows[Math.min(position, rows.length - 1)];
+  if (next) next.focus();
+  else if (!history.hidden) history.querySelector<HTMLElement>('summary')?.focus();
+  else deleteButton.focus();
+}
+
+/** The essay's saved assessments listed again; `newest`: the one just made is the one shown. */
+async function refreshHistory(newest: boolean): Promise<void> {
   const fileId = essay.fileId;
   const r = await window.api.listAssessments(fileId);
   if (r.ok && essay.fileId === fileId) {
+    if (newest) shownId = r.data[0]?.id ?? null;
     renderHistory(r.data);
-    historyList.querySelector('[data-id]')?.classList.add('shown');
   }
+}
+
+// ---- deleting the essay --------------------------------------------------------------------------
+
+function openDeletePanel(): void {
+  const n = saved.length;
+  const what = n === 0 ? 'Its text and its chat' : `Its text, its ${n} saved ${n === 1 ? 'assessment' : 'assessments'} and its chat`;
+  deleteQuestion.textContent = `Delete “${titleOf({ ...essay, text: input.value })}”? ${what} will be removed from this computer. This can't be undone.`;
+  deletePanel.hidden = false;
+  deleteButton.setAttribute('aria-expanded', 'true');
+  // The safe choice has the focus: Enter or Space right away keeps the essay.
+  deleteCancel.focus();
+}
+
+function closeDeletePanel(focusButton: boolean): void {
+  if (deletePanel.hidden) return;
+  deletePanel.hidden = true;
+  deleteButton.setAttribute('aria-expanded', 'false');
+  if (focusButton) deleteButton.focus();
+}
+
+/** Deletes the open essay: its saved assessments and chat (in the history file), then its text. */
+async function deleteEssay(): Promise<void> {
+  const gone = essay;
+  const title = titleOf({ ...gone, text: input.value });
+  deleteConfirm.disabled = true;
+  const r = await window.api.deleteEssay(gone.fileId);
+  deleteConfirm.disabled = false;
+  if (!r.ok) {
+    showError(r.error);
+    return;
+  }
+  removeEssay(gone.fileId);
+  saveIgnored(gone.fileId, new Set());
+  const next = listEssays()[0];
+  await show((next && openEssay(next.fileId)) || newEssay());
+  announce(`Deleted “${title}” with its saved feedback and chat.`);
+  picker.focus();
 }
 
 function updateMeta(): void {
@@ -538,7 +695,17 @@ async function assess(): Promise<void> {
   if (r.data.dialect && dialectSelect.value === 'auto') showDetected(r.data.dialect);
   note.hidden = true;
   showAnnotated();
-  await refreshHistory();
+  const fileId = essay.fileId;
+  // `saved` is false when the history file could not take it (healthCheck's store.error says why).
+  if (r.data.saved === false) {
+    shownId = null;
+    notSaved(true);
+    const h = await window.api.healthCheck();
+    if (essay.fileId === fileId && shownId === null && shown && h.ok && h.data.store.error) notSaved(true, h.data.store.error);
+  } else {
+    notSaved(false);
+  }
+  await refreshHistory(r.data.saved !== false);
 }
 
 function setRunning(on: boolean): void {
@@ -548,12 +715,14 @@ function setRunning(on: boolean): void {
   input.readOnly = on;
   picker.disabled = on;
   newButton.disabled = on;
+  deleteButton.disabled = on;
+  if (on) closeDeletePanel(false);
   dialectSelect.disabled = on;
   // Suggestions can't be applied while the text is being assessed.
   render();
 }
 
-function showAssessment(a: Assessment, current: boolean): void {
+function showAssessment(a: Pick<Assessment, 'comments'> & { summary?: string; metrics?: EssayMetrics }, current: boolean): void {
   shown = { comments: a.comments, summary: a.summary, metrics: a.metrics, current };
   summary.hidden = !a.summary;
   summary.replaceChildren(el('h3', {}, 'Summary'), el('p', {}, a.summary ?? ''));

@@ -44,11 +44,18 @@ function render(node: HTMLElement, h: HealthReport): void {
   }
 }
 
-/** Tells the user once per reason that their history is not being saved (the store is degraded). */
-let warned = '';
+/**
+ * Tells the user once that their history is not being saved (the store is degraded), and again only after
+ * it was fine in between. Not once per reason: the store's reason counts down to its next retry
+ * ("Trying again in 4 s"), so it changes while nothing new has happened.
+ */
+let warned = false;
 function warnAboutStore(h: HealthReport): void {
-  const reason = h.store.status === 'degraded' ? (h.store.error ?? 'unknown reason') : '';
-  if (!reason || reason === warned) return;
-  warned = reason;
-  showToast('STORE_DEGRADED', 'History is not being saved', reason);
+  if (h.store.status !== 'degraded') {
+    warned = false;
+    return;
+  }
+  if (warned) return;
+  warned = true;
+  showToast('STORE_DEGRADED', 'History is not being saved', h.store.error ?? 'The history file could not be used.');
 }

@@ -6,7 +6,11 @@
 // than 10 % of a core is marked contended.
 //
 //   npm run bench [-- --models smollm2,qwen2,gemma3] [--threads 1,2] [--reps 3] [--no-llama] [--no-contention]
-//                   [--only engine|feedback] [--baseline-ref <git ref>]
+//                   [--only engine|feedback] [--baseline-ref <git ref>] [--help]
+//
+// node-llama-cpp is the bench's own dependency, pinned in scripts/bench/package.json and its committed
+// package-lock.json; the first run installs it into scripts/bench/node_modules (prebuilt CPU binaries, no
+// download or build of llama.cpp).
 //
 // The feedback part: checkText on a 1,000-word essay (first check, and each check while typing) against
 // Harper alone on the same text and edits (native/examples/harper_default.rs --bench); and assessEssay
@@ -20,8 +24,17 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { CHECK_EDITS, CHECK_WARMUP, MODELS, ROOT, checkEssay, median, quantile } = require('./bench/common');
+/** The bench's own npm package (node-llama-cpp). */
+const BENCH_PKG = path.join(__dirname, 'bench');
 
 const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  const head = fs.readFileSync(__filename, 'utf8').split('\n').slice(1).filter((l) => l.startsWith('//'));
+  console.log(head.map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+  console.log(`models: ${Object.entries(MODELS).map(([id, m]) => `${id} (${path.relative(ROOT, m.file)}${fs.existsSync(m.file) ? '' : ', absent'})`).join(', ')}`);
+  console.log(`node-llama-cpp: ${llamaInstalled() ? 'installed' : 'not installed yet'} in ${path.relative(ROOT, BENCH_PKG)}/node_modules`);
+  process.exit(0);
+}
 const opt = (name, fallback) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : fallback;
@@ -34,17 +47,22 @@ const withContention = !args.includes('--no-contention');
 const only = opt('only', null);
 /** The last landed build before the checker (Harper) work: the assessment-latency baseline. */
 const baselineRef = opt('baseline-ref', '7b7b76c');
-const ORACLE = path.join(ROOT, 'tests', 'oracle');
+function llamaInstalled() {
+  return fs.existsSync(path.join(BENCH_PKG, 'node_modules', 'node-llama-cpp', 'package.json'));
+}
 
 function ensureLlama() {
-  if (fs.existsSync(path.join(ORACLE, 'node_modules', 'node-llama-cpp', 'package.json'))) return;
-  console.log('bench: installing node-llama-cpp (pinned in tests/oracle/package-lock.json; prebuilt, CPU only)…');
+  if (llamaInstalled()) return;
+  console.log('bench: installing node-llama-cpp (pinned in scripts/bench/package-lock.json; prebuilt, CPU only)…');
+  // `npm install` with the committed lock installs exactly its versions. Not `npm ci`: it insists that
+  // every optional platform package (macOS, Windows prebuilt binaries) is in the lock, and the lock
+  // written here holds only the ones the registry mirror serves.
   const r = spawnSync('npm', ['install', '--no-audit', '--no-fund'], {
-    cwd: ORACLE,
+    cwd: BENCH_PKG,
     stdio: 'inherit',
     env: { ...process.env, NODE_LLAMA_CPP_SKIP_DOWNLOAD: 'true' },
   });
-  if (r.status !== 0) throw new Error('could not install node-llama-cpp in tests/oracle');
+  if (r.status !== 0) throw new Error('could not install node-llama-cpp in scripts/bench');
 }
 
 /** CPU time (ms) used by all processes since boot, and wall ticks: from /proc/stat. */
@@ -104,7 +122,7 @@ function runChild(cmd, childArgs, env = {}) {
 }
 
 const OURS = path.join(__dirname, 'bench', 'ours.js');
-const LLAMA = path.join(__dirname, 'bench', 'llama.mjs');
+const LLAMA = path.join(__dirname, 'bench', 'llama.js');
 const SPEED_KEYS = ['loadMs', 'ttftMs', 'prefillTps', 'decodeTps', 'peakRssMb'];
 
 function summarize(runs, keys) {

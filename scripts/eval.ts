@@ -1,10 +1,12 @@
-// `npm run eval [-- --model path/to/model.gguf] [--sets essays,essays-heldout2]`: the feedback evaluation on
-// the fixture essays, Harper alone measured beside it, printed as a table and written to
-// artifacts/eval/<model file>.json.
+// `npm run eval [-- --model <file.gguf | manifest id | architecture>] [--sets essays,essays-heldout2]`: the
+// feedback evaluation on the fixture essays, Harper alone measured beside it, printed as a table and
+// written to artifacts/eval/<model file>.json. Default: the manifest's default model. The evaluation
+// itself is scripts/lib/assessment-eval.ts (tests/eval/eval.test.ts asserts on the same report).
 import fs from 'node:fs';
 import path from 'node:path';
 import * as engine from 'samsara-native';
-import { SETS, evaluate, formatReport, loadEssays, type SetName } from '../tests/eval/assessment-eval';
+import { SETS, evaluate, formatReport, loadEssays, type SetName } from './lib/assessment-eval';
+import { defaultModelPath, modelPath as manifestModelPath } from './lib/models';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -12,7 +14,9 @@ function arg(name: string): string | undefined {
 }
 
 async function main() {
-  const modelPath = arg('--model') ? path.resolve(arg('--model') ?? '') : engine.DEFAULT_MODEL;
+  const wanted = arg('--model');
+  // A file path, else a model of models/manifest.json by id or architecture (`--model qwen2`).
+  const modelPath = !wanted ? defaultModelPath() : fs.existsSync(wanted) ? path.resolve(wanted) : manifestModelPath(wanted);
   const sets = (arg('--sets')?.split(',') ?? SETS).filter((s): s is SetName => (SETS as readonly string[]).includes(s));
   engine.configure({ modelPath });
   await engine.loadModel();

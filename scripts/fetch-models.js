@@ -15,7 +15,7 @@ const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
 const modelsDir = path.join(root, 'models');
-const manifest = JSON.parse(fs.readFileSync(path.join(modelsDir, 'manifest.json'), 'utf8'));
+const manifest = require('./lib/models').manifest(); // models/manifest.json
 
 function fail(message) {
   console.error(`fetch-models: ${message}`);

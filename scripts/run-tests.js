@@ -1,50 +1,143 @@
 #!/usr/bin/env node
-// `npm test`: every check, in order, stopping at the first failure.
-//   --only rust | node | e2e    just that group (node and e2e build the addon and the app first)
+// `npm test`: every check, in order, stopping at the first failure. Tiers (docs/testing.md):
+//   --only fast     the inner loop, no model, < 1 min: build the app, tsc, the node suites in FAST
+//                   (uses the addon as built: run `npm run build:native` after Rust changes)
+//   --only rust     rustfmt, clippy, the Rust tests (native/src unit tests and native/tests/)
+//   --only node     build the addon and the app, tsc, every node:test suite (fast ones, then the
+//                   ones that need a model)
+//   --only e2e      build the addon and the app, the Chromium end-to-end tests
+// Plain CommonJS on purpose, like every scripts/*.js: it runs with bare `node`, before anything is
+// installed or built (the rule for scripts/ is in docs/testing.md).
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
+const { absent } = require('./lib/models');
 
 const root = path.resolve(__dirname, '..');
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : null;
+const GROUPS = ['fast', 'rust', 'node', 'e2e'];
+if (only && !GROUPS.includes(only)) {
+  console.error(`run-tests: --only takes one of ${GROUPS.join(', ')}`);
+  process.exit(2);
+}
+
+/** Where the node:test suites live (tests/addon: the addon's JS API; the Rust tests are native/tests/). */
+const NODE_DIRS = ['tests/contract', 'tests/addon', 'tests/service', 'tests/electron', 'tests/renderer', 'tests/eval', 'tests/reliability'];
+
+/**
+ * The fast tier: suites that need no model (a folder ending in / means all of its suites). They run
+ * with the models hidden (SAMSARA_MODEL and SAMSARA_MODELS_DIR point at an empty folder), so a suite
+ * listed here that starts needing a model fails instead of quietly slowing the inner loop down.
+ * Everything else in NODE_DIRS needs the default model and runs in `npm test` / `--only node`.
+ */
+const FAST = [
+  'tests/contract/',
+  'tests/addon/model-files.test.ts',
+  'tests/addon/store-thread.test.ts',
+  'tests/addon/validation.test.ts',
+  'tests/electron/client.test.ts',
+  'tests/electron/log.test.ts',
+  'tests/electron/main-startup.test.ts',
+  'tests/electron/packaging.test.ts',
+  'tests/electron/security.test.ts',
+  'tests/electron/startup.test.ts',
+  'tests/eval/fixtures.test.ts',
+  'tests/renderer/',
+  'tests/service/service-stub-engine.test.ts',
+];
 
 function testFiles(...dirs) {
   return dirs.flatMap((dir) =>
-    fs.readdirSync(path.join(root, dir)).filter((f) => f.endsWith('.test.ts')).sort().map((f) => path.join(dir, f)),
+    fs.readdirSync(path.join(root, dir)).filter((f) => f.endsWith('.test.ts')).sort().map((f) => `${dir}/${f}`),
   );
 }
 
+const fastFiles = FAST.flatMap((entry) => {
+  if (entry.endsWith('/')) return testFiles(entry.slice(0, -1));
+  if (!fs.existsSync(path.join(root, entry))) {
+    console.error(`run-tests: ${entry} is listed in FAST but does not exist`);
+    process.exit(2);
+  }
+  return [entry];
+});
+const modelFiles = testFiles(...NODE_DIRS).filter((f) => !fastFiles.includes(f));
+
+/** An empty folder standing in for models/ in the fast tier. */
+function noModels() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'samsara-no-models-'));
+  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  return { SAMSARA_MODELS_DIR: dir, SAMSARA_MODEL: path.join(dir, 'no-model.gguf') };
+}
+
 // One file at a time: the machine has 2 cores and some tests measure latency.
-const nodeTest = (...dirs) => ['--import', 'tsx', '--test', '--test-concurrency=1', ...testFiles(...dirs)];
+const nodeTest = (files) => ['--import', 'tsx', '--test', '--test-concurrency=1', ...files];
 const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+const addon = path.join(root, 'native', 'index.node');
 const steps = [
   { name: 'rustfmt', groups: ['rust'], cmd: 'cargo', args: ['fmt', '--all', '--', '--check'] },
-  { name: 'clippy', groups: ['rust'], cmd: 'cargo', args: ['clippy', '--release', '--all-targets', '--', '-D', 'warnings'] },
-  { name: 'rust tests (release)', groups: ['rust'], cmd: 'cargo', args: ['test', '--release'] },
-  { name: 'build addon', groups: ['node', 'e2e'], cmd: process.execPath, args: ['scripts/build-native.js'] },
-  { name: 'build app (dist/)', groups: ['node', 'e2e'], cmd: process.execPath, args: ['scripts/build-app.js'] },
-  { name: 'tsc --noEmit (main, preload, tests)', groups: ['node'], cmd: process.execPath, args: [tsc, '--noEmit', '-p', 'tsconfig.json'] },
-  { name: 'tsc --noEmit (renderer)', groups: ['node'], cmd: process.execPath, args: [tsc, '--noEmit', '-p', 'renderer/tsconfig.json'] },
+  { name: 'clippy', groups: ['rust'], cmd: 'cargo', args: ['clippy', '--release', '--all-targets', '--all-features', '--', '-D', 'warnings'] },
+  { name: 'rust tests (release)', groups: ['rust'], cmd: 'cargo', args: ['test', '--release', '--all-features'] },
   {
-    name: 'node:test suites (native, service, electron, renderer, eval, reliability)',
+    // The tests of the extra models are #[ignore]d with the reason, so without the models they show as
+    // ignored, never as passed.
+    name: 'rust tests of the extra models (release, --ignored)',
+    groups: ['rust'],
+    skip: () => absent('qwen2') || absent('gemma3'),
+    cmd: 'cargo',
+    args: ['test', '--release', '--all-features', '--', '--ignored'],
+  },
+  { name: 'build addon', groups: ['node', 'e2e'], cmd: process.execPath, args: ['scripts/build-native.js'] },
+  {
+    name: 'addon is built',
+    groups: ['fast'],
+    check: () => (fs.existsSync(addon) || process.env.SAMSARA_NATIVE_PATH ? null : `${path.relative(root, addon)} is missing: run npm run build:native`),
+  },
+  { name: 'build app (dist/)', groups: ['fast', 'node', 'e2e'], cmd: process.execPath, args: ['scripts/build-app.js'] },
+  { name: 'tsc --noEmit (main, preload, tests, scripts)', groups: ['fast', 'node'], cmd: process.execPath, args: [tsc, '--noEmit', '-p', 'tsconfig.json'] },
+  { name: 'tsc --noEmit (renderer)', groups: ['fast', 'node'], cmd: process.execPath, args: [tsc, '--noEmit', '-p', 'renderer/tsconfig.json'] },
+  {
+    name: `node:test suites without a model (${fastFiles.length} files, models hidden)`,
+    groups: ['fast', 'node'],
+    cmd: process.execPath,
+    args: nodeTest(fastFiles),
+    env: noModels,
+  },
+  {
+    name: `node:test suites with the model (${modelFiles.length} files: addon, service, electron, eval, reliability)`,
     groups: ['node'],
     cmd: process.execPath,
-    args: nodeTest('tests/native', 'tests/service', 'tests/electron', 'tests/renderer', 'tests/eval', 'tests/reliability'),
+    args: nodeTest(modelFiles),
   },
-  { name: 'end-to-end (Chromium)', groups: ['e2e'], cmd: process.execPath, args: nodeTest('tests/e2e') },
+  { name: 'end-to-end (Chromium)', groups: ['e2e'], cmd: process.execPath, args: nodeTest(testFiles('tests/e2e')) },
 ];
 
 const t0 = Date.now();
 for (const step of steps) {
   if (only && !step.groups.includes(only)) continue;
+  if (!only && step.groups.length === 1 && step.groups[0] === 'fast') continue; // `npm test` builds the addon instead
+  const skipped = step.skip && step.skip();
+  if (skipped) {
+    console.log(`\n=== skipped: ${step.name} (${skipped})`);
+    continue;
+  }
   console.log(`\n=== ${step.name}`);
   const s = Date.now();
-  const r = spawnSync(step.cmd, step.args, { cwd: root, stdio: 'inherit' });
-  if (r.status !== 0) {
-    console.error(`\n=== FAILED: ${step.name} (${r.error ? r.error.message : `exit ${r.status}`})`);
-    process.exit(r.status || 1);
+  if (step.check) {
+    const problem = step.check();
+    if (problem) {
+      console.error(`\n=== FAILED: ${step.name} (${problem})`);
+      process.exit(1);
+    }
+  } else {
+    const env = { ...process.env, ...(step.env ? step.env() : {}) };
+    const r = spawnSync(step.cmd, step.args, { cwd: root, stdio: 'inherit', env });
+    if (r.status !== 0) {
+      console.error(`\n=== FAILED: ${step.name} (${r.error ? r.error.message : `exit ${r.status}`})`);
+      process.exit(r.status || 1);
+    }
   }
   console.log(`=== ok: ${step.name} (${((Date.now() - s) / 1000).toFixed(1)} s)`);
 }
-console.log(`\nall checks passed in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+console.log(`\n${only ? `--only ${only}: checks` : 'all checks'} passed in ${((Date.now() - t0) / 1000).toFixed(0)} s`);

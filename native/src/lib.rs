@@ -1,11 +1,14 @@
 //! Neon glue only: JS values in, engine calls, JS values (or coded errors) out. No logic lives here.
-//! Payloads cross as JSON strings; native/index.js wraps these raw exports in the documented API.
+//! Payloads cross as JSON strings: requests parse into tasks/requests.rs types, results serialize from
+//! tasks/results.rs types, once, here. native/index.js wraps these raw exports in the documented API.
 
 pub mod analysis;
 pub mod engine;
 pub mod error;
+#[cfg(feature = "fuzz")]
 #[doc(hidden)]
 pub mod fuzz_targets;
+pub mod manifest;
 pub mod model;
 pub mod sampling;
 pub mod store;
@@ -22,12 +25,16 @@ use neon::types::Deferred;
 use engine::config::ConfigPatch;
 use engine::{engine, JobCtx, StopReason, Task, Work};
 use error::EngineError;
+use store::thread::Write;
+use store::Store;
 use tasks::requests::{
-    parse, validate_file_id, validate_word, AssessInput, ChatInput, CheckInput, CompleteInput,
-    SummaryInput, Validate,
+    parse, validate_assessment_id, validate_file_id, validate_options, validate_word, AssessInput,
+    ChatInput, CheckInput, CompleteInput, SummaryInput, Validate, LIMITS,
 };
 
-const MAX_TIMEOUT_MS: f64 = 3_600_000.0;
+fn to_json<T: serde::Serialize>(value: &T) -> Result<String, EngineError> {
+    serde_json::to_string(value).map_err(|e| EngineError::ActionFailed(e.to_string()))
+}
 
 fn js_error<'a, C: Context<'a>>(cx: &mut C, e: &EngineError) -> JsResult<'a, JsError> {
     let err = cx.error(e.to_string())?;
@@ -67,14 +74,13 @@ fn queue_action<'a>(
     let json = cx.argument::<JsString>(0)?.value(&mut cx);
     let request_id = opt_string(&mut cx, 1)?;
     let timeout = cx.argument::<JsNumber>(2)?.value(&mut cx);
-    if !(timeout.is_finite() && (1.0..=MAX_TIMEOUT_MS).contains(&timeout)) {
-        reject(
-            &mut cx,
-            deferred,
-            &EngineError::invalid("timeoutMs must be between 1 and 3600000."),
-        )?;
-        return Ok(promise);
-    }
+    let timeout = match validate_options(request_id.as_deref(), timeout) {
+        Ok(t) => t,
+        Err(e) => {
+            reject(&mut cx, deferred, &e)?;
+            return Ok(promise);
+        }
+    };
     let on_token = match cx.argument_opt(3) {
         Some(v) => v
             .downcast::<JsFunction, _>(&mut cx)
@@ -104,7 +110,7 @@ fn queue_action<'a>(
     });
     let reply: engine::Reply = Box::new(move |result| {
         deferred.settle_with(&channel, move |mut cx| match result {
-            Ok(v) => Ok(cx.string(v.to_string())),
+            Ok(json) => Ok(cx.string(json)),
             Err(e) => throw(&mut cx, &e),
         });
     });
@@ -115,43 +121,46 @@ fn queue_action<'a>(
         on_token,
         reply,
     };
-    if let Err((e, task)) = engine().submit(request_id, timeout as u64, task) {
+    if let Err((e, task)) = engine().submit(request_id, timeout, task) {
         (task.reply)(Err(e));
     }
     Ok(promise)
 }
 
-fn prepare<T, F>(action: &str, json: &str, run: F) -> Result<Work, EngineError>
+fn prepare<T, R, F>(action: &str, json: &str, run: F) -> Result<Work, EngineError>
 where
     T: for<'de> serde::Deserialize<'de> + Validate + Send + 'static,
-    F: FnOnce(&mut JobCtx, T) -> Result<serde_json::Value, EngineError> + Send + 'static,
+    R: serde::Serialize,
+    F: FnOnce(&mut JobCtx, T) -> Result<R, EngineError> + Send + 'static,
 {
     let input: T = parse(action, json)?;
     input.validate()?;
-    Ok(Box::new(move |ctx: &mut JobCtx| run(ctx, input)))
+    Ok(Box::new(move |ctx: &mut JobCtx| {
+        run(ctx, input).and_then(|r| to_json(&r))
+    }))
 }
 
 fn assess_essay(cx: FunctionContext) -> JsResult<JsPromise> {
     queue_action(cx, "assessEssay", |j| {
-        prepare::<AssessInput, _>("assessEssay", j, tasks::assess::assess)
+        prepare::<AssessInput, _, _>("assessEssay", j, tasks::assess::assess)
     })
 }
 
 fn chat(cx: FunctionContext) -> JsResult<JsPromise> {
     queue_action(cx, "chat", |j| {
-        prepare::<ChatInput, _>("chat", j, tasks::chat::chat)
+        prepare::<ChatInput, _, _>("chat", j, tasks::chat::chat)
     })
 }
 
 fn generate_feedback_summary(cx: FunctionContext) -> JsResult<JsPromise> {
     queue_action(cx, "generateFeedbackSummary", |j| {
-        prepare::<SummaryInput, _>("generateFeedbackSummary", j, tasks::summary::summary)
+        prepare::<SummaryInput, _, _>("generateFeedbackSummary", j, tasks::summary::summary)
     })
 }
 
 fn complete(cx: FunctionContext) -> JsResult<JsPromise> {
     queue_action(cx, "complete", |j| {
-        prepare::<CompleteInput, _>("complete", j, tasks::complete::complete)
+        prepare::<CompleteInput, _, _>("complete", j, tasks::complete::complete)
     })
 }
 
@@ -161,8 +170,7 @@ fn load_model(cx: FunctionContext) -> JsResult<JsPromise> {
     queue_action(cx, "loadModel", |_| {
         // The worker has loaded the model before this runs; report it as healthCheck does.
         Ok(Box::new(|_ctx: &mut JobCtx| {
-            serde_json::to_value(engine().health().model)
-                .map_err(|e| EngineError::ActionFailed(e.to_string()))
+            to_json(&engine().health().model)
         }))
     })
 }
@@ -225,7 +233,7 @@ fn detokenize(mut cx: FunctionContext) -> JsResult<JsString> {
 fn quick_action<'a>(
     mut cx: FunctionContext<'a>,
     checked: Result<(), EngineError>,
-    run: impl FnOnce() -> Result<serde_json::Value, EngineError> + Send + 'static,
+    run: impl FnOnce() -> Result<String, EngineError> + Send + 'static,
 ) -> JsResult<'a, JsPromise> {
     let (deferred, promise) = cx.promise();
     if let Err(e) = checked {
@@ -240,7 +248,7 @@ fn quick_action<'a>(
             ))
         });
         deferred.settle_with(&channel, move |mut cx| match result {
-            Ok(v) => Ok(cx.string(v.to_string())),
+            Ok(json) => Ok(cx.string(json)),
             Err(e) => throw(&mut cx, &e),
         });
     };
@@ -249,28 +257,85 @@ fn quick_action<'a>(
     Ok(promise)
 }
 
-/// (fileId) → Promise<resultJson>: history reads and deletes.
-fn store_action<'a>(
-    mut cx: FunctionContext<'a>,
-    run: fn(&store::Store, &str) -> Result<serde_json::Value, EngineError>,
+/// Settles a promise from the store thread: rejected at once when `checked` fails.
+fn settle_from_store<'a>(
+    cx: &mut FunctionContext<'a>,
+    checked: Result<(), EngineError>,
+    queue: impl FnOnce(Box<dyn FnOnce(Result<String, EngineError>) + Send>) -> Result<(), EngineError>,
 ) -> JsResult<'a, JsPromise> {
-    let file_id = cx.argument::<JsString>(0)?.value(&mut cx);
-    let checked = validate_file_id(&file_id);
-    quick_action(cx, checked, move || {
-        engine().store().and_then(|s| run(&s, &file_id))
+    let (deferred, promise) = cx.promise();
+    if let Err(e) = checked {
+        reject(cx, deferred, &e)?;
+        return Ok(promise);
+    }
+    let channel = cx.channel();
+    let settle = Box::new(move |result: Result<String, EngineError>| {
+        deferred.settle_with(&channel, move |mut cx| match result {
+            Ok(json) => Ok(cx.string(json)),
+            Err(e) => throw(&mut cx, &e),
+        });
+    });
+    // If the job can't be queued, the dropped Deferred rejects the promise (Neon does that).
+    let _ = queue(settle);
+    Ok(promise)
+}
+
+/// A history read on the store thread → Promise<resultJson>.
+fn history_read<'a, T: serde::Serialize>(
+    mut cx: FunctionContext<'a>,
+    checked: Result<(), EngineError>,
+    read: impl FnOnce(&Store) -> Result<T, EngineError> + Send + 'static,
+) -> JsResult<'a, JsPromise> {
+    settle_from_store(&mut cx, checked, |settle| {
+        engine()
+            .history()
+            .read_then(move |s| settle(read(s).and_then(|v| to_json(&v))))
     })
 }
 
-fn list_assessments(cx: FunctionContext) -> JsResult<JsPromise> {
-    store_action(cx, tasks::history::list_assessments)
+/// A history change on the store thread → Promise<"null">.
+fn history_write<'a>(
+    mut cx: FunctionContext<'a>,
+    checked: Result<(), EngineError>,
+    write: Write,
+) -> JsResult<'a, JsPromise> {
+    settle_from_store(&mut cx, checked, |settle| {
+        engine()
+            .history()
+            .write_then(write, Box::new(move |r| settle(r.map(|()| "null".into()))))
+    })
 }
 
-fn list_chat(cx: FunctionContext) -> JsResult<JsPromise> {
-    store_action(cx, tasks::history::list_chat)
+fn file_id_arg(cx: &mut FunctionContext) -> NeonResult<(String, Result<(), EngineError>)> {
+    let file_id = cx.argument::<JsString>(0)?.value(cx);
+    let checked = validate_file_id(&file_id);
+    Ok((file_id, checked))
 }
 
-fn clear_chat(cx: FunctionContext) -> JsResult<JsPromise> {
-    store_action(cx, tasks::history::clear_chat)
+fn list_assessments(mut cx: FunctionContext) -> JsResult<JsPromise> {
+    let (id, checked) = file_id_arg(&mut cx)?;
+    history_read(cx, checked, move |s| store::assessments::list(s, &id))
+}
+
+fn list_chat(mut cx: FunctionContext) -> JsResult<JsPromise> {
+    let (id, checked) = file_id_arg(&mut cx)?;
+    history_read(cx, checked, move |s| store::chat::history(s, &id))
+}
+
+fn clear_chat(mut cx: FunctionContext) -> JsResult<JsPromise> {
+    let (id, checked) = file_id_arg(&mut cx)?;
+    history_write(cx, checked, tasks::history::clear_chat(id))
+}
+
+fn delete_essay(mut cx: FunctionContext) -> JsResult<JsPromise> {
+    let (id, checked) = file_id_arg(&mut cx)?;
+    history_write(cx, checked, tasks::history::delete_essay(id))
+}
+
+fn delete_assessment(mut cx: FunctionContext) -> JsResult<JsPromise> {
+    let id = cx.argument::<JsString>(0)?.value(&mut cx);
+    let checked = validate_assessment_id(&id);
+    history_write(cx, checked, tasks::history::delete_assessment(id))
 }
 
 /// (payloadJson) → Promise<resultJson>: the deterministic checker alone.
@@ -278,19 +343,21 @@ fn check_text(mut cx: FunctionContext) -> JsResult<JsPromise> {
     let json = cx.argument::<JsString>(0)?.value(&mut cx);
     let input = parse::<CheckInput>("checkText", &json).and_then(|i| i.validate().map(|()| i));
     match input {
-        Ok(input) => quick_action(cx, Ok(()), move || tasks::check::check_text(input)),
-        Err(e) => quick_action(cx, Err(e), || Ok(serde_json::Value::Null)),
+        Ok(input) => quick_action(cx, Ok(()), move || {
+            tasks::check::check_text(input).and_then(|r| to_json(&r))
+        }),
+        Err(e) => quick_action(cx, Err(e), || Ok(String::new())),
     }
 }
 
 /// (word) → Promise: addWord and removeWord.
 fn word_action<'a>(
     mut cx: FunctionContext<'a>,
-    run: fn(&str) -> Result<serde_json::Value, EngineError>,
+    write: fn(String) -> Write,
 ) -> JsResult<'a, JsPromise> {
     let word = cx.argument::<JsString>(0)?.value(&mut cx);
     let checked = validate_word(&word);
-    quick_action(cx, checked, move || run(&word))
+    history_write(cx, checked, write(word))
 }
 
 fn add_word(cx: FunctionContext) -> JsResult<JsPromise> {
@@ -302,7 +369,13 @@ fn remove_word(cx: FunctionContext) -> JsResult<JsPromise> {
 }
 
 fn list_words(cx: FunctionContext) -> JsResult<JsPromise> {
-    quick_action(cx, Ok(()), tasks::check::list_words)
+    history_read(cx, Ok(()), store::words::list)
+}
+
+/// The request limits (tasks/requests.rs), as JSON.
+fn limits(mut cx: FunctionContext) -> JsResult<JsString> {
+    let json = to_json(&LIMITS).unwrap_or_else(|_| "{}".into());
+    Ok(cx.string(json))
 }
 
 fn cancel(mut cx: FunctionContext) -> JsResult<JsBoolean> {
@@ -341,6 +414,9 @@ fn main(mut cx: ModuleContext) -> NeonResult<()> {
     cx.export_function("listAssessments", list_assessments)?;
     cx.export_function("listChat", list_chat)?;
     cx.export_function("clearChat", clear_chat)?;
+    cx.export_function("deleteEssay", delete_essay)?;
+    cx.export_function("deleteAssessment", delete_assessment)?;
+    cx.export_function("limits", limits)?;
     cx.export_function("checkText", check_text)?;
     cx.export_function("addWord", add_word)?;
     cx.export_function("removeWord", remove_word)?;

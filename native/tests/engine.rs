@@ -10,7 +10,7 @@ use samsara_native::engine::{engine, Task};
 use samsara_native::error::Result;
 use serde_json::{json, Value};
 
-fn run(work: samsara_native::engine::Work) -> Result<Value> {
+fn run(work: samsara_native::engine::Work) -> Result<String> {
     let (tx, rx) = mpsc::channel();
     let task = Task {
         action: "test",
@@ -32,8 +32,10 @@ fn run(work: samsara_native::engine::Work) -> Result<Value> {
 
 #[test]
 fn a_panicking_job_is_answered_and_the_worker_survives() {
-    let model =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models/SmolLM2-135M-Instruct.Q4_1.gguf");
+    let model = samsara_native::manifest::default_model(
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models"),
+    )
+    .unwrap_or_else(|| panic!("models/manifest.json names no default model"));
     let patch = ConfigPatch {
         model_path: Some(model.display().to_string()),
         threads: None,
@@ -54,9 +56,10 @@ fn a_panicking_job_is_answered_and_the_worker_survives() {
     assert!(!err.to_string().contains("essay text"), "{err}");
     assert!(err.to_string().contains("tests/engine.rs:"), "{err}");
     let ok = run(Box::new(|ctx| {
-        Ok(json!({ "vocab": ctx.model.codec.vocab_size }))
+        Ok(json!({ "vocab": ctx.model.codec.vocab_size }).to_string())
     }))
     .expect("next job runs");
+    let ok: Value = serde_json::from_str(&ok).expect("JSON");
     assert_eq!(ok["vocab"], 49152);
     let health = engine().health();
     assert_eq!(health.queue.running, 0);

@@ -5,12 +5,22 @@
 use std::path::PathBuf;
 
 use samsara_native::error::EngineError;
+use samsara_native::manifest::Manifest;
 use samsara_native::model::{self, LoadOptions};
+
+/// The manifest's model file of an architecture (file names live in models/manifest.json only).
+fn model_file(architecture: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models");
+    let manifest = Manifest::read(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let entry = manifest
+        .of_architecture(architecture)
+        .unwrap_or_else(|| panic!("no {architecture} model in models/manifest.json"));
+    dir.join(&entry.file)
+}
 
 #[test]
 fn splits_and_cache_reuse_are_exact() {
-    let path =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models/SmolLM2-135M-Instruct.Q4_1.gguf");
+    let path = model_file("llama");
     let m = match model::load(
         &path,
         LoadOptions {
@@ -59,21 +69,17 @@ fn splits_and_cache_reuse_are_exact() {
     }
 }
 
-#[test]
-fn two_threads_compute_exactly_what_one_does() {
-    // Our kernels split rows between threads; candle's products (Qwen's and Gemma's K-quants) are
-    // split into row ranges. Neither changes any row's arithmetic.
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models");
-    for file in [
-        "SmolLM2-135M-Instruct.Q4_1.gguf",
-        "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
-        "gemma-3-270m-q4_k_m.gguf",
-    ] {
-        let path = dir.join(file);
-        if !path.is_file() {
-            eprintln!("skipped: {file} is absent (npm run fetch-models:extra)");
-            continue;
-        }
+/// Our kernels split rows between threads; candle's products (Qwen's and Gemma's K-quants) are split
+/// into row ranges. Neither changes any row's arithmetic. The extra models' runs are `#[ignore]`d with
+/// the reason; `npm test` runs them with `--ignored` when they are present.
+fn two_threads_compute_exactly_what_one_does(file: &str) {
+    {
+        let path = model_file(file);
+        assert!(
+            path.is_file(),
+            "{} is absent: run `npm run fetch-models:extra`",
+            path.display()
+        );
         let load = |threads| match model::load(
             &path,
             LoadOptions {
@@ -109,4 +115,21 @@ fn two_threads_compute_exactly_what_one_does() {
         assert!(ids.len() > 100 && !a.is_empty());
         assert!(a == b, "{file}: 1 and 2 threads give different logits");
     }
+}
+
+#[test]
+fn two_threads_compute_exactly_what_one_does_llama() {
+    two_threads_compute_exactly_what_one_does("llama");
+}
+
+#[test]
+#[ignore = "needs the extra models: npm run fetch-models:extra"]
+fn two_threads_compute_exactly_what_one_does_qwen2() {
+    two_threads_compute_exactly_what_one_does("qwen2");
+}
+
+#[test]
+#[ignore = "needs the extra models: npm run fetch-models:extra"]
+fn two_threads_compute_exactly_what_one_does_gemma3() {
+    two_threads_compute_exactly_what_one_does("gemma3");
 }

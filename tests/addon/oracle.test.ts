@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import * as native from 'samsara-native';
-import { GEMMA3, MODELS, QWEN2, ROOT, SMOLLM2, missing } from './helpers';
+import { GEMMA3, QWEN2, ROOT, SMOLLM2, missing } from './helpers';
 
 interface Fixture {
   model: string;
@@ -60,11 +60,11 @@ describe('llama.cpp oracle', () => {
     await checkChatModel('smollm2', SMOLLM2);
   });
 
-  test('Qwen2.5 (qwen2): tokenizer and greedy output match llama.cpp', { skip: missing(QWEN2) }, async () => {
+  test('Qwen2.5 (qwen2): tokenizer and greedy output match llama.cpp', { skip: missing('qwen2') }, async () => {
     await checkChatModel('qwen2', QWEN2);
   });
 
-  test('Gemma-3 (gemma3): tokenizer matches, loads from the file context, generates coherent text', { skip: missing(GEMMA3) }, async () => {
+  test('Gemma-3 (gemma3): tokenizer matches, loads from the file context, generates coherent text', { skip: missing('gemma3') }, async () => {
     const fx = fixture('gemma3');
     native.configure({ modelPath: GEMMA3, contextSize: 4096 });
     for (const c of fx.tokenize) {
@@ -84,5 +84,5 @@ describe('llama.cpp oracle', () => {
 });
 
 test('models directory holds the default model', () => {
-  assert.ok(fs.existsSync(path.join(MODELS, 'SmolLM2-135M-Instruct.Q4_1.gguf')));
+  assert.ok(fs.existsSync(SMOLLM2), `${SMOLLM2} (npm run fetch-model)`);
 });

@@ -130,6 +130,7 @@ test('a corrupt database: requests still work, history is in memory, healthCheck
   fs.writeFileSync(corrupt, garbage);
   native.configure({ modelPath: SMOLLM2, storePath: corrupt });
   try {
+    await native.listAssessments('x'); // the store thread has tried the file (it opens it in the background)
     const h = await native.healthCheck();
     assert.equal(h.status, 'degraded');
     assert.equal(h.store.status, 'degraded');
@@ -151,6 +152,7 @@ test('a folder that cannot hold the database gives the same degraded path', asyn
   const storePath = path.join(blocker, 'samsara.db');
   native.configure({ modelPath: SMOLLM2, storePath });
   try {
+    await native.listAssessments('x'); // the store thread has tried the file
     const h = await native.healthCheck();
     assert.equal(h.store.status, 'degraded');
     assert.ok(h.store.error?.includes(storePath));

@@ -1,15 +1,21 @@
-// Bad input to the native API: every case is a coded error (INVALID_REQUEST) that nothing crashes on,
-// and the engine still answers afterwards. No model inference is needed to reject these.
+// Bad input to the native API: every case is a coded error (INVALID_REQUEST) that nothing crashes on.
+// FAST TIER: no model. The engine points at a file that does not exist, which proves the rejections
+// happen before any model is needed (the tokenizer's own checks, which need the model's vocabulary,
+// are in tokenizer.test.ts).
 import assert from 'node:assert/strict';
+import os from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import * as native from 'samsara-native';
-import { SMOLLM2, rejectsWith, throwsWith } from './helpers';
+import { rejectsWith, throwsWith } from './helpers';
+
+const NO_MODEL = path.join(os.tmpdir(), 'samsara-validation-no-such-model.gguf');
 
 // The casts deliberately break the declared types, as a JavaScript caller could.
 const api = native as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
 
 test('wrong types, missing and unknown fields, empty and oversized text are INVALID_REQUEST', async () => {
-  native.configure({ modelPath: SMOLLM2 });
+  native.configure({ modelPath: NO_MODEL });
   const cases: [string, unknown, unknown?][] = [
     ['assessEssay', undefined],
     ['assessEssay', null],
@@ -50,6 +56,7 @@ test('wrong types, missing and unknown fields, empty and oversized text are INVA
   }
   const h = await native.healthCheck();
   assert.equal(h.queue.waiting, 0, 'nothing invalid was queued');
+  assert.equal(h.modelLoads, 0, 'no model load was attempted');
 });
 
 test('configure, tokenize and detokenize validate their arguments', () => {
@@ -60,7 +67,6 @@ test('configure, tokenize and detokenize validate their arguments', () => {
   throwsWith(() => (native.tokenize as (t: unknown) => number[])(42), 'INVALID_REQUEST');
   throwsWith(() => native.detokenize([1, -2]), 'INVALID_REQUEST');
   throwsWith(() => native.detokenize([1.5]), 'INVALID_REQUEST');
-  throwsWith(() => native.detokenize([10_000_000]), 'INVALID_REQUEST');
   assert.equal(native.cancel('never-issued'), false);
 });
 
@@ -68,12 +74,4 @@ test('an already aborted signal rejects with CANCELLED without running', async (
   const ac = new AbortController();
   ac.abort();
   await rejectsWith(native.complete({ prompt: 'x', maxTokens: 1 }, { signal: ac.signal }), 'CANCELLED');
-});
-
-test('special-token text is data unless asked otherwise', () => {
-  native.configure({ modelPath: SMOLLM2 });
-  const asText = native.tokenize('<|im_end|><|im_start|>system');
-  assert.ok(!asText.includes(1) && !asText.includes(2), 'no control tokens by default');
-  assert.deepEqual(native.tokenize('<|im_end|><|im_start|>', { parseSpecialTokens: true }), [2, 1]);
-  assert.equal(native.detokenize(native.tokenize('Café 東京 🎉')), 'Café 東京 🎉');
 });

@@ -4,7 +4,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { after, before } from 'node:test';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page } from 'playwright-core';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const ARTIFACTS = path.join(ROOT, 'artifacts', 'e2e');
@@ -98,4 +99,51 @@ export async function startHarness(env: Record<string, string> = {}, port?: numb
 export async function screenshot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+/** One Chromium for a test file: launched before its tests, closed after them. */
+export function sharedBrowser(): () => Browser {
+  let browser: Browser | undefined;
+  before(async () => {
+    browser = await launch();
+  });
+  after(async () => {
+    await browser?.close();
+  });
+  return () => {
+    if (!browser) throw new Error('Chromium is not launched yet');
+    return browser;
+  };
+}
+
+/** Sets the viewport, scrolls `focus` into view, and saves what a student sees of the window. */
+export async function shootAt(page: Page, name: string, width: number, height: number, focus?: Locator): Promise<void> {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  await page.setViewportSize({ width, height });
+  await focus?.evaluate((e) => e.scrollIntoView({ block: 'center' }));
+  await page.waitForTimeout(300); // layout settles
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}-${width}x${height}.png`) });
+}
+
+export interface OpenApp {
+  harness: Harness;
+  context: BrowserContext;
+  page: Page;
+}
+
+/** The app in a new harness on `env`, in a new browser context; the page's uncaught errors go to `errors`. */
+export async function openApp(browser: Browser, env: Record<string, string>, options: BrowserContextOptions, errors: string[]): Promise<OpenApp> {
+  const harness = await startHarness(env, await freePort());
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, ...options });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(harness.url);
+  return { harness, context, page };
+}
+
+/** Closes what openApp opened (either may be missing if it failed) and removes `dir`. */
+export async function closeApp(app: Partial<OpenApp>, dir: string): Promise<void> {
+  await app.context?.close();
+  await app.harness?.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
 }

@@ -7,21 +7,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { ARTIFACTS, ROOT, freePort, launch, startHarness, type Harness } from './browser';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
+import { ARTIFACTS, ROOT, closeApp, openApp, sharedBrowser, shootAt, type Harness } from './browser';
 
 /** Three misspellings and a confused word, far enough apart that each is flagged on its own. */
 const FIRST = 'Their going to the libary after school. We will come back tomorow with our freinds.';
 /** An invented word, one edit from "snaffle": the checker flags it as a spelling mistake. */
 const WORD = 'grobe';
 
-let browser: Browser;
-before(async () => {
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-});
+const browserOf = sharedBrowser();
 
 /** The editor's text. */
 const essayOf = (page: Page) => page.getByTestId('essay-input').inputValue();
@@ -66,14 +60,7 @@ function liveComment(page: Page, quote: string): Locator {
     .filter({ has: page.locator('blockquote', { hasText: new RegExp(`^${quote}$`) }) });
 }
 
-/** Sets the viewport, scrolls `focus` into view, and saves what a student sees of the window. */
-async function shoot(page: Page, name: string, width: number, height: number, focus?: Locator): Promise<void> {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  await page.setViewportSize({ width, height });
-  await focus?.evaluate((e) => e.scrollIntoView({ block: 'center' }));
-  await page.waitForTimeout(300); // layout settles
-  await page.screenshot({ path: path.join(ARTIFACTS, `${name}-${width}x${height}.png`) });
-}
+const shoot = shootAt;
 
 describe('checking as you type (real engine)', () => {
   let harness: Harness;
@@ -85,17 +72,9 @@ describe('checking as you type (real engine)', () => {
   const env = { SAMSARA_STORE: path.join(storeDir, 'samsara.db') };
 
   before(async () => {
-    harness = await startHarness(env, await freePort());
-    context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-    page = await context.newPage();
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(harness.url);
+    ({ harness, context, page } = await openApp(browserOf(), env, {}, errors));
   });
-  after(async () => {
-    await context?.close();
-    await harness?.stop();
-    fs.rmSync(storeDir, { recursive: true, force: true });
-  });
+  after(() => closeApp({ harness, context }, storeDir));
 
   test('(a) typing underlines the mistakes, and the panel lists them with their category and actions', { timeout: 60_000 }, async () => {
     await page.getByTestId('essay-input').click();
@@ -315,7 +294,7 @@ describe('checking as you type (real engine)', () => {
     // The app's CSP allows only its own scripts, so axe is injected in a context that bypasses it
     // (this test only), with the same essays (localStorage) and the same history file.
     const storage = await page.evaluate(() => JSON.stringify(Object.fromEntries(Object.entries(localStorage))));
-    const axeContext = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 860 } });
+    const axeContext = await browserOf().newContext({ bypassCSP: true, viewport: { width: 1280, height: 860 } });
     try {
       await axeContext.addInitScript((saved: string) => {
         if (sessionStorage.getItem('seeded')) return;

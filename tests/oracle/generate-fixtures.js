@@ -12,13 +12,15 @@ import { createReadStream, existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+// Model files come from models/manifest.json (CommonJS module shared with the scripts and tests).
+import models from "../../scripts/lib/models.js";
 
 process.env.NODE_LLAMA_CPP_SKIP_DOWNLOAD ??= "true";
 const { getLlama, LlamaLogLevel } = await import("node-llama-cpp");
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, "..", "..");
-const MODELS_DIR = path.join(REPO, "models");
+const MODELS_DIR = models.modelsDir();
 const OUT_DIR = path.join(REPO, "tests", "fixtures", "oracle");
 
 const GENERATOR = "node-llama-cpp 3.22.1";
@@ -82,10 +84,10 @@ const BASE_PROMPTS = [
 ];
 
 const MODELS = [
-    { name: "smollm2", file: "SmolLM2-135M-Instruct.Q4_1.gguf", prompts: CHAT_PROMPTS, bos: "auto" },
-    { name: "qwen2", file: "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf", prompts: CHAT_PROMPTS, bos: "auto" },
+    { name: "smollm2", file: models.model("llama").file, prompts: CHAT_PROMPTS, bos: "auto" },
+    { name: "qwen2", file: models.model("qwen2").file, prompts: CHAT_PROMPTS, bos: "auto" },
     // Base model without a chat template: plain prompts, BOS always prepended.
-    { name: "gemma3", file: "gemma-3-270m-q4_k_m.gguf", prompts: BASE_PROMPTS, bos: "always" }
+    { name: "gemma3", file: models.model("gemma3").file, prompts: BASE_PROMPTS, bos: "always" }
 ];
 
 // ---------------------------------------------------------------- helpers

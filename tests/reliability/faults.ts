@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as native from 'samsara-native';
-import { ROOT, SMOLLM2 } from '../native/helpers';
+import { ROOT, SMOLLM2 } from '../addon/helpers';
 
 export interface FaultResult {
   name: string;

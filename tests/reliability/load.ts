@@ -3,7 +3,7 @@
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import * as native from 'samsara-native';
-import { ESSAY, SMOLLM2, sleep } from '../native/helpers';
+import { ESSAY, SMOLLM2, sleep } from '../addon/helpers';
 
 export interface LoadResult {
   requests: number;

@@ -5,7 +5,7 @@ import * as native from 'samsara-native';
 import { jsonLogger } from '../../electron/log';
 import { SamsaraService } from '../../electron/service';
 import type { ApiResult } from '../../preload/api';
-import { SMOLLM2 } from '../native/helpers';
+import { SMOLLM2 } from '../addon/helpers';
 import { APP, APP_ORIGIN, envelope } from '../service/helpers';
 
 type Outcome = { code: string; detail?: string };

@@ -4,7 +4,7 @@
 //   read <db>        how many exchanges a new process finds
 //   degraded <db>    one chat on a store that can't be used; the answer must still come
 import * as native from 'samsara-native';
-import { SMOLLM2 } from '../native/helpers';
+import { SMOLLM2 } from '../addon/helpers';
 
 // With a file-size limit (a full disk), the kernel sends SIGXFSZ on a write past it: handled, the write
 // fails with EFBIG instead of the process being killed, as a write to a full disk fails with ENOSPC.

@@ -27,6 +27,8 @@ function stubEngine(fail: () => unknown): Engine {
     listAssessments: reject,
     listChat: reject,
     clearChat: reject,
+    deleteEssay: reject,
+    deleteAssessment: reject,
     checkText: reject,
     addWord: reject,
     removeWord: reject,

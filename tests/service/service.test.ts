@@ -8,7 +8,7 @@ import { assessmentSchema, payloadSchemas } from '../../electron/schemas';
 import { SamsaraService, type Sender } from '../../electron/service';
 import type * as Native from '../../native/index';
 import type { ApiResult } from '../../preload/api';
-import { ESSAY, SMOLLM2 } from '../native/helpers';
+import { ESSAY, SMOLLM2 } from '../addon/helpers';
 import { APP, APP_ORIGIN, MARKER, envelope } from './helpers';
 
 const lines: string[] = [];

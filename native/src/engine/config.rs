@@ -35,7 +35,9 @@ impl Default for Config {
         Self {
             model_path: std::env::var_os("SAMSARA_MODEL")
                 .map(PathBuf::from)
-                .unwrap_or_else(|| PathBuf::from("models/SmolLM2-135M-Instruct.Q4_1.gguf")),
+                .or_else(|| crate::manifest::default_model(std::path::Path::new("models")))
+                // No manifest here: healthCheck says this file is missing until configure names one.
+                .unwrap_or_else(|| PathBuf::from("models")),
             // One thread by default: candle's pool busy-waits, and two threads collapse when the UI or
             // another process uses the other core (see candle-cpu-notes.md).
             threads: env_usize("SAMSARA_THREADS").unwrap_or(1).min(MAX_THREADS),

@@ -17,11 +17,11 @@ use std::time::Instant;
 
 use once_cell::sync::{Lazy, OnceCell};
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::error::{EngineError, Result};
 use crate::model::{self, transformer::KvState, LoadedModel};
-use crate::store::{Store, StoreReport};
+use crate::store::thread::{Retry, StoreThread};
+use crate::store::StoreReport;
 use crate::tokenizer::TextCodec;
 use config::{Config, ConfigPatch};
 pub use control::{JobControl, StopReason};
@@ -33,8 +33,6 @@ pub struct JobCtx<'a> {
     pub kv: &'a mut KvState,
     pub control: &'a JobControl,
     pub on_token: Option<&'a mut (dyn FnMut(&str) + Send)>,
-    /// Where results are saved (None only if not even a memory store could be made).
-    pub store: Option<Arc<Store>>,
 }
 
 impl JobCtx<'_> {
@@ -51,8 +49,9 @@ impl JobCtx<'_> {
     }
 }
 
-pub type Work = Box<dyn FnOnce(&mut JobCtx) -> Result<Value> + Send>;
-pub type Reply = Box<dyn FnOnce(Result<Value>) + Send>;
+/// A job's result is its JSON (serialized from the task's typed result, tasks/results.rs).
+pub type Work = Box<dyn FnOnce(&mut JobCtx) -> Result<String> + Send>;
+pub type Reply = Box<dyn FnOnce(Result<String>) + Send>;
 pub type OnToken = Box<dyn FnMut(&str) + Send>;
 
 pub struct Task {
@@ -101,8 +100,10 @@ pub struct Engine {
     wake: Condvar,
     controls: Mutex<HashMap<String, Arc<JobControl>>>,
     codecs: Mutex<HashMap<PathBuf, Arc<TextCodec>>>,
-    /// The history store of the configured storePath, opened on first use.
-    store: Mutex<Option<Arc<Store>>>,
+    /// The history store of the configured storePath, on its own thread.
+    history: StoreThread,
+    /// Whether the store thread was told the configured storePath.
+    history_opened: OnceCell<()>,
     worker: OnceCell<()>,
     threads_in_use: OnceCell<usize>,
     started: Instant,
@@ -123,7 +124,8 @@ static ENGINE: Lazy<Engine> = Lazy::new(|| Engine {
     wake: Condvar::new(),
     controls: Mutex::new(HashMap::new()),
     codecs: Mutex::new(HashMap::new()),
-    store: Mutex::new(None),
+    history: StoreThread::new(Retry::default()),
+    history_opened: OnceCell::new(),
     worker: OnceCell::new(),
     threads_in_use: OnceCell::new(),
     started: Instant::now(),
@@ -193,7 +195,17 @@ pub struct QueueReport {
 
 impl Engine {
     pub fn configure(&self, patch: ConfigPatch) -> Result<()> {
-        lock(&self.config).apply(patch)
+        let moved = {
+            let mut cfg = lock(&self.config);
+            let before = cfg.store_path.clone();
+            cfg.apply(patch)?;
+            (cfg.store_path != before).then(|| cfg.store_path.clone())
+        };
+        match moved {
+            // Opened on the store thread: a locked file never holds up this call.
+            Some(path) if self.history_opened.get().is_some() => self.history.open(path),
+            _ => Ok(()),
+        }
     }
 
     pub fn config(&self) -> Config {
@@ -208,13 +220,8 @@ impl Engine {
         timeout_ms: u64,
         task: Task,
     ) -> std::result::Result<String, (EngineError, Task)> {
+        // The id and timeout were validated by the caller (tasks::requests::validate_options).
         let id = match request_id {
-            Some(id) if id.is_empty() || id.len() > 200 => {
-                return Err((
-                    EngineError::invalid("requestId must be 1 to 200 characters."),
-                    task,
-                ))
-            }
             Some(id) => id,
             None => format!("req-{}", self.next_id.fetch_add(1, Ordering::Relaxed)),
         };
@@ -298,15 +305,7 @@ impl Engine {
                 cfg.model_path.display()
             ));
         }
-        let store = match self.store() {
-            Ok(s) => s.report(),
-            Err(e) => StoreReport {
-                status: "degraded",
-                persistent: false,
-                path: cfg.store_path.as_ref().map(|p| p.display().to_string()),
-                error: Some(e.to_string()),
-            },
-        };
+        let store = self.history().report();
         let status = match (state, &error) {
             (ModelState::Failed, _) | (ModelState::Unloaded, Some(_)) => "down",
             _ if store.status != "ok" => "degraded",
@@ -342,17 +341,15 @@ impl Engine {
         }
     }
 
-    /// The history store for the configured storePath: opened on first use and kept; memory only
-    /// without a storePath, or (degraded, with the reason) when the file can't be opened.
-    pub fn store(&self) -> Result<Arc<Store>> {
-        let path = lock(&self.config).store_path.clone();
-        let mut slot = lock(&self.store);
-        if let Some(s) = slot.as_ref().filter(|s| s.path() == path.as_deref()) {
-            return Ok(s.clone());
-        }
-        let opened = Arc::new(Store::open_or_memory(path.as_deref())?);
-        *slot = Some(opened.clone());
-        Ok(opened)
+    /// The history store of the configured storePath (memory only without one). The first call
+    /// starts opening the file on the store thread and returns at once.
+    pub fn history(&self) -> &StoreThread {
+        self.history_opened.get_or_init(|| {
+            let path = lock(&self.config).store_path.clone();
+            // If the thread can't start, every history call reports it.
+            let _ = self.history.open(path);
+        });
+        &self.history
     }
 
     /// The tokenizer of the configured model, built from the file's metadata without loading weights.
@@ -420,7 +417,7 @@ impl Engine {
                 kv = KvState::default();
                 kv_owner = None;
             }
-            let outcome = catch_unwind(AssertUnwindSafe(|| -> Result<Value> {
+            let outcome = catch_unwind(AssertUnwindSafe(|| -> Result<String> {
                 control.check()?;
                 let model = self.ensure_model(force_load)?;
                 control.check()?;
@@ -435,7 +432,6 @@ impl Engine {
                     on_token: on_token
                         .as_mut()
                         .map(|f| f.as_mut() as &mut (dyn FnMut(&str) + Send)),
-                    store: self.store().ok(),
                 };
                 work(&mut ctx)
             }));

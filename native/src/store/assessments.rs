@@ -9,6 +9,8 @@ use super::{essays, Store, NOW};
 use crate::error::Result;
 
 pub struct NewAssessment<'a> {
+    /// From `new_id()`: made before saving, so a save replayed on the file later keeps it.
+    pub id: &'a str,
     pub file_id: &'a str,
     pub text_hash: &'a str,
     pub model: &'a str,
@@ -33,6 +35,11 @@ pub struct StoredAssessment {
     pub metrics: Option<Value>,
 }
 
+/// A fresh assessment id: 32 lowercase hex digits.
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
 /// Saves one assessment (and touches its essay) in one transaction; returns its id.
 pub fn save(store: &Store, a: &NewAssessment) -> Result<String> {
     store.write(|tx| {
@@ -45,10 +52,11 @@ fn insert(tx: &Transaction, a: &NewAssessment) -> rusqlite::Result<String> {
     tx.query_row(
         &format!(
             "INSERT INTO assessments (id, file_id, text_hash, created_at, model, comments, summary, metrics)
-             VALUES (lower(hex(randomblob(16))), ?1, ?2, {NOW}, ?3, ?4, ?5, ?6)
+             VALUES (?1, ?2, ?3, {NOW}, ?4, ?5, ?6, ?7)
              RETURNING id"
         ),
         params![
+            a.id,
             a.file_id,
             a.text_hash,
             a.model,
@@ -58,6 +66,14 @@ fn insert(tx: &Transaction, a: &NewAssessment) -> rusqlite::Result<String> {
         ],
         |r| r.get(0),
     )
+}
+
+/// Deletes one assessment; whether it was there.
+pub fn delete(store: &Store, id: &str) -> Result<bool> {
+    store.write(|tx| {
+        tx.execute("DELETE FROM assessments WHERE id = ?1", [id])
+            .map(|n| n > 0)
+    })
 }
 
 /// The assessments of an essay, newest first.

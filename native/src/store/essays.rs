@@ -21,6 +21,14 @@ pub fn touch(tx: &Transaction, file_id: &str, text_hash: Option<&str>) -> rusqli
     Ok(())
 }
 
+/// Deletes an essay with its assessments and chat (the tables cascade); whether it was there.
+pub fn delete(store: &Store, file_id: &str) -> Result<bool> {
+    store.write(|tx| {
+        tx.execute("DELETE FROM essays WHERE file_id = ?1", [file_id])
+            .map(|n| n > 0)
+    })
+}
+
 /// How much is stored about an essay, read in one transaction (one consistent moment).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]

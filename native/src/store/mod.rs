@@ -9,6 +9,7 @@ pub mod assessments;
 pub mod chat;
 pub mod essays;
 mod schema;
+pub mod thread;
 pub mod words;
 
 use std::path::{Path, PathBuf};
@@ -23,6 +24,8 @@ use crate::error::{EngineError, Result};
 
 /// How long a write waits for another connection's lock before it fails.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Opening waits less: the store thread tries again later instead (store/thread.rs).
+const OPEN_BUSY_TIMEOUT: Duration = Duration::from_millis(250);
 
 pub struct Store {
     conn: Mutex<Connection>,
@@ -76,6 +79,8 @@ session only; move the file away to start a new history.",
     /// file that could not be opened.
     pub fn in_memory(path: Option<PathBuf>, problem: Option<String>) -> Result<Store> {
         let mut conn = Connection::open_in_memory().map_err(|e| failed("start in memory", e))?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(|e| failed("start in memory", e))?;
         schema::migrate(&mut conn).map_err(|e| failed("create its tables", e))?;
         Ok(Store {
             conn: Mutex::new(conn),
@@ -85,17 +90,12 @@ session only; move the file away to start a new history.",
         })
     }
 
-    /// The file store for `path`, or, if it can't be opened, a memory store that reports why.
-    pub fn open_or_memory(path: Option<&Path>) -> Result<Store> {
-        match path {
-            None => Store::in_memory(None, None),
-            Some(p) => Store::open(p)
-                .or_else(|e| Store::in_memory(Some(p.to_path_buf()), Some(e.to_string()))),
-        }
-    }
-
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
+    }
+
+    pub(crate) fn set_problem(&self, why: String) {
+        *lock(&self.problem) = Some(why);
     }
 
     pub fn report(&self) -> StoreReport {
@@ -174,7 +174,7 @@ fn open_file(path: &Path) -> rusqlite::Result<Connection> {
         | OpenFlags::SQLITE_OPEN_CREATE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let mut conn = Connection::open_with_flags(path, flags)?;
-    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.busy_timeout(OPEN_BUSY_TIMEOUT)?;
     // quick_check reads every page: a damaged file is found now, not halfway through a save.
     let check: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
     if check != "ok" {
@@ -195,6 +195,7 @@ fn open_file(path: &Path) -> rusqlite::Result<Connection> {
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     schema::migrate(&mut conn)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
     Ok(conn)
 }
 

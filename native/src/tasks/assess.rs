@@ -4,23 +4,24 @@
 //! prompt, merged without duplicates, then a short summary built on both. Anchors are UTF-16 offsets
 //! (JS string indices).
 
-use serde_json::{json, Value};
+use std::sync::Arc;
 
 #[cfg(test)]
 use crate::analysis::Dialect;
 use std::sync::mpsc;
 
 use crate::analysis::{self, Analysis, Category, Finding};
-use crate::engine::quick;
-use crate::engine::JobCtx;
+use crate::engine::{engine, quick, JobCtx};
 use crate::error::Result;
 use crate::store::assessments::{self, NewAssessment};
 use crate::store::text_hash;
+use crate::store::thread::Write;
 use crate::tasks::check::{comment_of, dialect_or_default, personal_words};
 use crate::tasks::constrained::{self, Item, Limits};
 use crate::tasks::fit_essay;
 use crate::tasks::prompts::{echoes_prompt, PROMPTS};
-use crate::tasks::requests::{Anchor, AssessInput, Comment, CommentKind};
+use crate::tasks::requests::AssessInput;
+use crate::tasks::results::{Anchor, Assessment, Comment, CommentKind};
 use crate::tasks::summary::summarize;
 use crate::template::Message;
 
@@ -52,7 +53,7 @@ pub(crate) fn essay_turn(essay: &str, task: &str) -> Vec<Message> {
     ]
 }
 
-pub fn assess(ctx: &mut JobCtx, input: AssessInput) -> Result<Value> {
+pub fn assess(ctx: &mut JobCtx, input: AssessInput) -> Result<Assessment> {
     // The checker runs on the quick thread while the model reads the essay here: on two cores it
     // adds nothing to the assessment's time.
     let checked = check_beside(&input);
@@ -69,27 +70,47 @@ pub fn assess(ctx: &mut JobCtx, input: AssessInput) -> Result<Value> {
     // A clean essay and a model with nothing usable to add give no comments: the summary says so.
     merge(&mut comments, model_comments(&input.text, items));
     let summary = summarize(ctx, &input.text, &comments, &analysis.metrics)?;
-    let result = json!({
-        "comments": comments,
-        "summary": summary,
-        "metrics": analysis.metrics,
-        "dialect": analysis.dialect,
-    });
-    if let Some(store) = &ctx.store {
-        // A failed save marks the store degraded (healthCheck says so); the feedback is still given.
-        let _ = assessments::save(
+    let mut result = Assessment {
+        comments,
+        summary,
+        metrics: analysis.metrics,
+        dialect: analysis.dialect,
+        saved: false,
+    };
+    // A failed save marks the store degraded (healthCheck says why) and `saved` false; the feedback
+    // is still given.
+    result.saved = engine()
+        .history()
+        .write(saving(&input, &ctx.model.name, &result))
+        .is_ok();
+    Ok(result)
+}
+
+/// The history write of an assessment (replayable: store/thread.rs).
+fn saving(input: &AssessInput, model: &str, a: &Assessment) -> Write {
+    let (id, file_id, hash) = (
+        assessments::new_id(),
+        input.file_id.clone(),
+        text_hash(&input.text),
+    );
+    let (model, summary) = (model.to_string(), a.summary.clone());
+    let comments = serde_json::to_value(&a.comments).unwrap_or_default();
+    let metrics = serde_json::to_value(&a.metrics).ok();
+    Arc::new(move |store| {
+        assessments::save(
             store,
             &NewAssessment {
-                file_id: &input.file_id,
-                text_hash: &text_hash(&input.text),
-                model: &ctx.model.name,
-                comments: &result["comments"],
+                id: &id,
+                file_id: &file_id,
+                text_hash: &hash,
+                model: &model,
+                comments: &comments,
                 summary: Some(&summary),
-                metrics: Some(&result["metrics"]),
+                metrics: metrics.as_ref(),
             },
-        );
-    }
-    Ok(result)
+        )
+        .map(drop)
+    })
 }
 
 /// Starts the analysis of the essay on the quick thread; the returned function waits for it (or, if

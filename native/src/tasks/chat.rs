@@ -8,10 +8,10 @@
 //! stay), and the exchange is saved after it succeeds. The prompt of a follow-up question starts with
 //! the previous one, so its prefix is reused.
 
-use serde_json::{json, Value};
+use std::sync::Arc;
 
 use crate::analysis::{self, Finding};
-use crate::engine::JobCtx;
+use crate::engine::{engine, JobCtx};
 use crate::error::{EngineError, Result};
 use crate::store::chat::{self as history, ChatMessage, Role};
 use crate::store::text_hash;
@@ -21,6 +21,7 @@ use crate::tasks::generate::{generate, prompt_budget, Finish, GenParams};
 use crate::tasks::grounding::{asks_to_quote, ground};
 use crate::tasks::prompts::PROMPTS;
 use crate::tasks::requests::ChatInput;
+use crate::tasks::results::ChatReply;
 use crate::template::Message;
 
 pub const CHAT_MAX_TOKENS: usize = 256;
@@ -64,7 +65,7 @@ fn mentions(question: &str, words: &[&str]) -> bool {
     words.iter().any(|w| q.contains(w))
 }
 
-pub fn chat(ctx: &mut JobCtx, input: ChatInput) -> Result<Value> {
+pub fn chat(ctx: &mut JobCtx, input: ChatInput) -> Result<ChatReply> {
     let essay = input.context_text.as_deref();
     let findings: Vec<Finding> = match essay {
         Some(text) => analysis::analyze(text, dialect_or_default(None), &personal_words())
@@ -95,12 +96,23 @@ pub fn chat(ctx: &mut JobCtx, input: ChatInput) -> Result<Value> {
             "The model gave an empty answer. Try rephrasing the question.".into(),
         ));
     }
-    if let (Some(id), Some(store)) = (&input.file_id, &ctx.store) {
-        let hash = essay.map(text_hash);
-        // A failed save marks the store degraded (healthCheck says so); the answer is still given.
-        let _ = history::save_exchange(store, id, hash.as_deref(), &input.message, &reply);
-    }
-    Ok(json!({ "reply": reply, "historyUsed": history_used, "finishReason": finish.as_str() }))
+    // A failed save marks the store degraded (healthCheck says why) and `saved` false; the answer is
+    // still given.
+    let saved = input.file_id.clone().map(|id| {
+        let (hash, question, answer) = (essay.map(text_hash), input.message.clone(), reply.clone());
+        engine()
+            .history()
+            .write(Arc::new(move |s| {
+                history::save_exchange(s, &id, hash.as_deref(), &question, &answer).map(drop)
+            }))
+            .is_ok()
+    });
+    Ok(ChatReply {
+        reply,
+        finish_reason: finish,
+        history_used,
+        saved,
+    })
 }
 
 /// The model's answer (after the findings, for a question about mistakes), grounded in the essay.
@@ -129,11 +141,14 @@ fn answer(
         }
         None => Message::system(format!("{}\n\n{}", PROMPTS.tutor, PROMPTS.tutor_no_essay)),
     };
-    let past = match (&input.file_id, &ctx.store) {
+    let past = match input.file_id.clone() {
         // A history that can't be read (the store reports why) leaves a question without context,
         // not unanswered.
-        (Some(id), Some(store)) => history::history(store, id).unwrap_or_default(),
-        _ => Vec::new(),
+        Some(id) => engine()
+            .history()
+            .read(move |s| history::history(s, &id))
+            .unwrap_or_default(),
+        None => Vec::new(),
     };
     let budget = prompt_budget(ctx, CHAT_MAX_TOKENS);
     let model = ctx.model.clone();

@@ -3,20 +3,19 @@
 
 use std::collections::HashSet;
 
-use serde_json::{json, Value};
+use std::sync::Arc;
 
 use crate::analysis::{self, Dialect, Finding};
 use crate::engine::engine;
 use crate::error::Result;
+use crate::store::thread::Write;
 use crate::store::words;
-use crate::tasks::requests::{Anchor, CheckInput, Comment, CommentKind};
+use crate::tasks::requests::CheckInput;
+use crate::tasks::results::{Anchor, Checked, Comment, CommentKind};
 
 /// The student's dictionary. A store that can't be read (healthCheck says why) checks without it.
 pub fn personal_words() -> HashSet<String> {
-    engine()
-        .store()
-        .and_then(|s| words::set(&s))
-        .unwrap_or_default()
+    engine().history().read(words::set).unwrap_or_default()
 }
 
 /// The dialect asked for, else the configured one.
@@ -24,7 +23,7 @@ pub fn dialect_or_default(dialect: Option<Dialect>) -> Dialect {
     dialect.unwrap_or_else(|| engine().config().dialect)
 }
 
-pub fn check_text(input: CheckInput) -> Result<Value> {
+pub fn check_text(input: CheckInput) -> Result<Checked> {
     let dialect = dialect_or_default(input.dialect);
     let analysis = analysis::analyze(&input.text, dialect, &personal_words());
     let comments: Vec<Comment> = analysis
@@ -32,7 +31,10 @@ pub fn check_text(input: CheckInput) -> Result<Value> {
         .iter()
         .map(|f| comment_of(&input.text, f))
         .collect();
-    Ok(json!({ "comments": comments, "dialect": analysis.dialect }))
+    Ok(Checked {
+        comments,
+        dialect: analysis.dialect,
+    })
 }
 
 /// A finding as an inline comment with its UTF-16 anchor.
@@ -48,16 +50,10 @@ pub fn comment_of(text: &str, f: &Finding) -> Comment {
     }
 }
 
-pub fn add_word(word: &str) -> Result<Value> {
-    words::add(&*engine().store()?, word)?;
-    Ok(Value::Null)
+pub fn add_word(word: String) -> Write {
+    Arc::new(move |s| words::add(s, &word))
 }
 
-pub fn remove_word(word: &str) -> Result<Value> {
-    words::remove(&*engine().store()?, word)?;
-    Ok(Value::Null)
-}
-
-pub fn list_words() -> Result<Value> {
-    Ok(json!(words::list(&*engine().store()?)?))
+pub fn remove_word(word: String) -> Write {
+    Arc::new(move |s| words::remove(s, &word).map(drop))
 }

@@ -1,13 +1,12 @@
 //! complete: a raw completion of a prompt (no chat template), for scripts and benchmarks.
 
-use serde_json::{json, Value};
-
 use crate::engine::JobCtx;
 use crate::error::Result;
 use crate::tasks::generate::{generate, GenParams};
 use crate::tasks::requests::CompleteInput;
+use crate::tasks::results::Completion;
 
-pub fn complete(ctx: &mut JobCtx, input: CompleteInput) -> Result<Value> {
+pub fn complete(ctx: &mut JobCtx, input: CompleteInput) -> Result<Completion> {
     let ids = ctx
         .model
         .codec
@@ -23,7 +22,11 @@ pub fn complete(ctx: &mut JobCtx, input: CompleteInput) -> Result<Value> {
         stop_on_repeat: false,
     };
     let out = generate(ctx, &ids, &params)?;
-    Ok(json!({ "text": out.text, "tokens": out.tokens, "finishReason": out.finish.as_str() }))
+    Ok(Completion {
+        text: out.text,
+        tokens: out.tokens,
+        finish_reason: out.finish,
+    })
 }
 
 fn random_seed() -> u64 {

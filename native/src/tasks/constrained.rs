@@ -357,6 +357,7 @@ impl StringKind for Quote<'_> {
 /// Drives the quote state over `pieces` the way decoding does when the model proposes them as token
 /// bodies (those the schema refuses are skipped), then ends the string as decoding does, closed or
 /// cut at its limit. Without a model: the fuzzers use it to check that every quote is verbatim.
+#[cfg(feature = "fuzz")]
 pub(crate) fn quote_from_pieces(
     essay: &str,
     pieces: &[&[u8]],

@@ -1,23 +1,20 @@
-//! listAssessments, listChat, clearChat: reads and deletes on the history store. They run on their own
-//! thread, never in the inference queue, so they answer while a long assessment runs.
+//! The history actions JS calls (listAssessments, listChat, clearChat, deleteEssay, deleteAssessment):
+//! reads and deletes that run on the store thread (store/thread.rs), never in the inference queue,
+//! so they answer while a long assessment runs.
 
-use serde_json::{json, Value};
+use std::sync::Arc;
 
-use crate::error::{EngineError, Result};
-use crate::store::{assessments, chat, Store};
+use crate::store::thread::Write;
+use crate::store::{assessments, chat, essays};
 
-fn to_json<T: serde::Serialize>(v: &T) -> Result<Value> {
-    serde_json::to_value(v).map_err(|e| EngineError::ActionFailed(e.to_string()))
+pub fn clear_chat(file_id: String) -> Write {
+    Arc::new(move |s| chat::clear(s, &file_id).map(drop))
 }
 
-pub fn list_assessments(store: &Store, file_id: &str) -> Result<Value> {
-    to_json(&assessments::list(store, file_id)?)
+pub fn delete_essay(file_id: String) -> Write {
+    Arc::new(move |s| essays::delete(s, &file_id).map(drop))
 }
 
-pub fn list_chat(store: &Store, file_id: &str) -> Result<Value> {
-    to_json(&chat::history(store, file_id)?)
-}
-
-pub fn clear_chat(store: &Store, file_id: &str) -> Result<Value> {
-    Ok(json!({ "deleted": chat::clear(store, file_id)? }))
+pub fn delete_assessment(id: String) -> Write {
+    Arc::new(move |s| assessments::delete(s, &id).map(drop))
 }

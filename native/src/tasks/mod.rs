@@ -1,5 +1,5 @@
 //! What each action does on the worker. Each function validates nothing (done before queueing) and
-//! returns the JSON result of the declared shape.
+//! returns its typed result (tasks/results.rs).
 
 pub mod assess;
 pub mod chat;
@@ -11,6 +11,7 @@ pub mod grounding;
 pub mod history;
 pub mod prompts;
 pub mod requests;
+pub mod results;
 pub mod summary;
 
 use crate::engine::JobCtx;

@@ -1,10 +1,11 @@
-//! Request payloads as they arrive from JS, and their validation. Lengths are counted in UTF-16 code
+//! Request payloads as they arrive from JS, and their validation (results: tasks/results.rs). Lengths are counted in UTF-16 code
 //! units, like JavaScript's `string.length`, so main's limits and ours agree.
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use crate::analysis::{Category, Dialect};
+use crate::analysis::Dialect;
 use crate::error::{EngineError, Result};
+pub use crate::tasks::results::{Anchor, Comment, CommentKind};
 
 pub const MAX_TEXT_LEN: usize = 100_000;
 pub const MAX_MESSAGE_LEN: usize = 8_000;
@@ -17,53 +18,62 @@ pub const MAX_COMMENTS: usize = 200;
 pub const MAX_LABEL_LEN: usize = 64;
 pub const MAX_WORD_LEN: usize = 64;
 pub const MAX_SUGGESTIONS: usize = 10;
+pub const MAX_REQUEST_ID_LEN: usize = 200;
+pub const MAX_TIMEOUT_MS: u64 = 3_600_000;
 
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
-pub struct Anchor {
-    pub start: usize,
-    pub end: usize,
-    pub quote: String,
+/// Every limit above, for JS (`limits()`): index.js and the app's zod schemas use these numbers, and a
+/// test ties the schemas' copy to them.
+#[derive(Debug, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Limits {
+    pub text: usize,
+    pub message: usize,
+    pub instruction: usize,
+    pub file_id: usize,
+    pub new_tokens: u32,
+    pub stop_strings: usize,
+    pub stop_length: usize,
+    pub comments: usize,
+    pub label: usize,
+    pub word: usize,
+    pub suggestions: usize,
+    pub request_id: usize,
+    pub timeout_ms: u64,
 }
 
-impl Anchor {
-    /// The anchor of `quote` found at byte offset `start` of `text`, in UTF-16 offsets.
-    pub fn at(text: &str, start: usize, quote: &str) -> Anchor {
-        let start16 = text.get(..start).map_or(0, utf16_len);
-        Anchor {
-            start: start16,
-            end: start16 + utf16_len(quote),
-            quote: quote.to_string(),
+pub const LIMITS: Limits = Limits {
+    text: MAX_TEXT_LEN,
+    message: MAX_MESSAGE_LEN,
+    instruction: MAX_INSTRUCTION_LEN,
+    file_id: MAX_FILE_ID_LEN,
+    new_tokens: MAX_NEW_TOKENS,
+    stop_strings: MAX_STOP_STRINGS,
+    stop_length: MAX_STOP_LEN,
+    comments: MAX_COMMENTS,
+    label: MAX_LABEL_LEN,
+    word: MAX_WORD_LEN,
+    suggestions: MAX_SUGGESTIONS,
+    request_id: MAX_REQUEST_ID_LEN,
+    timeout_ms: MAX_TIMEOUT_MS,
+};
+
+/// The per-request options every queued action takes: a requestId of 1 to MAX_REQUEST_ID_LEN
+/// characters (UTF-16, like JS), and a timeout of 1 ms to MAX_TIMEOUT_MS.
+pub fn validate_options(request_id: Option<&str>, timeout_ms: f64) -> Result<u64> {
+    if let Some(id) = request_id {
+        let n = utf16_len(id);
+        if n == 0 || n > MAX_REQUEST_ID_LEN {
+            return Err(EngineError::invalid(format!(
+                "requestId must be 1 to {MAX_REQUEST_ID_LEN} characters."
+            )));
         }
     }
-}
-
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum CommentKind {
-    Inline,
-    Block,
-}
-
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
-#[serde(rename_all = "camelCase")]
-pub struct Comment {
-    pub content: String,
-    pub kind: CommentKind,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub anchor: Option<Anchor>,
-    /// "rules" (the deterministic analysis) or "model".
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source: Option<String>,
-    /// The rule that found it, e.g. "subject-verb-agreement" (deterministic comments only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rule: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub category: Option<Category>,
-    /// Replacements for the anchored span, best first (may be empty).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub suggestions: Option<Vec<String>>,
+    if !(timeout_ms.is_finite() && (1.0..=MAX_TIMEOUT_MS as f64).contains(&timeout_ms)) {
+        return Err(EngineError::invalid(format!(
+            "timeoutMs must be between 1 and {MAX_TIMEOUT_MS}."
+        )));
+    }
+    Ok(timeout_ms as u64)
 }
 
 #[derive(Debug, Deserialize)]
@@ -167,9 +177,14 @@ pub fn validate_word(word: &str) -> Result<()> {
     Ok(())
 }
 
-/// The fileId of listAssessments, listChat and clearChat.
+/// The fileId of listAssessments, listChat, clearChat and deleteEssay.
 pub fn validate_file_id(file_id: &str) -> Result<()> {
     text("fileId", file_id, MAX_FILE_ID_LEN)
+}
+
+/// The id of deleteAssessment (as listAssessments gave it).
+pub fn validate_assessment_id(id: &str) -> Result<()> {
+    text("id", id, MAX_FILE_ID_LEN)
 }
 
 pub trait Validate {

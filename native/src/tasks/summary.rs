@@ -2,8 +2,6 @@
 //! essay's main strength (when it is a usable sentence of its own), then what the analysis measured
 //! and found, so a summary is never empty or generic.
 
-use serde_json::{json, Value};
-
 use crate::analysis::{self, Category, Metrics};
 use crate::engine::JobCtx;
 use crate::error::Result;
@@ -11,15 +9,16 @@ use crate::tasks::assess::{essay_turn, MODEL_ESSAY_TOKENS};
 use crate::tasks::fit_essay;
 use crate::tasks::generate::{generate, GenParams};
 use crate::tasks::prompts::{echoes_prompt, PROMPTS};
-use crate::tasks::requests::{Comment, SummaryInput};
+use crate::tasks::requests::SummaryInput;
+use crate::tasks::results::{Comment, Summary};
 
 pub const SUMMARY_MAX_TOKENS: usize = 60;
 
-pub fn summary(ctx: &mut JobCtx, input: SummaryInput) -> Result<Value> {
+pub fn summary(ctx: &mut JobCtx, input: SummaryInput) -> Result<Summary> {
     let comments = input.comments.unwrap_or_default();
     let metrics = analysis::metrics(&input.text);
     let summary = summarize(ctx, &input.text, &comments, &metrics)?;
-    Ok(json!({ "summary": summary }))
+    Ok(Summary { summary })
 }
 
 /// A short, specific summary: the model's sentence on the essay's main strength (when it gives a usable
@@ -149,7 +148,7 @@ fn ease_label(score: f64) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tasks::requests::{Anchor, CommentKind};
+    use crate::tasks::results::{Anchor, CommentKind};
 
     fn comment(content: &str, span: Option<(usize, usize)>, source: &str) -> Comment {
         Comment {

@@ -1,0 +1,102 @@
+//! What each action answers, as serde types: the JSON JS receives is these, serialized once in
+//! lib.rs's glue. `native/index.d.ts` declares the same shapes.
+
+use serde::{Deserialize, Serialize};
+
+use crate::analysis::{Category, Dialect, Metrics};
+use crate::tasks::generate::Finish;
+use crate::tasks::requests::utf16_len;
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Anchor {
+    pub start: usize,
+    pub end: usize,
+    pub quote: String,
+}
+
+impl Anchor {
+    /// The anchor of `quote` found at byte offset `start` of `text`, in UTF-16 offsets.
+    pub fn at(text: &str, start: usize, quote: &str) -> Anchor {
+        let start16 = text.get(..start).map_or(0, utf16_len);
+        Anchor {
+            start: start16,
+            end: start16 + utf16_len(quote),
+            quote: quote.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum CommentKind {
+    Inline,
+    Block,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
+pub struct Comment {
+    pub content: String,
+    pub kind: CommentKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub anchor: Option<Anchor>,
+    /// "rules" (the deterministic analysis) or "model".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// The rule that found it, e.g. "subject-verb-agreement" (deterministic comments only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<Category>,
+    /// Replacements for the anchored span, best first (may be empty).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suggestions: Option<Vec<String>>,
+}
+
+/// assessEssay.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Assessment {
+    pub comments: Vec<Comment>,
+    pub summary: String,
+    pub metrics: Metrics,
+    pub dialect: Dialect,
+    /// Whether it went into the history (false: healthCheck().store.error says why).
+    pub saved: bool,
+}
+
+/// checkText.
+#[derive(Debug, Serialize)]
+pub struct Checked {
+    pub comments: Vec<Comment>,
+    pub dialect: Dialect,
+}
+
+/// chat.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatReply {
+    pub reply: String,
+    pub finish_reason: Finish,
+    pub history_used: usize,
+    /// With a fileId: whether the exchange went into the history.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub saved: Option<bool>,
+}
+
+/// generateFeedbackSummary.
+#[derive(Debug, Serialize)]
+pub struct Summary {
+    pub summary: String,
+}
+
+/// complete.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Completion {
+    pub text: String,
+    pub tokens: Vec<u32>,
+    pub finish_reason: Finish,
+}
