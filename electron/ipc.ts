@@ -1,6 +1,7 @@
 // One IPC channel per action, each handed to the service; nothing else is handled (the whitelist).
-import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
-import { CHANNELS, CHECKER_ACTIONS, HISTORY_ACTIONS, REQUEST_ACTIONS } from '../preload/api';
+import { app, dialog, ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
+import { CHANNELS, CHECKER_ACTIONS, HISTORY_ACTIONS, REQUEST_ACTIONS, SETTINGS_ACTIONS } from '../preload/api';
+import { writePdf, type ExportIo } from './export';
 import type { Sender, SamsaraService } from './service';
 
 /** The sender as the service sees it: a top frame counts only if it is the main frame of our window. */
@@ -8,6 +9,25 @@ function senderOf(event: IpcMainInvokeEvent, window: BrowserWindow): Sender {
   const frame = event.senderFrame;
   const ours = !window.isDestroyed() && event.sender.id === window.webContents.id;
   return { id: event.sender.id, url: frame?.url ?? '', isMainFrame: ours && frame !== null && frame.parent === null };
+}
+
+/** Electron's part of "Save as PDF": print the page that asked, ask where (a sheet on our window), write. */
+export function exportIo(event: IpcMainInvokeEvent, window: BrowserWindow): ExportIo {
+  return {
+    printToPdf: () => event.sender.printToPDF({ printBackground: true, pageSize: 'A4' }),
+    chooseFile: async (defaultPath) => {
+      const r = await dialog.showSaveDialog(window, {
+        title: 'Save the feedback as a PDF',
+        defaultPath,
+        buttonLabel: 'Save',
+        filters: [{ name: 'PDF document', extensions: ['pdf'] }],
+        properties: ['createDirectory', 'showOverwriteConfirmation'],
+      });
+      return r.canceled || !r.filePath ? null : r.filePath;
+    },
+    writeFile: writePdf,
+    folder: () => app.getPath('documents'),
+  };
 }
 
 export function registerIpc(service: SamsaraService, window: BrowserWindow): void {
@@ -28,5 +48,12 @@ export function registerIpc(service: SamsaraService, window: BrowserWindow): voi
   for (const action of CHECKER_ACTIONS) {
     ipcMain.handle(CHANNELS[action], (event, argument: unknown) => service.checker(action, senderOf(event, window), argument));
   }
+  // getSettings, setSettings (a partial Settings) and openHistoryFolder (nothing: main knows the path).
+  for (const action of SETTINGS_ACTIONS) {
+    ipcMain.handle(CHANNELS[action], (event, argument: unknown) => service.settings(action, senderOf(event, window), argument));
+  }
+  ipcMain.handle(CHANNELS.exportPdf, (event, argument: unknown) =>
+    service.exportPdf(senderOf(event, window), argument, exportIo(event, window)),
+  );
   ipcMain.handle(CHANNELS.cancel, (event, ticket: unknown) => service.cancel(senderOf(event, window), ticket));
 }

@@ -15,6 +15,14 @@ export type LogEntry =
   | { event: 'request.refused'; action: string; reason: 'sender' | 'closing' }
   | { event: 'engine.warmup'; durationMs: number; outcome: 'ok' | 'error'; code?: ErrorCode }
   | { event: 'engine.shutdown'; durationMs: number; cancelled: number }
+  | {
+      event: 'settings.applied';
+      durationMs: number;
+      outcome: 'ok' | 'error';
+      threads?: number;
+      dialect?: string;
+      code?: ErrorCode;
+    }
   | { event: 'app.start'; version: string; packaged: boolean; modelPath: string; storePath: string }
   | { event: 'app.error'; where: string; code?: ErrorCode };
 

@@ -1,6 +1,6 @@
 // Electron's main process: one hardened window serving the built renderer over app://, the IPC
 // handlers, the model warm-up after the window shows, and a clean engine shutdown on quit.
-import { app, BrowserWindow, dialog, Menu, protocol, session } from 'electron';
+import { app, BrowserWindow, dialog, Menu, protocol, session, shell } from 'electron';
 import { appendFileSync, mkdirSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type * as Native from '../native/index';
@@ -9,6 +9,7 @@ import { hardenWebContents } from './hardening';
 import { registerIpc } from './ipc';
 import { jsonLogger, stdoutSink } from './log';
 import { menuTemplate } from './menu';
+import { allowPermission } from './permissions';
 import { distPaths, nativeEntry, resolveModelPath, resolveStorePath, type AppLocation } from './paths';
 import { SamsaraService } from './service';
 import { decideStart, scrubEnv } from './startup';
@@ -75,7 +76,15 @@ function start(): void {
   // asar in a packaged app).
   const engine = require(nativeEntry(where)) as typeof Native;
   engine.configure({ modelPath, storePath });
-  const service = new SamsaraService({ engine, log, trustedOrigins: [APP_ORIGIN] });
+  const service = new SamsaraService({
+    engine,
+    log,
+    trustedOrigins: [APP_ORIGIN],
+    // Settings' "Open folder": the history file (the engine's path, never the page's) in the file manager.
+    showItemInFolder: (file) => shell.showItemInFolder(file),
+  });
+  // The student's saved dialect and threads go to the engine before the warm-up loads the model.
+  const settingsApplied = service.applySavedSettings();
   log({ event: 'app.start', version: app.getVersion(), packaged: app.isPackaged, modelPath, storePath });
 
   app.on('web-contents-created', (_event, contents) => hardenWebContents(contents));
@@ -97,7 +106,7 @@ function start(): void {
     window.once('ready-to-show', () => {
       window.show();
       // After the first paint, so loading the weights never delays the window.
-      setTimeout(() => void service.warmUp(), 0);
+      setTimeout(() => void settingsApplied.then(() => service.warmUp()), 0);
     });
     void window.loadURL(`${APP_ORIGIN}/index.html`);
   }
@@ -113,9 +122,14 @@ function start(): void {
         headers: r.headers,
       });
     });
-    // No camera, microphone, notifications or anything else a page could ask for.
-    session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
-    session.defaultSession.setPermissionCheckHandler(() => false);
+    // No camera, microphone, notifications or anything else a page could ask for; only writing text to
+    // the clipboard ("Copy as text"), from our own window's top frame (electron/permissions.ts).
+    session.defaultSession.setPermissionRequestHandler((_wc, permission, callback, details) =>
+      callback(allowPermission(permission, details.requestingUrl, details.isMainFrame, APP_ORIGIN)),
+    );
+    session.defaultSession.setPermissionCheckHandler((_wc, permission, requestingOrigin, details) =>
+      allowPermission(permission, requestingOrigin, details.isMainFrame, APP_ORIGIN),
+    );
     Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate({ isPackaged: app.isPackaged, platform: process.platform, appName: app.name })));
     createWindow();
   });

@@ -1,47 +1,65 @@
 // The payload schemas main checks before anything reaches the engine (zod). The limits match the
 // engine's own (native/src/tasks/requests.rs), in UTF-16 code units like JavaScript's string.length.
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { CATEGORIES, DIALECTS, type HistoryAction } from '../preload/api';
+import { LIMITS, SETTING_RANGES } from '../preload/limits';
 
 /**
- * A copy of the addon's `LIMITS` (native/index.js, from Rust's requests.rs), not an import: main must not
- * load the addon when this module loads (electron/main.ts scrubs SAMSARA_* first, then requires it from
- * its path; a static import would also bundle native/index.js into dist/). tests/service/limits.test.ts
- * fails when a number here differs from the addon's for the same key. `ticket` is main's own (no
- * engine key).
+ * The request limits: one list in preload/limits.ts (a copy of the addon's `LIMITS`, tied to it by
+ * tests/service/limits.test.ts), shared with the renderer, which shows them before anything is sent.
  */
-export const LIMITS = {
-  text: 100_000,
-  message: 8_000,
-  instruction: 2_000,
-  fileId: 200,
-  comments: 200,
-  ticket: 100,
-  /** A comment's source and rule. */
-  label: 64,
-  /** Suggestions per comment (each at most `message` characters). */
-  suggestions: 10,
-  /** A personal-dictionary word. */
-  word: 64,
-} as const;
+export { LIMITS };
+
+/*
+ * Every message here may reach a student (a toast): plain language, naming what they wrote ("The
+ * essay", "Your question"), never a field of the request. describeIssue passes them on as they are.
+ */
+
+/** The messages written here (describeIssue passes these on unchanged; zod's own get a plain prefix). */
+const OURS = new Set<string>();
+function says(message: string): string {
+  OURS.add(message);
+  return message;
+}
+
+/** "100,000" */
+function count(n: number): string {
+  return n.toLocaleString('en-US');
+}
 
 /** The dialect setting (the one list is DIALECTS in preload/api.ts). */
 export const dialectSchema = z.enum(DIALECTS, {
-  error: () => `dialect must be one of ${DIALECTS.map((d) => `"${d}"`).join(', ')}.`,
+  error: () => says(`The English to check in must be one of ${DIALECTS.map((d) => `"${d}"`).join(', ')}.`),
 });
 /** A comment's category (the one list is CATEGORIES in preload/api.ts). */
 export const categorySchema = z.enum(CATEGORIES, {
-  error: () => `category must be one of ${CATEGORIES.map((c) => `"${c}"`).join(', ')}.`,
+  error: () => says(`A comment's category must be one of ${CATEGORIES.map((c) => `"${c}"`).join(', ')}.`),
 });
+
+/** What the student wrote, by the field that carries it (what each message names instead of the field). */
+export const FIELD_NAMES = {
+  fileId: "The essay's id",
+  text: 'The essay',
+  instruction: 'The assignment',
+  message: 'Your question',
+  contextText: 'The essay sent with your question',
+  comment: 'A comment',
+  id: "The saved assessment's id",
+  word: 'The word',
+} as const;
+
+/** The message for text over its limit (the renderer says the same before sending). */
+export function tooLong(what: string, max: number): string {
+  return `${what} is too long: the limit is ${count(max)} characters. Shorten it and try again.`;
+}
 
 /** A string that is not empty or only whitespace, with a size limit named in the message. */
 function text(name: string, max: number) {
   return z
-    .string({ error: (issue) => (issue.input === undefined ? `${name} is missing.` : `${name} must be a string.`) })
-    .refine((s) => s.trim().length > 0, { message: `${name} must not be empty.` })
-    .refine((s) => s.length <= max, {
-      message: `${name} is longer than ${max.toLocaleString('en-US')} characters.`,
-    })
+    .string({ error: (issue) => says(issue.input === undefined ? `${name} is missing.` : `${name} must be text.`) })
+    .refine((s) => s.trim().length > 0, { message: says(`${name} is empty.`) })
+    .refine((s) => s.length <= max, { message: says(tooLong(name, max)) })
     .refine(wellFormed, { message: brokenCharacter(name) });
 }
 
@@ -51,7 +69,7 @@ function wellFormed(s: string): boolean {
 }
 
 function brokenCharacter(name: string): string {
-  return `${name} contains a broken character (half of an emoji or symbol); copy the text again or delete that character.`;
+  return says(`${name} contains a broken character (half of an emoji or symbol); copy the text again or delete that character.`);
 }
 
 /** A name from the request (an unknown field), short enough to show. */
@@ -62,47 +80,53 @@ function shown(name: string): string {
 const anchor = z.strictObject({
   start: z.number().int().nonnegative(),
   end: z.number().int().nonnegative(),
-  quote: z.string().max(LIMITS.text),
+  quote: z.string().max(LIMITS.text, { message: says(tooLong("A comment's quote", LIMITS.text)) }),
 });
 
 const suggestions = z
-  .array(z.string().max(LIMITS.message, { message: `A suggestion is longer than ${LIMITS.message.toLocaleString('en-US')} characters.` }))
-  .max(LIMITS.suggestions, { message: `A comment has at most ${LIMITS.suggestions} suggestions.` });
+  .array(z.string().max(LIMITS.message, { message: says(tooLong('A suggestion', LIMITS.message)) }))
+  .max(LIMITS.suggestions, { message: says(`A comment has at most ${LIMITS.suggestions} suggestions.`) });
+
+/** A comment's source or rule (short labels). */
+const label = z.string().max(LIMITS.label, { message: says(`A comment's label is longer than ${LIMITS.label} characters.`) });
 
 const comment = z.strictObject({
-  content: text('comments[].content', LIMITS.message),
+  content: text(FIELD_NAMES.comment, LIMITS.message),
   kind: z.enum(['inline', 'block']),
   anchor: anchor.optional(),
-  source: z.string().max(LIMITS.label).optional(),
-  rule: z.string().max(LIMITS.label).optional(),
+  source: label.optional(),
+  rule: label.optional(),
   category: categorySchema.optional(),
   suggestions: suggestions.optional(),
 });
 
 export const payloadSchemas = {
   assessEssay: z.strictObject({
-    fileId: text('fileId', LIMITS.fileId),
-    text: text('text', LIMITS.text),
-    instruction: text('instruction', LIMITS.instruction).optional(),
+    fileId: text(FIELD_NAMES.fileId, LIMITS.fileId),
+    text: text(FIELD_NAMES.text, LIMITS.text),
+    instruction: text(FIELD_NAMES.instruction, LIMITS.instruction).optional(),
     dialect: dialectSchema.optional(),
   }),
   chat: z.strictObject({
-    fileId: text('fileId', LIMITS.fileId).optional(),
-    message: text('message', LIMITS.message),
-    contextText: text('contextText', LIMITS.text).optional(),
+    fileId: text(FIELD_NAMES.fileId, LIMITS.fileId).optional(),
+    message: text(FIELD_NAMES.message, LIMITS.message),
+    contextText: text(FIELD_NAMES.contextText, LIMITS.text).optional(),
   }),
   generateFeedbackSummary: z.strictObject({
-    fileId: text('fileId', LIMITS.fileId),
-    text: text('text', LIMITS.text),
-    comments: z.array(comment).max(LIMITS.comments).optional(),
+    fileId: text(FIELD_NAMES.fileId, LIMITS.fileId),
+    text: text(FIELD_NAMES.text, LIMITS.text),
+    comments: z
+      .array(comment)
+      .max(LIMITS.comments, { message: says(`At most ${count(LIMITS.comments)} comments can be summarized at once.`) })
+      .optional(),
   }),
 } as const;
 
 /** The argument of listAssessments, listChat, clearChat and deleteEssay. */
-export const fileIdSchema = text('fileId', LIMITS.fileId);
+export const fileIdSchema = text(FIELD_NAMES.fileId, LIMITS.fileId);
 
 /** deleteAssessment's argument: an assessment's `id` from listAssessments (the engine allows fileId's length). */
-export const assessmentIdSchema = text('id', LIMITS.fileId);
+export const assessmentIdSchema = text(FIELD_NAMES.id, LIMITS.fileId);
 
 /** The argument of each history action. */
 export const historySchemas: Record<HistoryAction, typeof fileIdSchema> = {
@@ -115,12 +139,12 @@ export const historySchemas: Record<HistoryAction, typeof fileIdSchema> = {
 
 /** One word of letters (apostrophes and hyphens allowed), as the engine's personal dictionary takes it. */
 const word = z
-  .string({ error: (issue) => (issue.input === undefined ? 'word is missing.' : 'word must be a string.') })
-  .refine((w) => w.length > 0, { message: 'word must not be empty.' })
-  .refine((w) => w.length <= LIMITS.word, { message: `word is longer than ${LIMITS.word} characters.` })
+  .string({ error: (issue) => says(issue.input === undefined ? 'The word is missing.' : 'The word must be text.') })
+  .refine((w) => w.length > 0, { message: says('The word is empty.') })
+  .refine((w) => w.length <= LIMITS.word, { message: says(tooLong('The word', LIMITS.word)) })
   // The engine's rule exactly: Unicode Alphabetic characters (Rust's char::is_alphabetic), ' ’ and -.
   .refine((w) => /^[\p{Alphabetic}'’-]+$/u.test(w) && /\p{Alphabetic}/u.test(w), {
-    message: 'word must be one word of letters (apostrophes and hyphens allowed), with no spaces, digits or other signs.',
+    message: says('The word must be one word of letters (apostrophes and hyphens allowed), with no spaces, digits or other signs.'),
   });
 
 /** The argument of each checker action (checkText, addWord, removeWord, listWords). */
@@ -128,21 +152,45 @@ export const checkerSchemas = {
   checkText: z.strictObject({
     // Unlike an assessment's text, empty is fine: an empty editor has nothing to underline.
     text: z
-      .string({ error: (issue) => (issue.input === undefined ? 'text is missing.' : 'text must be a string.') })
-      .refine((s) => s.length <= LIMITS.text, {
-        message: `text is longer than ${LIMITS.text.toLocaleString('en-US')} characters.`,
-      })
-      .refine(wellFormed, { message: brokenCharacter('text') }),
+      .string({ error: (issue) => says(issue.input === undefined ? `${FIELD_NAMES.text} is missing.` : `${FIELD_NAMES.text} must be text.`) })
+      .refine((s) => s.length <= LIMITS.text, { message: says(tooLong(FIELD_NAMES.text, LIMITS.text)) })
+      .refine(wellFormed, { message: brokenCharacter(FIELD_NAMES.text) }),
     dialect: dialectSchema.optional(),
   }),
   addWord: word,
   removeWord: word,
   // No argument (the harness's HTTP transport sends null for none).
-  listWords: z.null({ error: 'listWords takes no argument.' }).optional(),
+  listWords: z.null({ error: says('Listing the dictionary takes no argument.') }).optional(),
 } as const;
 
+/** A whole number in [min, max], with one plain message for anything else. */
+function wholeNumber(min: number, max: number, message: string) {
+  const m = says(message);
+  return z.number({ error: m }).int({ message: m }).min(min, { message: m }).max(max, { message: m });
+}
+
+/** setSettings' argument: some of the settings (the store checks them again). */
+export function settingsPatchSchema(cores = availableParallelism()) {
+  const { fontSize, threads } = SETTING_RANGES;
+  return z.strictObject(
+    {
+      dialect: dialectSchema.optional(),
+      theme: z.enum(['system', 'light', 'dark'], { error: says('The theme must be "system", "light" or "dark".') }).optional(),
+      fontSize: wholeNumber(fontSize.min, fontSize.max, `The text size must be a whole number from ${fontSize.min} to ${fontSize.max}.`).optional(),
+      threads: wholeNumber(threads.min, cores, `The number of threads must be a whole number from 1 to ${cores} (this computer's cores).`).optional(),
+    },
+    { error: (issue) => (issue.code === 'invalid_type' ? says('The settings to change must be an object.') : undefined) },
+  );
+}
+
+/** getSettings and openHistoryFolder take no argument (the harness's HTTP transport sends null for none). */
+export const noArgumentSchema = z.null({ error: says('This takes no argument.') }).optional();
+
 export const envelopeSchema = z.strictObject({
-  ticket: z.string().min(1).max(LIMITS.ticket),
+  ticket: z
+    .string({ error: says("The request's ticket must be text.") })
+    .min(1, { message: says(`The request's ticket must be 1 to ${LIMITS.ticket} characters.`) })
+    .max(LIMITS.ticket, { message: says(`The request's ticket must be 1 to ${LIMITS.ticket} characters.`) }),
   payload: z.unknown(),
   stream: z.boolean(),
 });
@@ -153,15 +201,19 @@ export const ticketSchema = envelopeSchema.shape.ticket;
 export function describeIssue(error: z.ZodError): string {
   const issue = error.issues[0];
   if (!issue) return 'The request is not valid.';
-  if (issue.path.length === 0 && issue.code === 'invalid_type') return 'The payload must be an object.';
-  const where = issue.path.length > 0 ? issue.path.join('.') : 'payload';
+  if (OURS.has(issue.message)) return issue.message;
+  if (issue.path.length === 0 && issue.code === 'invalid_type') return 'The request must be an object.';
   if (issue.code === 'unrecognized_keys') {
-    // The names come from the request: a few, clipped, so a 1 MB key gives a short message.
+    // The names come from the request (only a page that is not ours sends them): a few, clipped, so a
+    // 1 MB key gives a short message.
     const names = issue.keys.slice(0, 3).map((k) => `"${shown(k)}"`);
     const more = issue.keys.length > 3 ? ` and ${issue.keys.length - 3} more` : '';
-    return `${shown(where)}: unknown field ${names.join(', ')}${more}.`;
+    return `The request has an unknown field ${names.join(', ')}${more}.`;
   }
-  return issue.message.includes(where.split('.').pop() ?? where) ? issue.message : `${where}: ${issue.message}`;
+  // zod's own wording (a request no screen of ours sends): said of what it is about, in words.
+  const top = issue.path[0];
+  const what = top === 'comments' ? FIELD_NAMES.comment : (FIELD_NAMES as Record<string, string>)[String(top)] ?? 'The request';
+  return `${what} is not valid (${issue.message.replace(/\.$/, '')}).`;
 }
 
 /** The declared shape of an assessment (what assessEssay returns); the evaluation checks results against it. */
@@ -180,6 +232,8 @@ export const assessmentSchema = z.strictObject({
   summary: z.string().refine((s) => s.trim().length > 0, 'empty summary'),
   metrics: z.record(z.string(), z.number()),
   dialect: dialectSchema.exclude(['auto']).optional(),
+  /** Present when the model read only the start of the essay: where that part ends (UTF-16). */
+  tutorRead: z.strictObject({ end: z.number().int().nonnegative() }).optional(),
   /** Whether it went into the history (false: healthCheck().store.error says why). */
   saved: z.boolean(),
 });

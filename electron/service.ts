@@ -12,9 +12,21 @@ import {
   type HealthReport,
   type HistoryAction,
   type RequestAction,
+  type SettingsAction,
 } from '../preload/api';
+import { savePdf, type ExportIo } from './export';
 import type { Logger } from './log';
-import { checkerSchemas, describeIssue, envelopeSchema, historySchemas, payloadSchemas, ticketSchema } from './schemas';
+import {
+  FIELD_NAMES,
+  checkerSchemas,
+  describeIssue,
+  envelopeSchema,
+  historySchemas,
+  noArgumentSchema,
+  payloadSchemas,
+  settingsPatchSchema,
+  ticketSchema,
+} from './schemas';
 
 /** The part of the native module the service uses (a stub can stand in for it in tests of this layer). */
 export type Engine = Pick<
@@ -35,6 +47,9 @@ export type Engine = Pick<
   | 'addWord'
   | 'removeWord'
   | 'listWords'
+  | 'getSettings'
+  | 'setSettings'
+  | 'configure'
 >;
 
 /** Who sent a request: the web contents, the URL of the sending frame, and whether it is a top frame. */
@@ -51,6 +66,11 @@ export interface ServiceOptions {
   trustedOrigins: readonly string[];
   /** Deadline of each request; default 60 s. */
   timeoutMs?: number;
+  /**
+   * Shows a file in the system's file manager (Electron's shell.showItemInFolder). Without it (the test
+   * harness) openHistoryFolder answers that only the app can.
+   */
+  showItemInFolder?: (path: string) => void;
 }
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
@@ -92,9 +112,21 @@ export function userMessage(code: ErrorCode, engineMessage: string, timeoutMs: n
     case 'ENGINE_DOWN':
       return clip(`The AI model is not available. ${engineMessage}`);
     case 'INVALID_REQUEST':
+      return clip(plainFields(engineMessage) || 'The request could not be handled.');
     case 'ENGINE_INVALID_RESPONSE':
       return clip(engineMessage || 'The request could not be handled.');
   }
+}
+
+/**
+ * The engine checks the same limits as the schemas (which answer first); should one of its messages
+ * still get here, the field it starts with ("contextText is …") is said in words ("The essay sent with
+ * your question is …").
+ */
+function plainFields(message: string): string {
+  const m = /^(\w+)( .*)$/s.exec(message);
+  const name = m && (FIELD_NAMES as Record<string, string>)[m[1] ?? ''];
+  return name && m ? `${name}${m[2]}` : message;
 }
 
 function clip(s: string): string {
@@ -119,6 +151,7 @@ export class SamsaraService {
   private readonly log: Logger;
   private readonly trustedOrigins: ReadonlySet<string>;
   private readonly timeoutMs: number;
+  private readonly showItemInFolder?: (path: string) => void;
   /** Running requests by `${sender.id}:${ticket}` → requestId: a window can cancel only its own. */
   private readonly running = new Map<string, string>();
   private closing = false;
@@ -128,6 +161,7 @@ export class SamsaraService {
     this.log = options.log;
     this.trustedOrigins = new Set(options.trustedOrigins);
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.showItemInFolder = options.showItemInFolder;
   }
 
   /** Only the top frame of a page from a trusted origin may use the engine. */
@@ -154,13 +188,13 @@ export class SamsaraService {
     if (refused) return refused;
     if (!isRequestAction(action)) return fail('INVALID_REQUEST', `Unknown action "${clip(action)}".`);
     const env = envelopeSchema.safeParse(envelope);
-    if (!env.success) return fail('INVALID_REQUEST', `The request envelope is not valid: ${describeIssue(env.error)}`);
+    if (!env.success) return fail('INVALID_REQUEST', `The request could not be read. ${describeIssue(env.error)}`);
     const payload = payloadSchemas[action].safeParse(env.data.payload);
     if (!payload.success) return fail('INVALID_REQUEST', describeIssue(payload.error));
 
     const { ticket } = env.data;
     const key = `${sender.id}:${ticket}`;
-    if (this.running.has(key)) return fail('INVALID_REQUEST', `Request ${ticket} is already running.`);
+    if (this.running.has(key)) return fail('INVALID_REQUEST', 'This request is already running.');
     const requestId = randomUUID();
     this.running.set(key, requestId);
     const started = performance.now();
@@ -182,6 +216,21 @@ export class SamsaraService {
     } finally {
       this.running.delete(key);
     }
+  }
+
+  /**
+   * exportPdf: the sending page printed to a PDF the student saves where they choose (electron/export.ts;
+   * `io` is Electron's part). Only our window's top frame may ask. Logged without the title or the path.
+   */
+  async exportPdf(sender: Sender, argument: unknown, io: ExportIo): Promise<ApiResult<{ path: string } | null>> {
+    const refused = this.refusal('exportPdf', sender);
+    if (refused) return refused;
+    const requestId = randomUUID();
+    const started = performance.now();
+    this.log({ event: 'request.start', requestId, action: 'exportPdf' });
+    const r = await savePdf(io, argument);
+    this.end(requestId, 'exportPdf', started, r.ok ? (r.data ? 'ok' : 'cancelled') : 'error', r.ok ? undefined : r.error.code);
+    return r;
   }
 
   async healthCheck(sender: Sender): Promise<ApiResult<HealthReport>> {
@@ -265,12 +314,73 @@ export class SamsaraService {
     }
   }
 
+  /**
+   * getSettings, setSettings (a partial Settings: the dialect applies at once, threads at the next model
+   * load) or openHistoryFolder (the history file's folder in the system's file manager; the path is the
+   * engine's own, never the page's). Quick, so no deadline, stream or cancel.
+   */
+  async settings(action: SettingsAction, sender: Sender, argument: unknown): Promise<ApiResult<unknown>> {
+    const refused = this.refusal(action, sender);
+    if (refused) return refused;
+    let run: () => Promise<unknown>;
+    if (action === 'setSettings') {
+      const p = settingsPatchSchema().safeParse(argument);
+      if (!p.success) return fail('INVALID_REQUEST', describeIssue(p.error));
+      run = () => this.engine.setSettings(p.data);
+    } else {
+      const p = noArgumentSchema.safeParse(argument);
+      if (!p.success) return fail('INVALID_REQUEST', p.error.issues[0]?.message ?? 'This takes no argument.');
+      const open = this.showItemInFolder;
+      if (action === 'openHistoryFolder' && !open) {
+        return fail('INVALID_REQUEST', 'Opening the history folder works only in the Samsara app.');
+      }
+      run = action === 'getSettings' ? () => this.engine.getSettings() : () => this.openFolder(open);
+    }
+    const requestId = randomUUID();
+    const started = performance.now();
+    this.log({ event: 'request.start', requestId, action });
+    try {
+      const data: unknown = await run();
+      this.end(requestId, action, started, 'ok');
+      return { ok: true, data };
+    } catch (e) {
+      const failure = this.failure(e);
+      this.end(requestId, action, started, 'error', failure.error.code);
+      return failure;
+    }
+  }
+
+  private async openFolder(open: ((path: string) => void) | undefined): Promise<void> {
+    const file = (await this.engine.healthCheck()).store.path;
+    if (!file || !open) {
+      throw Object.assign(new Error('History is kept in memory only in this session, so there is no folder to show.'), {
+        code: 'INVALID_REQUEST',
+      });
+    }
+    open(file);
+  }
+
+  /**
+   * At start-up, before the model loads: the saved dialect and threads go to the engine (the store keeps
+   * them; the engine starts with its defaults). A store that can't be read leaves the defaults.
+   */
+  async applySavedSettings(): Promise<void> {
+    const started = performance.now();
+    try {
+      const s = await this.engine.getSettings();
+      this.engine.configure({ dialect: s.dialect, threads: s.threads });
+      this.log({ event: 'settings.applied', durationMs: since(started), outcome: 'ok', threads: s.threads, dialect: s.dialect });
+    } catch (e) {
+      this.log({ event: 'settings.applied', durationMs: since(started), outcome: 'error', code: codeOf(e) });
+    }
+  }
+
   /** Cancels one of this sender's running requests; `data` says whether there was one to cancel. */
   cancel(sender: Sender, ticket: unknown): ApiResult<{ cancelled: boolean }> {
     const refused = this.refusal('cancel', sender);
     if (refused) return refused;
     const t = ticketSchema.safeParse(ticket);
-    if (!t.success) return fail('INVALID_REQUEST', 'cancel expects the ticket of a request.');
+    if (!t.success) return fail('INVALID_REQUEST', 'Nothing was cancelled: the request to stop was not named.');
     const requestId = this.running.get(`${sender.id}:${t.data}`);
     return { ok: true, data: { cancelled: requestId !== undefined && this.engine.cancel(requestId) } };
   }

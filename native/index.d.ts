@@ -41,7 +41,7 @@ export interface HealthReport {
   model: ModelInfo;
   queue: { running: number; waiting: number; capacity: number };
   store: StoreReport;
-  /** Inference threads in use (fixed at the first model load). */
+  /** Inference threads of the loaded model (a new setting applies at the next model load). */
   threads: number;
   /** The matrix kernels this CPU runs: 'avx512-vnni', 'avx2' or 'scalar'. */
   kernels: 'avx512-vnni' | 'avx2' | 'scalar';
@@ -93,6 +93,8 @@ export interface Comment {
 export interface CheckResult {
   comments: Comment[];
   dialect: Exclude<Dialect, 'auto'>;
+  /** The words, counted as the assessment's metrics count them (for the editor's counter). */
+  words: number;
 }
 
 /** Over the whole essay. Flesch scores use the English formulas. */
@@ -165,6 +167,11 @@ export interface Assessment {
   metrics: EssayMetrics;
   /** The dialect the essay was checked in. */
   dialect: Exclude<Dialect, 'auto'>;
+  /**
+   * Present when the model read only the start of the essay (about 1,024 tokens): `end` is the UTF-16 offset
+   * where that part ends. The checker's comments always cover the whole essay.
+   */
+  tutorRead?: { end: number };
   /** Whether it went into the history; false: healthCheck().store.error says why (the feedback is still given). */
   saved: boolean;
 }
@@ -172,7 +179,7 @@ export interface Assessment {
 export interface EngineConfig {
   /** A .gguf file (llama, qwen2 or gemma3). Default: models/SmolLM2-135M-Instruct.Q4_1.gguf or $SAMSARA_MODEL. */
   modelPath?: string;
-  /** Inference threads, default 1 ($SAMSARA_THREADS). Takes effect at the first model load. */
+  /** Inference threads, default 1 ($SAMSARA_THREADS). Takes effect at the next model load. */
   threads?: number;
   /** Context tokens, default: the model's ($SAMSARA_CONTEXT). */
   contextSize?: number;
@@ -238,6 +245,20 @@ export function clearChat(fileId: string): Promise<void>;
 export function deleteEssay(fileId: string): Promise<void>;
 /** Deletes one saved assessment (its id from listAssessments). An unknown id is not an error. */
 export function deleteAssessment(id: string): Promise<void>;
+export type Theme = 'system' | 'light' | 'dark';
+/** The app's settings, kept in the history store (defaults: auto, system, 16, 1). */
+export interface Settings {
+  dialect: Dialect;
+  theme: Theme;
+  /** The essay and feedback text size in CSS pixels, 12–28. */
+  fontSize: number;
+  /** Inference threads, 1 to this computer's cores; taken at the next model load. */
+  threads: number;
+}
+/** The saved settings over their defaults. */
+export function getSettings(): Promise<Settings>;
+/** Validates and saves a change (INVALID_REQUEST: a plain message), gives the engine the dialect at once and the threads at the next model load, and answers all the settings. */
+export function setSettings(patch: Partial<Settings>): Promise<Settings>;
 /**
  * The deterministic checker alone (Harper + our rules, no model): inline comments with categories and
  * suggestions. Never waits for the inference queue; a few ms while the student types (only the edited

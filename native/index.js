@@ -154,6 +154,14 @@ function word(action) {
   };
 }
 
+async function getSettings() {
+  return JSON.parse(await raw.getSettings());
+}
+
+async function setSettings(patch) {
+  return JSON.parse(await raw.setSettings(toJson('setSettings', patch)));
+}
+
 async function listWords() {
   return JSON.parse(await raw.listWords());
 }
@@ -188,6 +196,8 @@ module.exports = {
   addWord: word('addWord'),
   removeWord: word('removeWord'),
   listWords,
+  getSettings,
+  setSettings,
   cancel,
   shutdown,
   DEFAULT_MODEL,

@@ -11,6 +11,7 @@ import type {
   Dialect,
   ErrorCode,
   HealthReport,
+  Settings,
   StoredAssessment,
 } from '../native/index';
 
@@ -27,9 +28,12 @@ export type {
   EssayMetrics,
   HealthReport,
   ModelInfo,
+  Settings,
   StoreReport,
   StoredAssessment,
+  Theme,
 } from '../native/index';
+export { LIMITS, SETTING_RANGES } from './limits';
 
 /** What every window.api call resolves to; it never rejects with raw internals. */
 export type ApiResult<T> = { ok: true; data: T } | { ok: false; error: ApiError };
@@ -111,6 +115,23 @@ export interface SamsaraApi {
   removeWord(word: string): Promise<ApiResult<void>>;
   /** The personal dictionary, lower case, alphabetical. */
   listWords(): Promise<ApiResult<string[]>>;
+  /** The settings (kept in the history file; the defaults until one is changed). */
+  getSettings(): Promise<ApiResult<Settings>>;
+  /** Changes some settings and answers all of them; the dialect applies at once, threads at the next model load. */
+  setSettings(patch: Partial<Settings>): Promise<ApiResult<Settings>>;
+  /** Shows the history file in the system's file manager (the app only; the harness answers that it can't). */
+  openHistoryFolder(): Promise<ApiResult<void>>;
+  /**
+   * Saves the page as printed (its print stylesheet: the essay with numbered comments, the summary and
+   * the metrics) as an A4 PDF where the student chooses (`title` names the file). `data` is the saved
+   * file's path, or null when the student cancelled. The app only: the harness answers that it can't.
+   */
+  exportPdf(input?: PdfExportInput): Promise<ApiResult<{ path: string } | null>>;
+}
+
+export interface PdfExportInput {
+  /** The essay's title: the file's suggested name. */
+  title?: string;
 }
 
 /** Exactly the functions window.api has (tests compare against this list). */
@@ -128,6 +149,10 @@ export const API_FUNCTIONS = [
   'addWord',
   'removeWord',
   'listWords',
+  'getSettings',
+  'setSettings',
+  'openHistoryFolder',
+  'exportPdf',
 ] as const;
 
 /** The long-running actions: they stream, can be cancelled, and have a deadline. */
@@ -157,6 +182,17 @@ export function isCheckerAction(action: string): action is CheckerAction {
   return (CHECKER_ACTIONS as readonly string[]).includes(action);
 }
 
+/**
+ * The settings' actions: quick reads and writes on the store (getSettings takes nothing, setSettings a
+ * partial Settings), and showing the history file's folder (the app only: main asks the system's shell).
+ */
+export const SETTINGS_ACTIONS = ['getSettings', 'setSettings', 'openHistoryFolder'] as const;
+export type SettingsAction = (typeof SETTINGS_ACTIONS)[number];
+
+export function isSettingsAction(action: string): action is SettingsAction {
+  return (SETTINGS_ACTIONS as readonly string[]).includes(action);
+}
+
 /** One IPC channel per action; main handles these and nothing else (the action whitelist). */
 export const CHANNELS = {
   assessEssay: 'samsara:assessEssay',
@@ -172,6 +208,10 @@ export const CHANNELS = {
   addWord: 'samsara:addWord',
   removeWord: 'samsara:removeWord',
   listWords: 'samsara:listWords',
+  getSettings: 'samsara:getSettings',
+  setSettings: 'samsara:setSettings',
+  openHistoryFolder: 'samsara:openHistoryFolder',
+  exportPdf: 'samsara:exportPdf',
   cancel: 'samsara:cancel',
   /** main → renderer: streamed text of one request, `(ticket, text)`. */
   token: 'samsara:token',

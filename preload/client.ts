@@ -10,10 +10,12 @@ import type {
   RequestEnvelope,
   RequestOptions,
   SamsaraApi,
+  Settings,
+  SettingsAction,
 } from './api';
 
 /** The calls that are one quick answer (no ticket, stream or cancel). */
-export type InvokeAction = 'healthCheck' | HistoryAction | CheckerAction;
+export type InvokeAction = 'healthCheck' | HistoryAction | CheckerAction | SettingsAction | 'exportPdf';
 
 export interface Transport {
   /** Sends one request; `onToken` receives its streamed text. Rejects when main can't be reached. */
@@ -88,5 +90,9 @@ export function createApi(transport: Transport): SamsaraApi {
     addWord: (word) => invoke('addWord', word),
     removeWord: (word) => invoke('removeWord', word),
     listWords: () => invoke('listWords'),
+    getSettings: () => invoke<Settings>('getSettings'),
+    setSettings: (patch) => invoke<Settings>('setSettings', patch),
+    openHistoryFolder: () => invoke<void>('openHistoryFolder'),
+    exportPdf: (input) => invoke('exportPdf', input ?? {}),
   };
 }

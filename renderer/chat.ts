@@ -1,7 +1,10 @@
 // The chat panel: the reply streams into its bubble as it is generated; Stop cancels it.
 import type { ChatReply, PendingRequest } from '../preload/api';
+import { announcePolite } from './announce';
 import { byId, el } from './dom';
 import { currentFileId, essayText } from './feedback';
+import { clipTo, LIMITS, watchLimit } from './limits';
+import { isSubmitKey } from './shortcuts';
 import { showError } from './toast';
 
 const log = byId<HTMLOListElement>('chat-log');
@@ -11,6 +14,9 @@ const send = byId<HTMLButtonElement>('chat-send');
 const stop = byId<HTMLButtonElement>('chat-cancel');
 
 const clear = byId<HTMLButtonElement>('chat-clear');
+const limitNote = byId('chat-limit');
+/** Whether the question is over its limit (then Send is disabled and the note under the box says so). */
+let tooLong: () => boolean = () => false;
 
 let running: PendingRequest<ChatReply> | null = null;
 /** The essay whose chat is shown. */
@@ -22,13 +28,22 @@ export function startChat(): void {
     void ask();
   });
   input.addEventListener('keydown', (e) => {
-    if (e.key === 'Enter' && !e.shiftKey) {
+    // Enter sends (Shift+Enter: a new line); so does Ctrl/Cmd+Enter, as in the essay.
+    if ((e.key === 'Enter' && !e.shiftKey && !e.isComposing) || isSubmitKey(e)) {
       e.preventDefault();
       void ask();
     }
   });
   stop.addEventListener('click', () => running?.cancel());
   clear.addEventListener('click', () => void clearChat());
+  tooLong = watchLimit({
+    box: input,
+    note: limitNote,
+    max: LIMITS.message,
+    what: 'Your question',
+    fix: 'shorten it to send it.',
+    changed: () => setRunning(running !== null),
+  });
 }
 
 /** Shows the saved chat of an essay (when it is opened or reopened). */
@@ -57,10 +72,16 @@ async function clearChat(): Promise<void> {
   clear.disabled = true;
 }
 
-/** A message: its text in a span of its own, so notes (stopped, cut off) can follow it. */
+/**
+ * A message: who said it (for screen readers; the bubble's side and colour show it), then its text in
+ * a span of its own, so notes (stopped, cut off) can follow it. dir=auto: an Arabic or Hebrew message
+ * reads right to left.
+ */
 function bubble(role: 'user' | 'assistant', text: string): { item: HTMLLIElement; body: HTMLSpanElement } {
   const body = el('span', { class: 'msg-text' }, text);
-  const item = el('li', { class: `msg ${role}`, 'data-testid': 'chat-message', 'data-role': role }, body);
+  // dir="ltr" keeps the label out of the bubble's own direction (dir="auto" looks at the message).
+  const who = el('span', { class: 'visually-hidden', dir: 'ltr' }, role === 'user' ? 'You: ' : 'Tutor: ');
+  const item = el('li', { class: `msg ${role}`, 'data-testid': 'chat-message', 'data-role': role, dir: 'auto' }, who, body);
   log.append(item);
   item.scrollIntoView({ block: 'end' });
   return { item, body };
@@ -68,12 +89,14 @@ function bubble(role: 'user' | 'assistant', text: string): { item: HTMLLIElement
 
 async function ask(): Promise<void> {
   const message = input.value.trim();
-  if (!message || running) return;
+  if (!message || running || tooLong()) return;
   input.value = '';
+  tooLong(); // the counter under the box follows
   bubble('user', message);
   const { item: reply, body } = bubble('assistant', '');
   reply.classList.add('streaming');
-  const context = essayText();
+  // An essay over its limit: the tutor gets as much as a request may carry (it reads the start anyway).
+  const context = clipTo(essayText(), LIMITS.text);
   setRunning(true);
   let streamed = '';
   running = window.api.chat(
@@ -92,6 +115,7 @@ async function ask(): Promise<void> {
   reply.classList.remove('streaming');
   if (r.ok) {
     body.textContent = r.data.reply;
+    announcePolite(`Tutor: ${r.data.reply}`);
     clear.disabled = false;
     if (r.data.finishReason) reply.dataset.finish = r.data.finishReason;
     if (r.data.finishReason === 'length') {
@@ -106,6 +130,7 @@ async function ask(): Promise<void> {
   } else if (r.error.code === 'CANCELLED') {
     reply.dataset.cancelled = 'true';
     reply.append(el('em', { class: 'msg-note' }, streamed ? ' (stopped)' : 'Stopped.'));
+    announcePolite('The answer was stopped.');
   } else {
     reply.remove();
     showError(r.error);
@@ -113,6 +138,8 @@ async function ask(): Promise<void> {
 }
 
 function setRunning(on: boolean): void {
-  send.disabled = on;
+  send.disabled = on || tooLong();
   stop.disabled = !on;
+  // Busy while the answer streams in: read it once, when it is complete (announcePolite).
+  log.setAttribute('aria-busy', String(on));
 }

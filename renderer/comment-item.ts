@@ -41,12 +41,19 @@ export function commentItem(c: Comment, o: CommentOptions, actions: CommentActio
       'data-category': category,
       'data-index': String(o.index),
       'data-key': o.key,
-      tabindex: '0',
     },
-    el('span', { class: 'badge' }, badge(c)),
-    el('p', {}, readable(c.content)),
   );
-  if (c.anchor) item.append(el('blockquote', {}, c.anchor.quote));
+  // The comment is a button (Enter and Space show its words in the essay): named by its category and
+  // the quoted words, described by the comment itself. Clicking anywhere on the card does the same.
+  const id = `comment-${o.list}-${o.index}`;
+  const quote = c.anchor ? `: ${quoted(c.anchor.quote)}` : '';
+  const show = el(
+    'button',
+    { type: 'button', class: 'comment-show', 'data-testid': 'comment-show', 'aria-label': `${badge(c)}${quote}`, 'aria-describedby': `${id}-text` },
+    el('span', { class: 'badge' }, badge(c)),
+  );
+  item.append(show, el('p', { id: `${id}-text`, dir: 'auto' }, readable(c.content)));
+  if (c.anchor) item.append(el('blockquote', { dir: 'auto' }, c.anchor.quote));
 
   const buttons: HTMLButtonElement[] = [];
   const button = (attrs: Record<string, string>, text: string, run: () => void) => {
@@ -99,8 +106,5 @@ export function commentItem(c: Comment, o: CommentOptions, actions: CommentActio
   }
 
   item.addEventListener('click', () => actions.show());
-  item.addEventListener('keydown', (e) => {
-    if (e.key === 'Enter' && e.target === item) actions.show();
-  });
   return item;
 }

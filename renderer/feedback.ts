@@ -26,11 +26,35 @@ import {
   shiftComments,
   type Edit,
 } from './edits';
-import { currentEssay, listEssays, newEssay, openEssay, removeEssay, saveText, textHash, titleOf, type EssayDraft } from './essays';
+import {
+  currentEssay,
+  dropEmptyDrafts,
+  isEmptyDraft,
+  listEssays,
+  newEssay,
+  openEssay,
+  removeEssay,
+  saveText,
+  textHash,
+  titleOf,
+  type EssayDraft,
+} from './essays';
+import { essayDates } from './essay-dates';
+import { closeRename, startRename } from './essay-rename';
+import type { ExportInput } from './export';
+import { setExportAvailable, startExport } from './export-ui';
+import { VersionNote } from './version-note';
 import { spanPieces, type Span } from './highlight';
 import { categoryOf, dialectLabel } from './labels';
 import { LiveChecker, type LiveInput } from './live';
+import { announcePolite } from './announce';
+import { countWords, metricsLine, plural, rememberEngineCount } from './numbers';
+import { describeShortcut, isSubmitKey } from './shortcuts';
 import { ignoredOf, saveDialect, saveIgnored, savedDialect } from './prefs';
+import { loadSettings } from './settings';
+import { assessBlock, assignmentInstruction, setAssignmentDisabled, showAssignment, showCounter, startAssignment } from './assignment';
+import { LIMITS } from './limits';
+import { markTutorRead, showTutorRead, type TutorRead } from './tutor-read';
 import { showError } from './toast';
 import { drawUnderlines, revealUnderline, startUnderlines, type Underline } from './underlines';
 
@@ -48,6 +72,7 @@ const summary = byId('summary');
 const metrics = byId('metrics');
 const empty = byId('feedback-empty');
 const note = byId('feedback-note');
+const deleteDates = byId<HTMLUListElement>('essay-delete-dates');
 const picker = byId<HTMLSelectElement>('essay-picker');
 const dialectSelect = byId<HTMLSelectElement>('dialect');
 const newButton = byId<HTMLButtonElement>('new-essay');
@@ -67,7 +92,8 @@ const deleteConfirm = byId<HTMLButtonElement>('essay-delete-confirm');
 const saveStatus = byId('save-status');
 
 /** The checker refuses longer texts (checkText's limit). */
-const MAX_CHECK = 100_000;
+const MAX_CHECK = LIMITS.text;
+const tutorNote = byId('tutor-read');
 
 type Detected = Exclude<Dialect, 'auto'>;
 
@@ -76,6 +102,8 @@ interface Shown {
   comments: Comment[];
   summary?: string;
   metrics?: EssayMetrics;
+  /** Present when the tutor read only the start of the essay (up to this UTF-16 offset). */
+  tutorRead?: TutorRead;
   current: boolean;
 }
 
@@ -110,6 +138,8 @@ let saved: StoredAssessment[] = [];
 /** The last live-check error shown (shown once until a check works again). */
 let liveError = '';
 let onOpen: (fileId: string) => void = () => undefined;
+/** Says when the feedback shown is about an earlier version of the text. */
+const versionNote = new VersionNote(note, () => input.value);
 
 const checker = new LiveChecker<Live>(
   () => ({ text: input.value, dialect: dialectSelect.value }),
@@ -141,6 +171,7 @@ export function currentFileId(): string {
 export function startFeedback(opened: (fileId: string) => void): void {
   onOpen = opened;
   startUnderlines();
+  startAssignment(() => updateMeta());
   dialectSelect.replaceChildren(...DIALECTS.map((d) => el('option', { value: d }, dialectLabel(d))));
   dialectSelect.value = savedDialect();
   dialectSelect.addEventListener('change', () => {
@@ -156,6 +187,15 @@ export function startFeedback(opened: (fileId: string) => void): void {
     recheck('pause');
   });
   assessButton.addEventListener('click', () => void assess());
+  // Ctrl/Cmd+Enter in the essay (the editor or the marked-up view) assesses it.
+  describeShortcut(assessButton);
+  for (const box of [input, view]) {
+    box.addEventListener('keydown', (e) => {
+      if (!isSubmitKey(e)) return;
+      e.preventDefault();
+      if (!running) void assess();
+    });
+  }
   cancelButton.addEventListener('click', () => running?.cancel());
   editButton.addEventListener('click', () => showEditor());
   undoButton.addEventListener('click', () => undoApply());
@@ -177,7 +217,26 @@ export function startFeedback(opened: (fileId: string) => void): void {
     const next = openEssay(picker.value);
     if (next) void show(next);
   });
-  newButton.addEventListener('click', () => void show(newEssay()));
+  newButton.addEventListener('click', () => {
+    // No pile of empty "Untitled essay" entries: an empty one is the new essay.
+    if (isEmptyDraft({ ...(listEssays().find((e) => e.fileId === essay.fileId) ?? essay), text: input.value })) {
+      showEditor();
+      announce('This essay is still empty: write or paste it here.');
+      return;
+    }
+    void show(newEssay());
+  });
+  startRename({
+    essay: () => ({ ...essay, text: input.value }),
+    opening: () => closeDeletePanel(false),
+    renamed: (e) => {
+      essay = { ...essay, ...(e.title ? { title: e.title } : {}) };
+      if (!e.title) delete essay.title;
+      renderPicker();
+      announce(`Renamed to “${titleOf(essay)}”.`);
+    },
+  });
+  startExport(exportSource);
   deleteButton.addEventListener('click', () => (deletePanel.hidden ? openDeletePanel() : closeDeletePanel(true)));
   deleteCancel.addEventListener('click', () => closeDeletePanel(true));
   deleteConfirm.addEventListener('click', () => void deleteEssay());
@@ -185,7 +244,11 @@ export function startFeedback(opened: (fileId: string) => void): void {
     if (e.key === 'Escape') closeDeletePanel(true);
   });
   void loadDictionary();
-  void show(currentEssay());
+  // The saved settings first (the dialect is one; the store answers at once), then the essay.
+  void loadSettings().then(() => {
+    dialectSelect.value = savedDialect();
+    return show(currentEssay());
+  });
 }
 
 async function loadDictionary(): Promise<void> {
@@ -205,8 +268,12 @@ async function show(next: EssayDraft): Promise<void> {
   clearUndo();
   announce('');
   closeDeletePanel(false);
+  closeRename();
+  showAssignment(next);
   updateMeta();
   renderPicker();
+  // Empty drafts left behind (switched away from, or from earlier versions) leave the picker.
+  void dropEmptyDrafts(next.fileId).then((dropped) => dropped && renderPicker());
   clearFeedback();
   showEditor(false);
   recheck('now');
@@ -234,6 +301,8 @@ async function check(i: LiveInput): Promise<Live | null> {
     return null;
   }
   liveError = '';
+  rememberEngineCount(i.text, r.data.words);
+  updateMeta();
   return { comments: r.data.comments, dialect: r.data.dialect };
 }
 
@@ -264,6 +333,14 @@ function textSaved(): void {
   updateMeta();
   const option = picker.selectedOptions[0];
   if (option) option.textContent = titleOf({ ...essay, text: input.value });
+  showTitle();
+  // The note about an earlier version shows from the first edit on.
+  void versionNote.check();
+}
+
+/** The window's title names the essay. */
+function showTitle(): void {
+  document.title = `${titleOf({ ...essay, text: input.value })} – Samsara`;
 }
 
 function setText(text: string): Edit | null {
@@ -452,7 +529,7 @@ function restoreFocus(f: FocusMemory | null): void {
   if (!f || (document.activeElement && document.activeElement !== document.body)) return;
   const li = [...f.list.querySelectorAll<HTMLElement>('li[data-key]')].find((n) => n.dataset.key === f.key);
   const target = li && f.testid ? li.querySelector<HTMLElement>(`[data-testid="${f.testid}"]`) : li;
-  (target ?? li ?? undefined)?.focus({ preventScroll: true });
+  (target ?? li?.querySelector<HTMLElement>('.comment-show') ?? undefined)?.focus({ preventScroll: true });
 }
 
 /** Where a comment item was (its list and place), so the focus can go to the one that takes its place. */
@@ -467,7 +544,7 @@ function focusAfter(p: { list: HTMLElement; index: number } | null): void {
   if (document.activeElement && document.activeElement !== document.body && p.list.contains(document.activeElement)) return;
   const items = p.list.querySelectorAll<HTMLElement>('li[data-key]');
   const next = items[Math.min(p.index, items.length - 1)];
-  if (next) next.focus({ preventScroll: false });
+  if (next) (next.querySelector<HTMLElement>('.comment-show') ?? next).focus({ preventScroll: false });
   else if (!undoButton.hidden) undoButton.focus();
 }
 
@@ -477,6 +554,7 @@ function renderPicker(): void {
       el('option', { value: e.fileId, selected: e.fileId === essay.fileId }, titleOf(e.fileId === essay.fileId ? { ...e, text: input.value } : e)),
     ),
   );
+  showTitle();
 }
 
 function clearFeedback(): void {
@@ -493,7 +571,9 @@ function clearShown(): void {
   empty.hidden = false;
   summary.hidden = true;
   metrics.hidden = true;
-  note.hidden = true;
+  showTutorRead(tutorNote, '', undefined);
+  void versionNote.feedbackFor(null);
+  setExportAvailable(false);
   notSaved(false);
   list.replaceChildren();
   if (!view.hidden) showEditor(false);
@@ -527,8 +607,7 @@ async function showStored(a: StoredAssessment): Promise<void> {
   showAssessment(a, current);
   shownId = a.id;
   notSaved(false);
-  note.hidden = current;
-  note.textContent = current ? '' : 'This feedback is about an earlier version of the text; assess again to update it.';
+  void versionNote.feedbackFor(a.textHash);
   markShown();
   if (current) showAnnotated();
 }
@@ -637,6 +716,10 @@ function openDeletePanel(): void {
   const n = saved.length;
   const what = n === 0 ? 'Its text and its chat' : `Its text, its ${n} saved ${n === 1 ? 'assessment' : 'assessments'} and its chat`;
   deleteQuestion.textContent = `Delete “${titleOf({ ...essay, text: input.value })}”? ${what} will be removed from this computer. This can't be undone.`;
+  closeRename();
+  // Its dates as stored (the last edit is saved with the text), and its saved assessments'.
+  const stored = listEssays().find((e) => e.fileId === essay.fileId) ?? essay;
+  deleteDates.replaceChildren(...essayDates(stored, saved).map((line) => el('li', {}, line)));
   deletePanel.hidden = false;
   deleteButton.setAttribute('aria-expanded', 'true');
   // The safe choice has the focus: Enter or Space right away keeps the essay.
@@ -670,8 +753,15 @@ async function deleteEssay(): Promise<void> {
 }
 
 function updateMeta(): void {
-  const words = input.value.trim() ? input.value.trim().split(/\s+/u).length : 0;
-  meta.textContent = `${words} words · ${input.value.length.toLocaleString('en-US')} characters`;
+  // Words counted as the assessment's metrics count them (renderer/numbers.ts), beside the word goal;
+  // the character limit shown as the essay nears it (renderer/assignment.ts).
+  showCounter(meta, input.value);
+  updateAssess();
+}
+
+/** Assess is off while an assessment runs, and (with the reason under the counter) while a text is over its limit. */
+function updateAssess(): void {
+  assessButton.disabled = running !== null || assessBlock(input.value) !== null;
 }
 
 async function assess(): Promise<void> {
@@ -680,8 +770,17 @@ async function assess(): Promise<void> {
     showError({ code: 'INVALID_REQUEST', message: 'Write or paste an essay first.' });
     return;
   }
+  // Over a limit (Ctrl+Enter gets here with Assess disabled): nothing is sent; the reason is on screen
+  // under the counter, and said again for a screen reader.
+  const blocked = assessBlock(text);
+  if (blocked) {
+    announcePolite(blocked);
+    return;
+  }
+  const instruction = assignmentInstruction();
   clearUndo();
-  running = window.api.assessEssay({ fileId: essay.fileId, text, dialect: dialectSelect.value as Dialect });
+  const assessedHash = textHash(text);
+  running = window.api.assessEssay({ fileId: essay.fileId, text, ...(instruction ? { instruction } : {}), dialect: dialectSelect.value as Dialect });
   setRunning(true);
   const r = await running;
   running = null;
@@ -692,8 +791,9 @@ async function assess(): Promise<void> {
     return;
   }
   showAssessment(r.data, input.value === text);
+  announcePolite(`Assessment finished: ${plural(r.data.comments.length, 'comment')}${r.data.summary ? ' and a summary' : ''}.`);
   if (r.data.dialect && dialectSelect.value === 'auto') showDetected(r.data.dialect);
-  note.hidden = true;
+  void versionNote.feedbackFor(await assessedHash);
   showAnnotated();
   const fileId = essay.fileId;
   // `saved` is false when the history file could not take it (healthCheck's store.error says why).
@@ -709,7 +809,8 @@ async function assess(): Promise<void> {
 }
 
 function setRunning(on: boolean): void {
-  assessButton.disabled = on;
+  updateAssess();
+  setAssignmentDisabled(on);
   assessButton.textContent = on ? 'Assessing…' : 'Assess';
   cancelButton.hidden = !on;
   input.readOnly = on;
@@ -722,16 +823,37 @@ function setRunning(on: boolean): void {
   render();
 }
 
-function showAssessment(a: Pick<Assessment, 'comments'> & { summary?: string; metrics?: EssayMetrics }, current: boolean): void {
-  shown = { comments: a.comments, summary: a.summary, metrics: a.metrics, current };
+function showAssessment(
+  a: Pick<Assessment, 'comments'> & { summary?: string; metrics?: EssayMetrics; tutorRead?: TutorRead },
+  current: boolean,
+): void {
+  shown = { comments: a.comments, summary: a.summary, metrics: a.metrics, tutorRead: a.tutorRead, current };
+  // Which part the tutor read (long essays), said of the text it was about.
+  showTutorRead(tutorNote, input.value, current ? a.tutorRead : undefined);
   summary.hidden = !a.summary;
-  summary.replaceChildren(el('h3', {}, 'Summary'), el('p', {}, a.summary ?? ''));
+  summary.replaceChildren(el('h3', {}, 'Summary'), el('p', { dir: 'auto' }, a.summary ?? ''));
   const m = a.metrics;
   metrics.hidden = !m;
   if (m) {
-    metrics.textContent = `${m.words} words · ${m.sentences} sentences · ${m.paragraphs} paragraphs · ${m.avgSentenceLength} words per sentence · reading ease ${m.fleschReadingEase} · grade ${m.fleschKincaidGrade}`;
+    metrics.textContent = metricsLine(m);
   }
+  setExportAvailable(true);
   render();
+}
+
+/** What "Save as PDF" and "Copy as text" take: the essay, the comments shown, the summary, the metrics. */
+function exportSource(): ExportInput | null {
+  if (!shown) return null;
+  const made = saved.find((a) => a.id === shownId)?.createdAt;
+  return {
+    title: titleOf({ ...essay, text: input.value }),
+    text: input.value,
+    comments: shown.comments.filter((c) => visible(c)),
+    ...(shown.summary ? { summary: shown.summary } : {}),
+    ...(!metrics.hidden && metrics.textContent ? { metrics: metrics.textContent } : {}),
+    date: new Date(made ?? Date.now()).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }),
+    earlier: !shown.current || versionNote.showing,
+  };
 }
 
 type ViewMark = { kind: 'assessment'; index: number } | { kind: 'live'; key: string; category: string };
@@ -763,6 +885,7 @@ function paintView(): void {
       return mark;
     }),
   );
+  markTutorRead(view, shown?.current ? shown.tutorRead : undefined);
 }
 
 function showAnnotated(): void {

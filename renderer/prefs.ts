@@ -1,17 +1,21 @@
-// What the page remembers in localStorage besides the essays: the dialect setting, and per essay the
-// comments the student chose to ignore (by rule and quoted words, so they stay hidden after re-checks).
-import { DIALECTS, type Dialect } from '../preload/api';
+// What the page remembers: the dialect setting (in the history store, with the other settings:
+// renderer/settings.ts), and in localStorage per essay the comments the student chose to ignore (by
+// rule and quoted words, so they stay hidden after re-checks).
+import type { Dialect } from '../preload/api';
+import { currentSettings, saveSettings } from './settings';
+import { showError } from './toast';
 
-const DIALECT_KEY = 'samsara.dialect';
 const IGNORED_PREFIX = 'samsara.ignored.';
 
+/** The saved dialect (once loadSettings has answered; 'auto' before). */
 export function savedDialect(): Dialect {
-  const v = localStorage.getItem(DIALECT_KEY);
-  return (DIALECTS as readonly string[]).includes(v ?? '') ? (v as Dialect) : 'auto';
+  return currentSettings().dialect;
 }
 
 export function saveDialect(d: Dialect): void {
-  localStorage.setItem(DIALECT_KEY, d);
+  void saveSettings({ dialect: d }).then((message) => {
+    if (message) showError({ code: 'INVALID_REQUEST', message });
+  });
 }
 
 export function ignoredOf(fileId: string): Set<string> {

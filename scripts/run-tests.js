@@ -24,7 +24,7 @@ if (only && !GROUPS.includes(only)) {
 }
 
 /** Where the node:test suites live (tests/addon: the addon's JS API; the Rust tests are native/tests/). */
-const NODE_DIRS = ['tests/contract', 'tests/addon', 'tests/service', 'tests/electron', 'tests/renderer', 'tests/eval', 'tests/reliability'];
+const NODE_DIRS = ['tests/contract', 'tests/addon', 'tests/service', 'tests/electron', 'tests/models', 'tests/renderer', 'tests/eval', 'tests/reliability'];
 
 /**
  * The fast tier: suites that need no model (a folder ending in / means all of its suites). They run
@@ -38,6 +38,7 @@ const FAST = [
   'tests/addon/store-thread.test.ts',
   'tests/addon/validation.test.ts',
   'tests/electron/client.test.ts',
+  'tests/electron/export.test.ts',
   'tests/electron/log.test.ts',
   'tests/electron/main-startup.test.ts',
   'tests/electron/packaging.test.ts',
@@ -45,6 +46,8 @@ const FAST = [
   'tests/electron/startup.test.ts',
   'tests/eval/fixtures.test.ts',
   'tests/renderer/',
+  'tests/models/manager.test.ts',
+  'tests/service/messages.test.ts',
   'tests/service/service-stub-engine.test.ts',
 ];
 

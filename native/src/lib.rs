@@ -372,6 +372,37 @@ fn list_words(cx: FunctionContext) -> JsResult<JsPromise> {
     history_read(cx, Ok(()), store::words::list)
 }
 
+fn get_settings(cx: FunctionContext) -> JsResult<JsPromise> {
+    history_read(cx, Ok(()), tasks::settings::read)
+}
+
+/// (patchJson) → Promise<settingsJson>: validated, given to the engine (dialect now, threads at the
+/// next load), saved, then read back whole.
+fn set_settings(mut cx: FunctionContext) -> JsResult<JsPromise> {
+    let json = cx.argument::<JsString>(0)?.value(&mut cx);
+    let patch = parse::<tasks::settings::SettingsPatch>("setSettings", &json)
+        .and_then(|p| p.validate().map(|()| p))
+        .and_then(|p| engine().configure(p.engine_patch()).map(|()| p));
+    let (write, checked) = match patch {
+        Ok(p) => (tasks::settings::saving(&p), Ok(())),
+        Err(e) => (tasks::settings::saving(&Default::default()), Err(e)),
+    };
+    settle_from_store(&mut cx, checked, |settle| {
+        engine().history().write_then(
+            write,
+            Box::new(move |saved| match saved {
+                Ok(()) => {
+                    // Fails only if the store thread stopped: the dropped promise then rejects.
+                    let _ = engine().history().read_then(move |s| {
+                        settle(tasks::settings::read(s).and_then(|v| to_json(&v)))
+                    });
+                }
+                Err(e) => settle(Err(e)),
+            }),
+        )
+    })
+}
+
 /// The request limits (tasks/requests.rs), as JSON.
 fn limits(mut cx: FunctionContext) -> JsResult<JsString> {
     let json = to_json(&LIMITS).unwrap_or_else(|_| "{}".into());
@@ -417,6 +448,8 @@ fn main(mut cx: ModuleContext) -> NeonResult<()> {
     cx.export_function("deleteEssay", delete_essay)?;
     cx.export_function("deleteAssessment", delete_assessment)?;
     cx.export_function("limits", limits)?;
+    cx.export_function("getSettings", get_settings)?;
+    cx.export_function("setSettings", set_settings)?;
     cx.export_function("checkText", check_text)?;
     cx.export_function("addWord", add_word)?;
     cx.export_function("removeWord", remove_word)?;

@@ -98,7 +98,7 @@ fn the_file_is_in_wal_mode_at_the_latest_schema() -> Result<()> {
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(mode, "wal");
-    assert_eq!(version, 2);
+    assert_eq!(version, 3);
     drop(conn);
     // Opening again runs no migration twice.
     let store = Store::open(&path)?;
@@ -394,5 +394,67 @@ fn a_new_history_is_private_to_its_owner() -> Result<()> {
     if wal.exists() {
         assert_eq!(mode(&wal), 0o600, "its journal");
     }
+    Ok(())
+}
+
+#[test]
+fn the_same_feedback_on_the_same_text_is_saved_once() -> Result<()> {
+    let store = Store::open(&temp_dir("same-twice").join("samsara.db"))?;
+    let save = |comment: &str, text: &str| {
+        assessments::save(
+            &store,
+            &NewAssessment {
+                id: &assessments::new_id(),
+                file_id: "essay",
+                text_hash: &text_hash(text),
+                model: "test-model",
+                comments: &json!([{ "content": comment, "kind": "block" }]),
+                summary: Some("A summary."),
+                metrics: None,
+            },
+        )
+    };
+    let first = save("Good.", "An essay.")?;
+    assert_eq!(
+        save("Good.", "An essay.")?,
+        first,
+        "unchanged text, same feedback"
+    );
+    assert_eq!(assessments::list(&store, "essay")?.len(), 1);
+    assert_ne!(
+        save("Better.", "An essay.")?,
+        first,
+        "different feedback is kept"
+    );
+    assert_ne!(
+        save("Better.", "An edited essay.")?,
+        first,
+        "another text is kept"
+    );
+    assert_eq!(assessments::list(&store, "essay")?.len(), 3);
+    Ok(())
+}
+
+#[test]
+fn settings_keep_their_values_and_fall_back_to_their_defaults() -> Result<()> {
+    use samsara_native::tasks::settings::{self, Settings, SettingsPatch, Theme};
+    let store = Store::open(&temp_dir("settings").join("samsara.db"))?;
+    assert_eq!(settings::read(&store)?, Settings::default());
+    let patch: SettingsPatch =
+        serde_json::from_str(r#"{"theme":"dark","fontSize":20}"#).unwrap_or_else(|e| panic!("{e}"));
+    patch.validate()?;
+    settings::saving(&patch)(&store)?;
+    let s = settings::read(&store)?;
+    assert_eq!((s.theme, s.font_size, s.threads), (Theme::Dark, 20, 1));
+    // Out of range or unknown: refused with a plain message, nothing saved.
+    for bad in [r#"{"fontSize":99}"#, r#"{"threads":0}"#] {
+        let p: SettingsPatch = serde_json::from_str(bad).unwrap_or_else(|e| panic!("{e}"));
+        let e = p.validate().expect_err(bad);
+        assert!(!e.to_string().contains("fontSize"), "{e}");
+    }
+    assert!(serde_json::from_str::<SettingsPatch>(r#"{"colour":"red"}"#).is_err());
+    // A saved value that is no longer valid gives its default.
+    samsara_native::store::settings::save(&store, &[("fontSize".into(), json!(400))])?;
+    assert_eq!(settings::read(&store)?.font_size, 16);
     Ok(())
 }

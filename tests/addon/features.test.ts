@@ -111,3 +111,26 @@ test('complete: greedy is deterministic, seeded sampling repeats, stop strings a
   assert.ok(!stopped.text.includes('\n'), 'the text ends before the stop string');
   assert.ok(a.text.startsWith(stopped.text));
 });
+
+test('a long essay: the tutor reads its start and says where it stops; the comments shown cover the whole essay', { timeout: 180_000 }, async () => {
+  const paragraph = (i: number) =>
+    `Paragraph ${i}. Their going to the libary after school because the room is quiet. The students reads there every day.`;
+  const text = Array.from({ length: 160 }, (_, i) => paragraph(i + 1)).join('\n\n');
+  const r = await native.assessEssay({ fileId: 'long-essay', text });
+  assert.ok(r.tutorRead, 'the model read only the start');
+  assert.ok(r.tutorRead.end > 0 && r.tutorRead.end < text.length / 2, `tutorRead.end ${r.tutorRead.end}`);
+  const ruleStarts = r.comments.filter((c) => c.source === 'rules' && c.anchor).map((c) => c.anchor!.start);
+  for (const c of r.comments.filter((c) => c.anchor)) assert.equal(text.slice(c.anchor!.start, c.anchor!.end), c.anchor!.quote);
+  assert.ok(Math.max(...ruleStarts) > text.length * 0.85, 'comments reach the last part');
+  const firstHalf = ruleStarts.filter((s) => s < text.length / 2).length;
+  assert.ok(firstHalf < ruleStarts.length * 0.65, `${firstHalf} of ${ruleStarts.length} comments in the first half`);
+  // A short essay the model reads whole has no tutorRead.
+  assert.equal((await native.assessEssay({ fileId: 'short', text: paragraph(1) })).tutorRead, undefined);
+});
+
+test("checkText counts words as the assessment's metrics do (the editor's counter agrees with them)", async () => {
+  const text = `Dvořák's Symphony No. 9 was 30% longer — well, "longer" — than the café's 2-hour set.\n\nA well-known 1892 premiere; 你好世界 too.`;
+  const [checked, assessed] = [await native.checkText({ text }), await native.assessEssay({ fileId: 'count', text })];
+  assert.equal(checked.words, assessed.metrics.words);
+  assert.ok(checked.words > 15);
+});

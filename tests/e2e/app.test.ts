@@ -81,7 +81,7 @@ describe('with the default model', () => {
       return [typeof g.require, typeof g.process, typeof g.ipcRenderer, typeof g.module];
     });
     assert.deepEqual(globals, ['undefined', 'undefined', 'undefined', 'undefined']);
-    await page.getByTestId('health-status').filter({ hasText: /Model: (ready|loading|unloaded)/ }).waitFor();
+    await page.getByTestId('health-status').filter({ hasText: /Model (ready|loading|not loaded)/ }).waitFor();
   });
 
   test('assess the example essay: comments, at least one highlight, a summary', { timeout: 240_000 }, async () => {
@@ -126,7 +126,7 @@ describe('with the default model', () => {
     assert.ok(final.length > 0 && final.startsWith((distinct[0] ?? '').trim().slice(0, 5)));
     assert.ok(distinct.every((s, i) => i === 0 || s.length > (distinct[i - 1] ?? '').length), 'each step adds text');
     const user = page.locator('[data-testid="chat-message"][data-role="user"]').last();
-    assert.equal(await user.textContent(), QUESTION);
+    assert.equal(await user.locator('.msg-text').textContent(), QUESTION);
     assert.equal(await page.getByTestId('chat-send').isDisabled(), false);
     await screenshot(page, 'chat');
   });
@@ -251,7 +251,7 @@ describe('with a corrupt history file', () => {
       await toast.waitFor({ timeout: 20_000 });
       const text = (await toast.textContent()) ?? '';
       assert.ok(text.includes(file), text);
-      await page.getByTestId('health-status').filter({ hasText: /Model: (ready|unloaded|loading)/ }).waitFor();
+      await page.getByTestId('health-status').filter({ hasText: /Model (ready|not loaded|loading)/ }).waitFor();
       await page.waitForTimeout(5_000); // the status polls again: still one toast
       assert.equal(await toast.count(), 1);
       assert.equal(await page.getByTestId('assess-button').isDisabled(), false);
@@ -277,7 +277,7 @@ describe('with a broken model path', () => {
       const text = (await toast.textContent()) ?? '';
       assert.match(text, /not available/);
       assert.ok(text.includes(missing), text);
-      await page.getByTestId('health-status').filter({ hasText: /Model: failed/ }).waitFor({ timeout: 10_000 });
+      await page.getByTestId('health-status').filter({ hasText: /Model failed/ }).waitFor({ timeout: 10_000 });
       assert.equal(await page.getByTestId('assess-button').isDisabled(), false, 'Assess can be tried again');
       assert.equal(await page.getByTestId('essay-input').inputValue(), ESSAY, 'the essay is kept');
       await screenshot(page, 'engine-down');

@@ -147,3 +147,40 @@ export async function closeApp(app: Partial<OpenApp>, dir: string): Promise<void
   await app.harness?.stop();
   fs.rmSync(dir, { recursive: true, force: true });
 }
+
+export type Violation = { id: string; impact: string; help: string; nodes: string[] };
+
+/** axe-core on the page as it is: the serious and critical violations (all of them go to a JSON file). */
+export async function axe(page: Page, name: string): Promise<Violation[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) {
+    await page.addScriptTag({ content: fs.readFileSync(path.join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8') });
+  }
+  const result = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: Array<{ id: string; impact: string; help: string; nodes: Array<{ target: string[] }> }> }> } }).axe;
+    const r = await axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 5) }));
+  });
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  fs.writeFileSync(path.join(ARTIFACTS, `axe-${name}.json`), `${JSON.stringify(result, null, 2)}\n`);
+  return result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+/** The window sizes every screen state is shot at (issue 16), in the light and the dark theme. */
+export const SIZES = [
+  [800, 600],
+  [1280, 800],
+  [1920, 1080],
+] as const;
+
+/**
+ * Shoots `name` at every size in both themes (`<name>-<light|dark>-<w>x<h>.png`). The app follows the
+ * system's colour scheme unless the student picked a theme, so the scheme is emulated here.
+ */
+export async function shootAll(page: Page, name: string, focus?: Locator): Promise<void> {
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme });
+    for (const [width, height] of SIZES) await shootAt(page, `${name}-${colorScheme}`, width, height, focus);
+  }
+  await page.emulateMedia({ colorScheme: null });
+  await page.setViewportSize({ width: 1280, height: 860 });
+}

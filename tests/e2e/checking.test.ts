@@ -187,6 +187,13 @@ describe('checking as you type (real engine)', () => {
   });
 
   test('the dialect select: remembered, passed to the checker, Auto names what it found', { timeout: 60_000 }, async () => {
+    // It lives in the settings panel (a modal dialog: Escape closes it).
+    const settings = async (open: boolean) => {
+      if (open) await page.getByTestId('settings-button').click();
+      else await page.keyboard.press('Escape');
+      await page.getByTestId('settings-panel').waitFor({ state: open ? 'visible' : 'hidden' });
+    };
+    await settings(true);
     const select = page.getByTestId('dialect-select');
     assert.deepEqual(await select.locator('option').allTextContents(), [
       'Auto (American)',
@@ -199,9 +206,12 @@ describe('checking as you type (real engine)', () => {
     await select.selectOption('british');
     await checked(page);
     await page.reload();
+    await checked(page);
     assert.equal(await page.getByTestId('dialect-select').inputValue(), 'british');
     // An essay written in British English: Auto says so.
+    await settings(true);
     await page.getByTestId('dialect-select').selectOption('auto');
+    await settings(false);
     await page.getByTestId('new-essay').click();
     await page.getByTestId('essay-input').click();
     await page.keyboard.type('I realised the colour of the theatre was grey, so I apologised to my neighbour.', { delay: 5 });

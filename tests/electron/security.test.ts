@@ -12,7 +12,7 @@ import { contentSecurityPolicy, serveStatic } from '../../electron/content-polic
 import { hardenWebContents, type PreventableEvent } from '../../electron/hardening';
 import type { SamsaraService } from '../../electron/service';
 import { mainWindowOptions } from '../../electron/window-options';
-import { API_FUNCTIONS, CHANNELS, CHECKER_ACTIONS, HISTORY_ACTIONS, REQUEST_ACTIONS } from '../../preload/api';
+import { API_FUNCTIONS, CHANNELS, CHECKER_ACTIONS, HISTORY_ACTIONS, REQUEST_ACTIONS, SETTINGS_ACTIONS } from '../../preload/api';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -119,6 +119,9 @@ test('the preload exposes exactly window.api with the listed functions, never ip
   assert.deepEqual(ipc.invoked.at(-1), [CHANNELS.removeWord, 'snarfle']);
   await (api.listWords as () => Promise<unknown>)();
   assert.deepEqual(ipc.invoked.at(-1), [CHANNELS.listWords, undefined]);
+  // Save as PDF: the title only (main prints the page and asks the student where).
+  await (api.exportPdf as (i?: unknown) => Promise<unknown>)({ title: 'My essay' });
+  assert.deepEqual(ipc.invoked.at(-1), [CHANNELS.exportPdf, { title: 'My essay' }]);
 
   const used = new Set(ipc.invoked.map(([c]) => c));
   for (const c of used) assert.ok((Object.values(CHANNELS) as string[]).includes(c));
@@ -156,6 +159,8 @@ test('main handles exactly one channel per action and nothing else', () => {
       cancel: (sender: unknown) => calls.push({ action: 'cancel', sender }),
       history: (action: string, sender: unknown) => calls.push({ action, sender }),
       checker: (action: string, sender: unknown) => calls.push({ action, sender }),
+      exportPdf: (sender: unknown) => calls.push({ action: 'exportPdf', sender }),
+      settings: (action: string, sender: unknown) => calls.push({ action, sender }),
     } as unknown as SamsaraService;
     const mainFrame = { url: 'app://samsara/index.html', parent: null };
     const window = { isDestroyed: () => false, webContents: { id: 7 } } as unknown as Parameters<typeof registerIpc>[1];
@@ -164,7 +169,9 @@ test('main handles exactly one channel per action and nothing else', () => {
       ...REQUEST_ACTIONS.map((a) => CHANNELS[a]),
       ...HISTORY_ACTIONS.map((a) => CHANNELS[a]),
       ...CHECKER_ACTIONS.map((a) => CHANNELS[a]),
+      ...SETTINGS_ACTIONS.map((a) => CHANNELS[a]),
       CHANNELS.healthCheck,
+      CHANNELS.exportPdf,
       CHANNELS.cancel,
     ];
     assert.deepEqual([...handled.keys()].sort(), expected.sort());
@@ -180,6 +187,8 @@ test('main handles exactly one channel per action and nothing else', () => {
     invoke(CHANNELS.checkText, { sender: { id: 7 }, senderFrame: mainFrame });
     invoke(CHANNELS.addWord, { sender: { id: 8 }, senderFrame: mainFrame });
     invoke(CHANNELS.listWords, { sender: { id: 7 }, senderFrame: { url: 'app://samsara/x.html', parent: mainFrame } });
+    invoke(CHANNELS.setSettings, { sender: { id: 7 }, senderFrame: mainFrame });
+    invoke(CHANNELS.openHistoryFolder, { sender: { id: 7 }, senderFrame: { url: 'app://samsara/x.html', parent: mainFrame } });
     assert.deepEqual(
       calls.map((c) => [c.action, (c.sender as { isMainFrame: boolean }).isMainFrame]),
       [
@@ -192,6 +201,8 @@ test('main handles exactly one channel per action and nothing else', () => {
         ['checkText', true],
         ['addWord', false],
         ['listWords', false],
+        ['setSettings', true],
+        ['openHistoryFolder', false],
       ],
     );
   } finally {

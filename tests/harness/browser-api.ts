@@ -26,10 +26,23 @@ async function readStream(response: Response, onToken?: (text: string) => void):
   }
 }
 
+/**
+ * A browser page can't print itself to a file the way Electron's main does (printToPDF): exportPdf
+ * answers so, at once. (The e2e tests check the same print stylesheet with Chromium's own PDF output.)
+ */
+const NO_PDF = {
+  ok: false,
+  error: {
+    code: 'ENGINE_ACTION_FAILED',
+    message: "Saving as PDF works in the Samsara app, not in this test page. Use your browser's Print (Ctrl+P) and choose Save as PDF.",
+  },
+} as const;
+
 const api = createApi({
   request: (action, envelope, onToken) => post(`/api/${action}`, envelope).then((r) => readStream(r, onToken)),
   cancel: (ticket) => post('/api/cancel', ticket),
-  invoke: (action, argument) => post(`/api/${action}`, argument ?? null).then((r) => r.json()),
+  invoke: (action, argument) =>
+    action === 'exportPdf' ? Promise.resolve(NO_PDF) : post(`/api/${action}`, argument ?? null).then((r) => r.json()),
 });
 
 Object.defineProperty(window, 'api', { value: Object.freeze(api), enumerable: true });

@@ -11,7 +11,7 @@ import { contentSecurityPolicy, serveStatic } from '../../electron/content-polic
 import { jsonLogger, stdoutSink } from '../../electron/log';
 import { resolveModelPath } from '../../electron/paths';
 import { SamsaraService, type Sender } from '../../electron/service';
-import { isCheckerAction, isHistoryAction } from '../../preload/api';
+import { isCheckerAction, isHistoryAction, isSettingsAction } from '../../preload/api';
 
 const root = path.resolve(__dirname, '..', '..');
 
@@ -78,7 +78,14 @@ export async function startHarness(port = 0): Promise<{ url: string; close(): Pr
         const sender: Sender = { id: 1, url: String(req.headers.origin ?? ''), isMainFrame: true };
         const action = url.pathname.slice('/api/'.length);
         const body = await readBody(req).catch(() => undefined);
-        if (action === 'healthCheck' || action === 'cancel' || isHistoryAction(action) || isCheckerAction(action)) {
+        if (
+          action === 'healthCheck' ||
+          action === 'cancel' ||
+          isHistoryAction(action) ||
+          isCheckerAction(action) ||
+          isSettingsAction(action)
+        ) {
+          // openHistoryFolder: no showItemInFolder here, so the service answers that only the app can.
           const result =
             action === 'cancel'
               ? service.cancel(sender, body)
@@ -86,7 +93,9 @@ export async function startHarness(port = 0): Promise<{ url: string; close(): Pr
                 ? await service.healthCheck(sender)
                 : isCheckerAction(action)
                   ? await service.checker(action, sender, body)
-                  : await service.history(action, sender, body);
+                  : isSettingsAction(action)
+                    ? await service.settings(action, sender, body)
+                    : await service.history(action, sender, body);
           res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result));
           return;
         }
@@ -122,6 +131,8 @@ export async function startHarness(port = 0): Promise<{ url: string; close(): Pr
   const address = server.address();
   origin = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}`;
   const ready = new SamsaraService({ engine, log, trustedOrigins: [origin], ...(timeoutMs ? { timeoutMs } : {}) });
+  // As main does: the saved dialect and threads, before any request can load the model.
+  await ready.applySavedSettings();
   service = ready;
   return {
     url: `${origin}/`,

@@ -108,19 +108,19 @@ test('assessEssay and chat report saved: true into the file; deleteAssessment re
 
 test('deleteEssay and deleteAssessment refuse bad ids with INVALID_REQUEST and a plain message; strangers are refused', async () => {
   const cases: Array<[HistoryAction, unknown, string]> = [
-    ['deleteEssay', '', 'fileId must not be empty.'],
-    ['deleteEssay', '   ', 'fileId must not be empty.'],
-    ['deleteEssay', 'f'.repeat(201), 'fileId is longer than 200 characters.'],
-    ['deleteEssay', 42, 'fileId must be a string.'],
-    ['deleteEssay', { fileId: 'x' }, 'fileId must be a string.'],
-    ['deleteEssay', undefined, 'fileId is missing.'],
-    ['deleteEssay', 'half \ud83d an emoji', 'fileId contains a broken character'],
-    ['deleteAssessment', '', 'id must not be empty.'],
-    ['deleteAssessment', 'i'.repeat(201), 'id is longer than 200 characters.'],
-    ['deleteAssessment', 7, 'id must be a string.'],
-    ['deleteAssessment', null, 'id must be a string.'],
-    ['deleteAssessment', ['a'], 'id must be a string.'],
-    ['deleteAssessment', undefined, 'id is missing.'],
+    ['deleteEssay', '', "The essay's id is empty."],
+    ['deleteEssay', '   ', "The essay's id is empty."],
+    ['deleteEssay', 'f'.repeat(201), "The essay's id is too long: the limit is 200 characters. Shorten it and try again."],
+    ['deleteEssay', 42, "The essay's id must be text."],
+    ['deleteEssay', { fileId: 'x' }, "The essay's id must be text."],
+    ['deleteEssay', undefined, "The essay's id is missing."],
+    ['deleteEssay', 'half \ud83d an emoji', "The essay's id contains a broken character"],
+    ['deleteAssessment', '', "The saved assessment's id is empty."],
+    ['deleteAssessment', 'i'.repeat(201), "The saved assessment's id is too long: the limit is 200 characters. Shorten it and try again."],
+    ['deleteAssessment', 7, "The saved assessment's id must be text."],
+    ['deleteAssessment', null, "The saved assessment's id must be text."],
+    ['deleteAssessment', ['a'], "The saved assessment's id must be text."],
+    ['deleteAssessment', undefined, "The saved assessment's id is missing."],
   ];
   const before = lines.length;
   for (const [action, argument, message] of cases) {

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { LIMITS as addonLimits } from 'samsara-native';
-import { LIMITS as schemaLimits, assessmentIdSchema, fileIdSchema } from '../../electron/schemas';
+import { FIELD_NAMES, LIMITS as schemaLimits, assessmentIdSchema, fileIdSchema, tooLong } from '../../electron/schemas';
 
 /** schemas.ts's own limits, with no engine counterpart. */
 const MAIN_ONLY = new Set(['ticket']);
@@ -22,12 +22,12 @@ test("every limit in electron/schemas.ts equals the addon's LIMITS for the same 
 
 test('the schemas enforce those numbers: one over the limit is refused, the limit itself is not', () => {
   for (const [schema, name] of [
-    [fileIdSchema, 'fileId'],
-    [assessmentIdSchema, 'id'],
+    [fileIdSchema, FIELD_NAMES.fileId],
+    [assessmentIdSchema, FIELD_NAMES.id],
   ] as const) {
     assert.ok(schema.safeParse('x'.repeat(addonLimits.fileId)).success, `${name} of ${addonLimits.fileId}`);
     const over = schema.safeParse('x'.repeat(addonLimits.fileId + 1));
     assert.ok(!over.success);
-    assert.equal(over.error.issues[0]?.message, `${name} is longer than ${addonLimits.fileId} characters.`);
+    assert.equal(over.error.issues[0]?.message, tooLong(name, addonLimits.fileId));
   }
 });

@@ -33,6 +33,9 @@ function stubEngine(fail: () => unknown): Engine {
     addWord: reject,
     removeWord: reject,
     listWords: reject,
+    getSettings: reject,
+    setSettings: reject,
+    configure: () => undefined,
   } satisfies Engine;
 }
 

@@ -57,29 +57,30 @@ test('requests from an unexpected sender are refused before anything runs', asyn
 
 test('invalid payloads and envelopes get INVALID_REQUEST with a readable message', async () => {
   const cases: Array<[string, unknown, string | RegExp]> = [
-    ['assessEssay', { fileId: 'f', text: '' }, 'text must not be empty'],
-    ['assessEssay', { fileId: 'f', text: '   \n\t ' }, 'text must not be empty'],
-    ['assessEssay', { fileId: 'f', text: 'x'.repeat(100_001) }, 'longer than 100,000'],
-    ['assessEssay', { fileId: 'f' }, 'text is missing'],
-    ['assessEssay', { fileId: 'f', text: 42 }, 'text must be a string'],
-    ['assessEssay', { fileId: '', text: 'essay' }, 'fileId must not be empty'],
+    ['assessEssay', { fileId: 'f', text: '' }, 'The essay is empty.'],
+    ['assessEssay', { fileId: 'f', text: '   \n\t ' }, 'The essay is empty.'],
+    ['assessEssay', { fileId: 'f', text: 'x'.repeat(100_001) }, 'The essay is too long: the limit is 100,000 characters.'],
+    ['assessEssay', { fileId: 'f' }, 'The essay is missing.'],
+    ['assessEssay', { fileId: 'f', text: 42 }, 'The essay must be text.'],
+    ['assessEssay', { fileId: '', text: 'essay' }, "The essay's id is empty."],
+    ['assessEssay', { fileId: 'f', text: 'essay', instruction: 'i'.repeat(2_001) }, 'The assignment is too long'],
     ['assessEssay', { fileId: 'f', text: 'essay', extra: 1 }, 'unknown field "extra"'],
-    ['assessEssay', null, /payload/],
-    ['assessEssay', 'essay', /payload/],
-    ['chat', { message: '' }, 'message must not be empty'],
-    ['chat', { message: 'm'.repeat(8_001) }, 'longer than 8,000'],
-    ['chat', { message: 'hi', contextText: 7 }, 'contextText must be a string'],
+    ['assessEssay', null, 'The request must be an object.'],
+    ['assessEssay', 'essay', 'The request must be an object.'],
+    ['chat', { message: '' }, 'Your question is empty.'],
+    ['chat', { message: 'm'.repeat(8_001) }, 'Your question is too long: the limit is 8,000 characters.'],
+    ['chat', { message: 'hi', contextText: 7 }, 'The essay sent with your question must be text.'],
     ['chat', { message: 'hi', history: [] }, 'unknown field "history"'],
-    ['generateFeedbackSummary', { fileId: 'f', text: 'essay', comments: [{ content: 'x', kind: 'side' }] }, /comments\.0\.kind/],
-    ['generateFeedbackSummary', { fileId: 'f', text: 'essay', comments: 'none' }, /comments/],
-    ['generateFeedbackSummary', { fileId: 'f', text: 'essay', comments: [{ content: 'x', kind: 'inline', category: 'typo' }] }, /category must be one of "spelling"/],
+    ['generateFeedbackSummary', { fileId: 'f', text: 'essay', comments: [{ content: 'x', kind: 'side' }] }, /^A comment is not valid/],
+    ['generateFeedbackSummary', { fileId: 'f', text: 'essay', comments: 'none' }, /comment/],
+    ['generateFeedbackSummary', { fileId: 'f', text: 'essay', comments: [{ content: 'x', kind: 'inline', category: 'typo' }] }, /A comment's category must be one of "spelling"/],
     ['generateFeedbackSummary', { fileId: 'f', text: 'essay', comments: [{ content: 'x', kind: 'inline', suggestions: Array(11).fill('a') }] }, 'at most 10 suggestions'],
-    ['generateFeedbackSummary', { fileId: 'f', text: 'essay', comments: [{ content: 'x', kind: 'inline', suggestions: 'their' }] }, /suggestions/],
-    ['assessEssay', { fileId: 'f', text: 'essay', dialect: 'martian' }, /dialect must be one of/],
-    ['assessEssay', { fileId: 'f', text: 'essay', dialect: null }, /dialect/],
+    ['generateFeedbackSummary', { fileId: 'f', text: 'essay', comments: [{ content: 'x', kind: 'inline', suggestions: 'their' }] }, /^A comment is not valid/],
+    ['assessEssay', { fileId: 'f', text: 'essay', dialect: 'martian' }, /The English to check in must be one of/],
+    ['assessEssay', { fileId: 'f', text: 'essay', dialect: null }, /The English to check in/],
     // A lone surrogate (half an emoji) is named as such, not left to the engine's JSON parser.
-    ['assessEssay', { fileId: 'f', text: 'essay \ud83d end' }, 'text contains a broken character'],
-    ['chat', { message: 'hi \udc00' }, 'message contains a broken character'],
+    ['assessEssay', { fileId: 'f', text: 'essay \ud83d end' }, 'The essay contains a broken character'],
+    ['chat', { message: 'hi \udc00' }, 'Your question contains a broken character'],
   ];
   for (const [action, payload, part] of cases) {
     assertError(await service.request(action, APP, envelope('v', payload)), 'INVALID_REQUEST', part);
@@ -87,9 +88,9 @@ test('invalid payloads and envelopes get INVALID_REQUEST with a readable message
   // The action whitelist and the envelope itself.
   assertError(await service.request('complete', APP, envelope('v', { prompt: 'x' })), 'INVALID_REQUEST', 'Unknown action');
   assertError(await service.request('loadModel', APP, envelope('v', {})), 'INVALID_REQUEST', 'Unknown action');
-  assertError(await service.request('chat', APP, { payload: { message: 'hi' } }), 'INVALID_REQUEST', 'envelope');
-  assertError(await service.request('chat', APP, { ticket: 'v', payload: {}, stream: 'yes' }), 'INVALID_REQUEST', 'envelope');
-  assertError(await service.request('chat', APP, null), 'INVALID_REQUEST', 'envelope');
+  assertError(await service.request('chat', APP, { payload: { message: 'hi' } }), 'INVALID_REQUEST', 'could not be read');
+  assertError(await service.request('chat', APP, { ticket: 'v', payload: {}, stream: 'yes' }), 'INVALID_REQUEST', 'could not be read');
+  assertError(await service.request('chat', APP, null), 'INVALID_REQUEST', 'could not be read');
   assertError(service.cancel(APP, { ticket: 1 }), 'INVALID_REQUEST');
   // An unknown field's name is echoed clipped: a 1 MB key does not make a 1 MB message.
   const huge = await service.request('chat', APP, envelope('v', { message: 'hi', ['k'.repeat(1_000_000)]: 1, a: 1, b: 2, c: 3 }));
@@ -132,9 +133,9 @@ test('history: a chat about an essay is saved and listed, clearChat empties it, 
     ],
   );
   assert.deepEqual(await service.history('listAssessments', APP, fileId), { ok: true, data: [] });
-  assertError(await service.history('listChat', APP, ''), 'INVALID_REQUEST', 'fileId must not be empty');
-  assertError(await service.history('listChat', APP, 42), 'INVALID_REQUEST', 'fileId must be a string');
-  assertError(await service.history('listChat', APP, 'x'.repeat(201)), 'INVALID_REQUEST', 'fileId');
+  assertError(await service.history('listChat', APP, ''), 'INVALID_REQUEST', "The essay's id is empty.");
+  assertError(await service.history('listChat', APP, 42), 'INVALID_REQUEST', "The essay's id must be text.");
+  assertError(await service.history('listChat', APP, 'x'.repeat(201)), 'INVALID_REQUEST', "The essay's id is too long");
   const stranger: Sender = { id: 1, url: 'https://evil.example/', isMainFrame: true };
   assertError(await service.history('listChat', stranger, fileId), 'INVALID_REQUEST', 'refused');
   assertError(await service.history('clearChat', stranger, fileId), 'INVALID_REQUEST', 'refused');
@@ -212,28 +213,28 @@ test('a missing model gives ENGINE_DOWN naming the file, and health says down', 
 
 test('checker actions: invalid arguments get INVALID_REQUEST with a readable message', async () => {
   const cases: Array<['checkText' | 'addWord' | 'removeWord' | 'listWords', unknown, string | RegExp]> = [
-    ['checkText', { text: 'x'.repeat(100_001) }, 'longer than 100,000'],
-    ['checkText', { text: 'An essay.', dialect: 'martian' }, /dialect must be one of "auto", "american"/],
-    ['checkText', { text: 'An essay.', dialect: 'British' }, /dialect/],
+    ['checkText', { text: 'x'.repeat(100_001) }, 'The essay is too long: the limit is 100,000 characters.'],
+    ['checkText', { text: 'An essay.', dialect: 'martian' }, /The English to check in must be one of "auto", "american"/],
+    ['checkText', { text: 'An essay.', dialect: 'British' }, /The English to check in/],
     ['checkText', { text: 'An essay.', fileId: 'f' }, 'unknown field "fileId"'],
-    ['checkText', { text: 'half \ud83d an emoji' }, 'text contains a broken character'],
-    ['checkText', { text: 42 }, 'text must be a string'],
-    ['checkText', {}, 'text is missing'],
-    ['checkText', null, /payload/],
-    ['checkText', 'An essay.', /payload/],
-    ['addWord', '', 'word must not be empty'],
+    ['checkText', { text: 'half \ud83d an emoji' }, 'The essay contains a broken character'],
+    ['checkText', { text: 42 }, 'The essay must be text.'],
+    ['checkText', {}, 'The essay is missing.'],
+    ['checkText', null, 'The request must be an object.'],
+    ['checkText', 'An essay.', 'The request must be an object.'],
+    ['addWord', '', 'The word is empty.'],
     ['addWord', 'two words', 'one word of letters'],
     ['addWord', 'tab\tword', 'one word of letters'],
     ['addWord', 'r2d2', 'one word of letters'],
     ['addWord', "'-", 'one word of letters'],
-    ['addWord', 'x'.repeat(65), 'longer than 64'],
-    ['addWord', 42, 'word must be a string'],
-    ['addWord', undefined, 'word is missing'],
-    ['addWord', { word: 'snarfle' }, 'word must be a string'],
+    ['addWord', 'x'.repeat(65), 'The word is too long: the limit is 64 characters.'],
+    ['addWord', 42, 'The word must be text.'],
+    ['addWord', undefined, 'The word is missing.'],
+    ['addWord', { word: 'snarfle' }, 'The word must be text.'],
     ['removeWord', ' ', 'one word of letters'],
     ['removeWord', 'a b', 'one word of letters'],
-    ['listWords', 'all', 'listWords takes no argument'],
-    ['listWords', { extra: 1 }, 'listWords takes no argument'],
+    ['listWords', 'all', 'Listing the dictionary takes no argument.'],
+    ['listWords', { extra: 1 }, 'Listing the dictionary takes no argument.'],
   ];
   for (const [action, argument, part] of cases) {
     assertError(await service.checker(action, APP, argument), 'INVALID_REQUEST', part);

@@ -105,7 +105,8 @@ pub struct Engine {
     /// Whether the store thread was told the configured storePath.
     history_opened: OnceCell<()>,
     worker: OnceCell<()>,
-    threads_in_use: OnceCell<usize>,
+    /// The threads of the loaded model (0: none loaded yet); a new setting applies at the next load.
+    threads_in_use: AtomicU64,
     started: Instant,
     loads: AtomicU64,
     next_id: AtomicU64,
@@ -127,7 +128,7 @@ static ENGINE: Lazy<Engine> = Lazy::new(|| Engine {
     history: StoreThread::new(Retry::default()),
     history_opened: OnceCell::new(),
     worker: OnceCell::new(),
-    threads_in_use: OnceCell::new(),
+    threads_in_use: AtomicU64::new(0),
     started: Instant::now(),
     loads: AtomicU64::new(0),
     next_id: AtomicU64::new(1),
@@ -335,7 +336,10 @@ impl Engine {
                 capacity: cfg.queue_capacity,
             },
             store,
-            threads: self.threads_in_use.get().copied().unwrap_or(cfg.threads),
+            threads: match self.threads_in_use.load(Ordering::Relaxed) {
+                0 => cfg.threads,
+                n => n as usize,
+            },
             kernels: crate::model::kernels::isa().name(),
             model_loads: self.loads.load(Ordering::Relaxed),
         }
@@ -479,7 +483,8 @@ Other requests are not affected.",
             slot.model = None; // free the old weights before loading new ones
             slot.generation = cfg.model_generation;
         }
-        let threads = *self.threads_in_use.get_or_init(|| cfg.threads);
+        let threads = cfg.threads;
+        self.threads_in_use.store(threads as u64, Ordering::Relaxed);
         self.loads.fetch_add(1, Ordering::Relaxed);
         let progress = |p: f32| lock(&self.slot).progress = p;
         let loaded = catch_unwind(AssertUnwindSafe(|| {

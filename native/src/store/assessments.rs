@@ -40,12 +40,45 @@ pub fn new_id() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }
 
-/// Saves one assessment (and touches its essay) in one transaction; returns its id.
+/// Saves one assessment (and touches its essay) in one transaction; returns its id. The same feedback
+/// on the same text as the essay's newest assessment is not saved twice: that one's id comes back.
 pub fn save(store: &Store, a: &NewAssessment) -> Result<String> {
     store.write(|tx| {
         essays::touch(tx, a.file_id, Some(a.text_hash))?;
-        insert(tx, a)
+        match same_as_newest(tx, a)? {
+            Some(id) => Ok(id),
+            None => insert(tx, a),
+        }
     })
+}
+
+fn same_as_newest(tx: &Transaction, a: &NewAssessment) -> rusqlite::Result<Option<String>> {
+    let newest = tx.query_row(
+        "SELECT id, text_hash, model, comments, summary FROM assessments WHERE file_id = ?1
+         ORDER BY created_at DESC, rowid DESC LIMIT 1",
+        params![a.file_id],
+        |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, Option<String>>(4)?,
+            ))
+        },
+    );
+    match newest {
+        Ok((id, hash, model, comments, summary))
+            if hash == a.text_hash
+                && model == a.model
+                && serde_json::from_str::<Value>(&comments).ok().as_ref() == Some(a.comments)
+                && summary.as_deref() == a.summary =>
+        {
+            Ok(Some(id))
+        }
+        Ok(_) | Err(rusqlite::Error::QueryReturnedNoRows) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 fn insert(tx: &Transaction, a: &NewAssessment) -> rusqlite::Result<String> {

@@ -9,6 +9,7 @@ pub mod assessments;
 pub mod chat;
 pub mod essays;
 mod schema;
+pub mod settings;
 pub mod thread;
 pub mod words;
 

@@ -34,6 +34,12 @@ const MIGRATIONS: &[&str] = &[
         word       TEXT PRIMARY KEY,
         created_at TEXT NOT NULL
     ) STRICT;",
+    // 3: the app's settings (theme, font size, dialect, threads), each value as JSON.
+    "CREATE TABLE settings (
+        key        TEXT PRIMARY KEY,
+        value      TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    ) STRICT;",
 ];
 
 fn version(conn: &Connection) -> rusqlite::Result<usize> {

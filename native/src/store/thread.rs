@@ -208,6 +208,8 @@ impl Backend {
                     if waiting && r.is_ok() {
                         self.backlog.push(w);
                     }
+                    // The report first: a caller that sees the failure then finds it in healthCheck.
+                    self.publish();
                     done(r);
                 }
             }));

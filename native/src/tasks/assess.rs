@@ -20,8 +20,8 @@ use crate::tasks::check::{comment_of, dialect_or_default, personal_words};
 use crate::tasks::constrained::{self, Item, Limits};
 use crate::tasks::fit_essay;
 use crate::tasks::prompts::{echoes_prompt, PROMPTS};
-use crate::tasks::requests::AssessInput;
-use crate::tasks::results::{Anchor, Assessment, Comment, CommentKind};
+use crate::tasks::requests::{utf16_len, AssessInput};
+use crate::tasks::results::{Anchor, Assessment, Comment, CommentKind, TutorRead};
 use crate::tasks::summary::summarize;
 use crate::template::Message;
 
@@ -58,6 +58,9 @@ pub fn assess(ctx: &mut JobCtx, input: AssessInput) -> Result<Assessment> {
     // adds nothing to the assessment's time.
     let checked = check_beside(&input);
     let essay = fit_essay(ctx, &input.text, FEEDBACK_RESERVE, MODEL_ESSAY_TOKENS)?;
+    let tutor_read = (essay.len() < input.text.len()).then(|| TutorRead {
+        end: utf16_len(common_prefix(&input.text, &essay)),
+    });
     let mut task = PROMPTS.assess.clone();
     if let Some(extra) = &input.instruction {
         task.push_str("\nAlso: ");
@@ -75,6 +78,7 @@ pub fn assess(ctx: &mut JobCtx, input: AssessInput) -> Result<Assessment> {
         summary,
         metrics: analysis.metrics,
         dialect: analysis.dialect,
+        tutor_read,
         saved: false,
     };
     // A failed save marks the store degraded (healthCheck says why) and `saved` false; the feedback
@@ -84,6 +88,16 @@ pub fn assess(ctx: &mut JobCtx, input: AssessInput) -> Result<Assessment> {
         .write(saving(&input, &ctx.model.name, &result))
         .is_ok();
     Ok(result)
+}
+
+/// The longest start of `text` that `cut` (the model's decoded view of it) also starts with.
+fn common_prefix<'a>(text: &'a str, cut: &str) -> &'a str {
+    let end = text
+        .char_indices()
+        .zip(cut.chars())
+        .find(|((_, a), b)| a != b)
+        .map_or_else(|| text.len().min(cut.len()), |((i, _), _)| i);
+    text.get(..end).unwrap_or("")
 }
 
 /// The history write of an assessment (replayable: store/thread.rs).
@@ -134,22 +148,58 @@ fn check_beside(input: &AssessInput) -> impl FnOnce() -> Analysis {
 }
 
 /// The analysis as inline comments: every mistake (up to MAX_MISTAKE_COMMENTS), and at most
-/// MAX_STYLE_COMMENTS style suggestions, taking turns between rules (the first finding of every rule,
-/// then the second, …) so no single habit crowds out the rest.
+/// MAX_STYLE_COMMENTS style suggestions, shared out between rules in turns (one for every rule, then a
+/// second, …) so no single habit crowds out the rest. Where there are more than fit, the ones shown are
+/// spread over the whole essay, not the first ones (a long essay's last pages get feedback too).
 pub(crate) fn rule_comments(text: &str, findings: &[Finding]) -> Vec<Comment> {
     let (mistakes, style): (Vec<&Finding>, Vec<&Finding>) =
         findings.iter().partition(|f| f.category.is_mistake());
-    let mut ranked: Vec<(usize, &Finding)> = style
-        .iter()
-        .enumerate()
-        .map(|(i, f)| (style[..i].iter().filter(|g| g.rule == f.rule).count(), *f))
-        .collect();
-    ranked.sort_by_key(|(rank, f)| (*rank, f.range.start));
-    ranked.truncate(MAX_STYLE_COMMENTS);
-    let mut chosen: Vec<&Finding> = mistakes.into_iter().take(MAX_MISTAKE_COMMENTS).collect();
-    chosen.extend(ranked.into_iter().map(|(_, f)| f));
+    let mut chosen = spread(mistakes, MAX_MISTAKE_COMMENTS);
+    let mut rules: Vec<&str> = Vec::new();
+    for f in &style {
+        if !rules.contains(&f.rule.as_str()) {
+            rules.push(&f.rule);
+        }
+    }
+    let of_rule =
+        |r: &str| -> Vec<&Finding> { style.iter().copied().filter(|f| f.rule == r).collect() };
+    let mut quota = vec![0usize; rules.len()];
+    let mut left = MAX_STYLE_COMMENTS;
+    'turns: for turn in 0.. {
+        let mut took = false;
+        for (i, r) in rules.iter().enumerate() {
+            if left == 0 {
+                break 'turns;
+            }
+            if of_rule(r).len() > turn {
+                quota[i] += 1;
+                left -= 1;
+                took = true;
+            }
+        }
+        if !took {
+            break;
+        }
+    }
+    for (r, q) in rules.iter().zip(quota) {
+        chosen.extend(spread(of_rule(r), q));
+    }
     chosen.sort_by_key(|f| (f.range.start, f.range.end));
     chosen.into_iter().map(|f| comment_of(text, f)).collect()
+}
+
+/// At most `cap` of `items` (in essay order): all of them if they fit, else the first (where a habit
+/// first shows) and the rest evenly spaced up to the last.
+fn spread<T: Copy>(items: Vec<T>, cap: usize) -> Vec<T> {
+    let n = items.len();
+    if n <= cap {
+        return items;
+    }
+    match cap {
+        0 => Vec::new(),
+        1 => vec![items[0]],
+        _ => (0..cap).map(|j| items[j * (n - 1) / (cap - 1)]).collect(),
+    }
 }
 
 pub(crate) fn model_comments(text: &str, items: Vec<Item>) -> Vec<Comment> {
@@ -363,6 +413,50 @@ mod tests {
         assert!(c.windows(2).all(
             |w| w[0].anchor.as_ref().map(|a| a.start) <= w[1].anchor.as_ref().map(|a| a.start)
         ));
+    }
+
+    #[test]
+    fn in_a_long_essay_the_comments_shown_cover_all_of_it() {
+        // An 18,000-word essay used to get its comments on the first pages only.
+        let text = "x".repeat(100_000);
+        let mut findings: Vec<Finding> = (0..400)
+            .map(|i| finding("spelling", Category::Spelling, i * 250))
+            .collect();
+        findings.extend((0..60).map(|i| finding("long-sentence", Category::Style, 30 + i * 1_600)));
+        findings.extend((0..40).map(|i| finding("passive-voice", Category::Style, 60 + i * 2_400)));
+        findings.sort_by_key(|f| f.range.start);
+        let c = rule_comments(&text, &findings);
+        let starts = |rule: &str| -> Vec<usize> {
+            c.iter()
+                .filter(|c| c.rule.as_deref() == Some(rule))
+                .filter_map(|c| c.anchor.as_ref().map(|a| a.start))
+                .collect()
+        };
+        for rule in ["spelling", "long-sentence", "passive-voice"] {
+            let s = starts(rule);
+            assert!(!s.is_empty(), "{rule}");
+            let last = s.iter().max().copied().unwrap_or_default();
+            assert!(last > 75_000, "{rule}: the last comment shown is at {last}");
+            let first_half = s.iter().filter(|&&x| x < 50_000).count();
+            assert!(
+                first_half * 3 < s.len() * 2,
+                "{rule}: {first_half} of {} in the first half",
+                s.len()
+            );
+        }
+        assert_eq!(starts("spelling").len(), MAX_MISTAKE_COMMENTS);
+        assert_eq!(
+            starts("long-sentence").len() + starts("passive-voice").len(),
+            MAX_STYLE_COMMENTS
+        );
+    }
+
+    #[test]
+    fn the_part_the_tutor_read_ends_where_the_cut_text_stops_matching() {
+        assert_eq!(common_prefix("Café au lait, merci.", "Café au"), "Café au");
+        assert_eq!(common_prefix("abc", "abd"), "ab");
+        assert_eq!(common_prefix("abc", "abcdef"), "abc");
+        assert_eq!(utf16_len(common_prefix("😀 smile", "😀 sm")), 5);
     }
 
     #[test]

@@ -34,6 +34,7 @@ pub fn check_text(input: CheckInput) -> Result<Checked> {
     Ok(Checked {
         comments,
         dialect: analysis.dialect,
+        words: analysis.metrics.words,
     })
 }
 

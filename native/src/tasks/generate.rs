@@ -65,7 +65,8 @@ pub fn generate(ctx: &mut JobCtx, prompt: &[u32], p: &GenParams) -> Result<GenOu
     }
     if prompt.len() >= context {
         return Err(EngineError::invalid(format!(
-            "The prompt is {} tokens; the model's context holds {context}. Use a shorter text.",
+            "The text is too long for the model to read at once ({} tokens; it reads {context}). Use \
+a shorter text.",
             prompt.len()
         )));
     }

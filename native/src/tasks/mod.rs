@@ -12,6 +12,7 @@ pub mod history;
 pub mod prompts;
 pub mod requests;
 pub mod results;
+pub mod settings;
 pub mod summary;
 
 use crate::engine::JobCtx;

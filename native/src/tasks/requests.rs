@@ -129,12 +129,12 @@ pub fn utf16_len(s: &str) -> usize {
 
 fn text(name: &str, value: &str, max: usize) -> Result<()> {
     if value.trim().is_empty() {
-        return Err(EngineError::invalid(format!("{name} must not be empty.")));
+        return Err(EngineError::invalid(format!("{name} is empty.")));
     }
     let n = utf16_len(value);
     if n > max {
         return Err(EngineError::invalid(format!(
-            "{name} is {n} characters; the limit is {max}."
+            "{name} is too long: the limit is {max} characters (it has {n}). Shorten it and try again."
         )));
     }
     Ok(())
@@ -179,12 +179,12 @@ pub fn validate_word(word: &str) -> Result<()> {
 
 /// The fileId of listAssessments, listChat, clearChat and deleteEssay.
 pub fn validate_file_id(file_id: &str) -> Result<()> {
-    text("fileId", file_id, MAX_FILE_ID_LEN)
+    text("The essay's id", file_id, MAX_FILE_ID_LEN)
 }
 
 /// The id of deleteAssessment (as listAssessments gave it).
 pub fn validate_assessment_id(id: &str) -> Result<()> {
-    text("id", id, MAX_FILE_ID_LEN)
+    text("The saved assessment's id", id, MAX_FILE_ID_LEN)
 }
 
 pub trait Validate {
@@ -193,24 +193,28 @@ pub trait Validate {
 
 impl Validate for AssessInput {
     fn validate(&self) -> Result<()> {
-        text("fileId", &self.file_id, MAX_FILE_ID_LEN)?;
-        text("text", &self.text, MAX_TEXT_LEN)?;
-        opt_text("instruction", &self.instruction, MAX_INSTRUCTION_LEN)
+        text("The essay's id", &self.file_id, MAX_FILE_ID_LEN)?;
+        text("The essay", &self.text, MAX_TEXT_LEN)?;
+        opt_text("The assignment", &self.instruction, MAX_INSTRUCTION_LEN)
     }
 }
 
 impl Validate for ChatInput {
     fn validate(&self) -> Result<()> {
-        opt_text("fileId", &self.file_id, MAX_FILE_ID_LEN)?;
-        text("message", &self.message, MAX_MESSAGE_LEN)?;
-        opt_text("contextText", &self.context_text, MAX_TEXT_LEN)
+        opt_text("The essay's id", &self.file_id, MAX_FILE_ID_LEN)?;
+        text("Your question", &self.message, MAX_MESSAGE_LEN)?;
+        opt_text(
+            "The essay sent with the question",
+            &self.context_text,
+            MAX_TEXT_LEN,
+        )
     }
 }
 
 impl Validate for SummaryInput {
     fn validate(&self) -> Result<()> {
-        text("fileId", &self.file_id, MAX_FILE_ID_LEN)?;
-        text("text", &self.text, MAX_TEXT_LEN)?;
+        text("The essay's id", &self.file_id, MAX_FILE_ID_LEN)?;
+        text("The essay", &self.text, MAX_TEXT_LEN)?;
         if let Some(c) = &self.comments {
             if c.len() > MAX_COMMENTS {
                 return Err(EngineError::invalid(format!(
@@ -218,9 +222,9 @@ impl Validate for SummaryInput {
                 )));
             }
             for comment in c {
-                text("comments[].content", &comment.content, MAX_MESSAGE_LEN)?;
-                opt_text("comments[].source", &comment.source, MAX_LABEL_LEN)?;
-                opt_text("comments[].rule", &comment.rule, MAX_LABEL_LEN)?;
+                text("A comment", &comment.content, MAX_MESSAGE_LEN)?;
+                opt_text("A comment's label", &comment.source, MAX_LABEL_LEN)?;
+                opt_text("A comment's label", &comment.rule, MAX_LABEL_LEN)?;
                 if let Some(s) = &comment.suggestions {
                     if s.len() > MAX_SUGGESTIONS || s.iter().any(|s| utf16_len(s) > MAX_MESSAGE_LEN)
                     {
@@ -241,7 +245,7 @@ impl Validate for CheckInput {
         let n = utf16_len(&self.text);
         if n > MAX_TEXT_LEN {
             return Err(EngineError::invalid(format!(
-                "The text is {n} characters; the limit is {MAX_TEXT_LEN}."
+                "The essay is too long: the limit is {MAX_TEXT_LEN} characters (it has {n}). Shorten it and try again."
             )));
         }
         Ok(())

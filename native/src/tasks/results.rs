@@ -63,8 +63,17 @@ pub struct Assessment {
     pub summary: String,
     pub metrics: Metrics,
     pub dialect: Dialect,
+    /// Present when the model read only the start of the essay (the checker always reads all of it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tutor_read: Option<TutorRead>,
     /// Whether it went into the history (false: healthCheck().store.error says why).
     pub saved: bool,
+}
+
+/// The part of the essay the model read: from the start to `end` (a UTF-16 offset).
+#[derive(Debug, Serialize)]
+pub struct TutorRead {
+    pub end: usize,
 }
 
 /// checkText.
@@ -72,6 +81,8 @@ pub struct Assessment {
 pub struct Checked {
     pub comments: Vec<Comment>,
     pub dialect: Dialect,
+    /// The words as the metrics count them, so the editor's counter agrees with the assessment.
+    pub words: usize,
 }
 
 /// chat.

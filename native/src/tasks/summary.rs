@@ -68,13 +68,18 @@ fn strength_sentence(raw: &str, essay: &str) -> Option<String> {
 
 /// What the analysis measured and the kinds of problems found, most important first.
 fn facts(comments: &[Comment], m: &Metrics) -> String {
+    // Reading ease means little under three sentences, and the formula leaves 0–100 on odd text.
+    let ease = m.flesch_reading_ease.clamp(0.0, 100.0);
+    let readability = if m.sentences >= 3 {
+        format!(" (reading ease {ease:.0} of 100, {})", ease_label(ease))
+    } else {
+        String::new()
+    };
     let mut s = format!(
-        "It has {} in {}, with sentences of {} words on average (reading ease {}, {}).",
+        "It has {} in {}, with sentences of {} words on average{readability}.",
         counted(m.words, "word"),
         counted(m.paragraphs, "paragraph"),
         m.avg_sentence_length,
-        m.flesch_reading_ease,
-        ease_label(m.flesch_reading_ease)
     );
     let mut found: Vec<String> = Vec::new();
     for (category, one, many) in CATEGORY_NAMES {
