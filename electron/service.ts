@@ -253,18 +253,7 @@ export class SamsaraService {
     const id = historySchemas[action].safeParse(argument);
     // The schema's own messages name the field ("fileId must be a string.", "id must not be empty.").
     if (!id.success) return fail('INVALID_REQUEST', id.error.issues[0]?.message ?? 'The id is not valid.');
-    const requestId = randomUUID();
-    const started = performance.now();
-    this.log({ event: 'request.start', requestId, action });
-    try {
-      const data: unknown = await this.engine[action](id.data);
-      this.end(requestId, action, started, 'ok');
-      return { ok: true, data };
-    } catch (e) {
-      const failure = this.failure(e);
-      this.end(requestId, action, started, 'error', failure.error.code);
-      return failure;
-    }
+    return this.logged(action, () => this.engine[action](id.data));
   }
 
   /**
@@ -277,19 +266,8 @@ export class SamsaraService {
     if (refused) return refused;
     const call = this.checkerCall(action, argument);
     if ('invalid' in call) return fail('INVALID_REQUEST', call.invalid);
-    const requestId = randomUUID();
-    const started = performance.now();
-    this.log({ event: 'request.start', requestId, action });
-    try {
-      // addWord/removeWord resolve to nothing: `data: undefined`, like clearChat.
-      const data: unknown = await call.run();
-      this.end(requestId, action, started, 'ok');
-      return { ok: true, data };
-    } catch (e) {
-      const failure = this.failure(e);
-      this.end(requestId, action, started, 'error', failure.error.code);
-      return failure;
-    }
+    // addWord/removeWord resolve to nothing: `data: undefined`, like clearChat.
+    return this.logged(action, call.run);
   }
 
   /** The validated engine call of a checker action, or why its argument is refused. */
@@ -336,18 +314,7 @@ export class SamsaraService {
       }
       run = action === 'getSettings' ? () => this.engine.getSettings() : () => this.openFolder(open);
     }
-    const requestId = randomUUID();
-    const started = performance.now();
-    this.log({ event: 'request.start', requestId, action });
-    try {
-      const data: unknown = await run();
-      this.end(requestId, action, started, 'ok');
-      return { ok: true, data };
-    } catch (e) {
-      const failure = this.failure(e);
-      this.end(requestId, action, started, 'error', failure.error.code);
-      return failure;
-    }
+    return this.logged(action, run);
   }
 
   private async openFolder(open: ((path: string) => void) | undefined): Promise<void> {
@@ -409,6 +376,22 @@ export class SamsaraService {
   }
 
   /** An engine error as the renderer may see it: its code and a message for the user. */
+  /** A quick engine call, logged with a requestId, its duration and outcome (never its data). */
+  private async logged(action: string, run: () => Promise<unknown>): Promise<ApiResult<unknown>> {
+    const requestId = randomUUID();
+    const started = performance.now();
+    this.log({ event: 'request.start', requestId, action });
+    try {
+      const data: unknown = await run();
+      this.end(requestId, action, started, 'ok');
+      return { ok: true, data };
+    } catch (e) {
+      const failure = this.failure(e);
+      this.end(requestId, action, started, 'error', failure.error.code);
+      return failure;
+    }
+  }
+
   private failure(e: unknown): { ok: false; error: ApiError } {
     const code = codeOf(e);
     return fail(code, userMessage(code, e instanceof Error ? e.message : '', this.timeoutMs));
