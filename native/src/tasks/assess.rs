@@ -352,10 +352,11 @@ fn jaccard(a: &[String], b: &[String]) -> f64 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn comment(content: &str, span: Option<(usize, usize)>, source: &str) -> Comment {
+    /// A comment for the tests here and in summary.rs.
+    pub(crate) fn comment(content: &str, span: Option<(usize, usize)>, source: &str) -> Comment {
         Comment {
             content: content.into(),
             kind: if span.is_some() {

@@ -153,27 +153,7 @@ fn ease_label(score: f64) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tasks::results::{Anchor, CommentKind};
-
-    fn comment(content: &str, span: Option<(usize, usize)>, source: &str) -> Comment {
-        Comment {
-            content: content.into(),
-            kind: if span.is_some() {
-                CommentKind::Inline
-            } else {
-                CommentKind::Block
-            },
-            anchor: span.map(|(start, end)| Anchor {
-                start,
-                end,
-                quote: String::new(),
-            }),
-            source: Some(source.into()),
-            rule: None,
-            category: None,
-            suggestions: None,
-        }
-    }
+    use crate::tasks::assess::tests::comment;
 
     #[test]
     fn summaries_keep_one_own_sentence_and_add_the_facts() {
