@@ -383,11 +383,10 @@ fn set_settings(mut cx: FunctionContext) -> JsResult<JsPromise> {
     let patch = parse::<tasks::settings::SettingsPatch>("setSettings", &json)
         .and_then(|p| p.validate().map(|()| p))
         .and_then(|p| engine().configure(p.engine_patch()).map(|()| p));
-    let (write, checked) = match patch {
-        Ok(p) => (tasks::settings::saving(&p), Ok(())),
-        Err(e) => (tasks::settings::saving(&Default::default()), Err(e)),
-    };
-    settle_from_store(&mut cx, checked, |settle| {
+    let write = patch.as_ref().ok().map(tasks::settings::saving);
+    settle_from_store(&mut cx, patch.map(drop), |settle| {
+        // Called only when the patch was valid (settle_from_store rejects at once otherwise).
+        let Some(write) = write else { return Ok(()) };
         engine().history().write_then(
             write,
             Box::new(move |saved| match saved {
