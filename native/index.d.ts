@@ -177,7 +177,7 @@ export interface Assessment {
 }
 
 export interface EngineConfig {
-  /** A .gguf file (llama, qwen2 or gemma3). Default: models/SmolLM2-135M-Instruct.Q4_1.gguf or $SAMSARA_MODEL. */
+  /** A .gguf file (llama incl. Llama 3, qwen2, qwen3, phi3, gemma2, gemma3). Default: models/SmolLM2-135M-Instruct.Q4_1.gguf or $SAMSARA_MODEL. */
   modelPath?: string;
   /** Inference threads, default 1 ($SAMSARA_THREADS). Takes effect at the next model load. */
   threads?: number;

@@ -6,9 +6,9 @@
 import { open, type FileHandle } from 'node:fs/promises';
 
 /** The architectures the engine loads (native/src/model/hparams.rs; tests/models ties the two). */
-export const SUPPORTED_ARCHITECTURES = ['llama', 'qwen2', 'gemma3'] as const;
+export const SUPPORTED_ARCHITECTURES = ['llama', 'qwen2', 'qwen3', 'phi3', 'gemma2', 'gemma3'] as const;
 
-/** The tensor types the engine reads (issue 17's list, plus F32 for norms). */
+/** The tensor types the engine reads (native/src/model/gguf_header.rs SUPPORTED_TYPES; tests/models ties the two). */
 export const SUPPORTED_TENSOR_TYPES = ['F32', 'F16', 'BF16', 'Q8_0', 'Q4_0', 'Q4_1', 'Q5_0', 'Q4_K', 'Q5_K', 'Q6_K'] as const;
 
 /** ggml's tensor type ids (ggml.h, enum ggml_type). */

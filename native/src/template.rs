@@ -76,7 +76,7 @@ impl ChatTemplate {
                 eos,
             },
             _ => Self {
-                source: if arch == Arch::Gemma3 { GEMMA } else { CHATML }.to_string(),
+                source: if arch.is_gemma() { GEMMA } else { CHATML }.to_string(),
                 from_file: false,
                 bos,
                 eos,

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parseCatalogue, readCatalogue, type CatalogueEntry } from '../../electron/models/catalogue';
 import { fit, ramNeeded, type Machine } from '../../electron/models/fit';
-import { readGgufHeader, SUPPORTED_ARCHITECTURES } from '../../electron/models/gguf-header';
+import { readGgufHeader, SUPPORTED_ARCHITECTURES, SUPPORTED_TENSOR_TYPES } from '../../electron/models/gguf-header';
 import { defaultModelFile } from '../../electron/paths';
 import * as models from '../../scripts/lib/models';
 import { gguf, hugeStringGguf } from './gguf';
@@ -96,6 +96,14 @@ test('SUPPORTED_ARCHITECTURES is the list native/src/model/hparams.rs loads', ()
   assert.deepEqual([...SUPPORTED_ARCHITECTURES].sort(), fromRust);
 });
 
+test('SUPPORTED_TENSOR_TYPES is the list native/src/model/gguf_header.rs reads', () => {
+  const rs = readFileSync(path.join(ROOT, 'native/src/model/gguf_header.rs'), 'utf8');
+  const list = /pub const SUPPORTED_TYPES: \[&str; \d+\] = \[([^\]]*)\]/.exec(rs)?.[1] ?? '';
+  const fromRust = [...list.matchAll(/"([A-Z0-9_]+)"/g)].map((m) => m[1]);
+  assert.ok(fromRust.length >= 10, `read ${fromRust.join()} from gguf_header.rs`);
+  assert.deepEqual([...SUPPORTED_TENSOR_TYPES], fromRust);
+});
+
 // ---- Fit ----
 
 test('fit: fits, tight and too-big from RAM, free RAM and cores, with the reason in words', () => {
@@ -147,7 +155,7 @@ describe('GGUF header check', () => {
     e = await rejects(m.addModelFile(write('old.gguf', gguf({ version: 1 }))), 'not-gguf', 'INVALID_REQUEST');
     assert.match(e.message, /GGUF version 1; versions 2 and 3 are supported/);
     e = await rejects(m.addModelFile(write('mamba.gguf', gguf({ architecture: 'mamba' }))), 'unsupported-architecture', 'INVALID_REQUEST');
-    assert.match(e.message, /mamba\.gguf is a "mamba" model; Samsara runs llama, qwen2, gemma3 models\./);
+    assert.match(e.message, /mamba\.gguf is a "mamba" model; Samsara runs llama, qwen2, qwen3, phi3, gemma2, gemma3 models\./);
     e = await rejects(m.addModelFile(write('noarch.gguf', gguf({ architecture: null }))), 'not-gguf', 'INVALID_REQUEST');
     assert.match(e.message, /general\.architecture is missing/);
     const q2k = gguf({ tensors: [{ name: 'blk.0.ffn_up.weight', type: 10, dims: [256, 4] }] });
@@ -265,7 +273,7 @@ describe('downloads that fail (tiny files on a local server)', () => {
     await rejects(m.downloadModel({ url: server.url('ok', 'tiny.gguf') }), 'bad-spec', 'INVALID_REQUEST');
     await rejects(m.downloadModel({ url: server.url('ok', 'tiny.gguf'), sha256: 'xyz' }), 'bad-spec', 'INVALID_REQUEST');
     const e = await rejects(m.downloadModel('future'), 'unsupported-architecture', 'INVALID_REQUEST');
-    assert.match(e.message, /is a mamba model; this version of Samsara runs llama, qwen2, gemma3 models/);
+    assert.match(e.message, /is a mamba model; this version of Samsara runs llama, qwen2, qwen3, phi3, gemma2, gemma3 models/);
     assert.equal(server.requests.length, 0);
     // https only unless the manager allows http (it does here, for 127.0.0.1; the app does not).
     const strict = s.manager({ allowHttp: false });

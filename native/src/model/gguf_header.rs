@@ -31,7 +31,49 @@ pub struct Header {
     pub keys: usize,
 }
 
-/// The tensor types candle reads, by their GGUF id, with ggml's block size and bytes per block.
+/// The tensor types the engine reads (each checked against llama.cpp in native/tests/tiny_models.rs;
+/// electron/models/gguf-header.ts has the same list, tied by a test). A file with any other type is
+/// refused, naming the type and the tensor.
+pub const SUPPORTED_TYPES: [&str; 10] = [
+    "F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q4_K", "Q5_K", "Q6_K",
+];
+
+/// ggml's name of a tensor type id (ggml.h, enum ggml_type; the gaps are removed types).
+fn type_name(id: u32) -> Option<&'static str> {
+    const NAMES: [&str; 40] = [
+        "F32", "F16", "Q4_0", "Q4_1", "", "", "Q5_0", "Q5_1", "Q8_0", "Q8_1", "Q2_K", "Q3_K",
+        "Q4_K", "Q5_K", "Q6_K", "Q8_K", "IQ2_XXS", "IQ2_XS", "IQ3_XXS", "IQ1_S", "IQ4_NL", "IQ3_S",
+        "IQ2_S", "IQ4_XS", "I8", "I16", "I32", "I64", "F64", "IQ1_M", "BF16", "", "", "", "TQ1_0",
+        "TQ2_0", "", "", "", "MXFP4",
+    ];
+    NAMES
+        .get(id as usize)
+        .copied()
+        .filter(|name| !name.is_empty())
+}
+
+/// The name of a type the engine reads, as llama.cpp and the model's file name spell it ("Q4_K").
+pub fn dtype_name(t: GgmlDType) -> &'static str {
+    match t {
+        GgmlDType::F32 => "F32",
+        GgmlDType::F16 => "F16",
+        GgmlDType::BF16 => "BF16",
+        GgmlDType::Q4_0 => "Q4_0",
+        GgmlDType::Q4_1 => "Q4_1",
+        GgmlDType::Q5_0 => "Q5_0",
+        GgmlDType::Q5_1 => "Q5_1",
+        GgmlDType::Q8_0 => "Q8_0",
+        GgmlDType::Q8_1 => "Q8_1",
+        GgmlDType::Q2K => "Q2_K",
+        GgmlDType::Q3K => "Q3_K",
+        GgmlDType::Q4K => "Q4_K",
+        GgmlDType::Q5K => "Q5_K",
+        GgmlDType::Q6K => "Q6_K",
+        GgmlDType::Q8K => "Q8_K",
+    }
+}
+
+/// The supported tensor types by their GGUF id, as candle's types (block size and bytes per block).
 fn dtype(id: u32) -> Option<GgmlDType> {
     Some(match id {
         0 => GgmlDType::F32,
@@ -39,15 +81,10 @@ fn dtype(id: u32) -> Option<GgmlDType> {
         2 => GgmlDType::Q4_0,
         3 => GgmlDType::Q4_1,
         6 => GgmlDType::Q5_0,
-        7 => GgmlDType::Q5_1,
         8 => GgmlDType::Q8_0,
-        9 => GgmlDType::Q8_1,
-        10 => GgmlDType::Q2K,
-        11 => GgmlDType::Q3K,
         12 => GgmlDType::Q4K,
         13 => GgmlDType::Q5K,
         14 => GgmlDType::Q6K,
-        15 => GgmlDType::Q8K,
         30 => GgmlDType::BF16,
         _ => return None,
     })
@@ -240,7 +277,11 @@ pub fn check(prefix: &[u8], file_len: u64) -> std::result::Result<Header, Header
         }
         let id = c.u32(&name)?;
         let Some(ty) = dtype(id) else {
-            return bad(format!("tensor {name} has unsupported type {id}"));
+            let what = type_name(id).map_or(format!("type {id}"), str::to_string);
+            return bad(format!(
+                "has tensor {name} in {what}, a weight type the engine does not read (supported: {})",
+                SUPPORTED_TYPES.join(", ")
+            ));
         };
         let offset = c.u64(&name)?;
         let block = ty.block_size() as u64;

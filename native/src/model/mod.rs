@@ -96,7 +96,7 @@ pub fn load(path: &Path, opts: LoadOptions, progress: &dyn Fn(f32)) -> Result<Lo
         token_text("tokenizer.ggml.bos_token_id"),
         token_text("tokenizer.ggml.eos_token_id"),
     );
-    let quantization = dominant_quantization(&f);
+    let quantization = quantization(&f, &meta);
     let context = opts
         .context
         .unwrap_or(hp.context_length)
@@ -136,18 +136,41 @@ pub fn load(path: &Path, opts: LoadOptions, progress: &dyn Fn(f32)) -> Result<Lo
     })
 }
 
-/// The most common weight format among the matrices, e.g. "Q4_1".
-fn dominant_quantization(f: &GgufFile) -> String {
-    let mut counts: HashMap<String, usize> = HashMap::new();
+/// The name people know the file's quantization by: llama.cpp's `general.file_type` (e.g. "Q4_K_M",
+/// as electron/models/gguf-header.ts reads it), else the most common type among the matrices.
+fn quantization(f: &GgufFile, meta: &Meta) -> String {
+    let from_file_type = meta.opt_u64("general.file_type").and_then(|t| {
+        Some(match t {
+            0 => "F32",
+            1 => "F16",
+            2 => "Q4_0",
+            3 => "Q4_1",
+            7 => "Q8_0",
+            8 => "Q5_0",
+            14 => "Q4_K_S",
+            15 => "Q4_K_M",
+            16 => "Q5_K_S",
+            17 => "Q5_K_M",
+            18 => "Q6_K",
+            32 => "BF16",
+            _ => return None,
+        })
+    });
+    if let Some(name) = from_file_type {
+        return name.to_string();
+    }
+    let mut counts: HashMap<&str, usize> = HashMap::new();
     for info in f.content.tensor_infos.values() {
         if info.shape.rank() >= 2 {
-            *counts.entry(format!("{:?}", info.ggml_dtype)).or_default() += 1;
+            *counts
+                .entry(gguf_header::dtype_name(info.ggml_dtype))
+                .or_default() += 1;
         }
     }
     counts
         .into_iter()
-        .max_by_key(|(k, n)| (*n, k.clone()))
-        .map(|(k, _)| k)
+        .max_by_key(|&(k, n)| (n, k))
+        .map(|(k, _)| k.to_string())
         .unwrap_or_default()
 }
 

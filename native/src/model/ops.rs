@@ -31,36 +31,57 @@ pub fn rope(head: &mut [f32], cos: &[f32], sin: &[f32], interleaved: bool) {
     }
 }
 
-/// Rope's frequency ratio between neighbouring pairs: base^(-2/d).
-pub fn rope_theta_scale(base: f32, head_dim: usize) -> f32 {
-    base.powf(-2.0 / head_dim as f32)
+/// Rope's frequency ratio between neighbouring pairs: base^(-2/d), d the rotated dimensions.
+pub fn rope_theta_scale(base: f32, rope_dims: usize) -> f32 {
+    base.powf(-2.0 / rope_dims as f32)
 }
 
-/// cos and sin of the `head_dim/2` rope angles at `position`, appended to `cos`/`sin`. The angles
-/// are p, p·r, p·r², … by repeated multiplication in f32, exactly as ggml_rope_cache_init.
-pub fn rope_angles(
-    theta_scale: f32,
-    half: usize,
-    position: usize,
-    cos: &mut Vec<f32>,
-    sin: &mut Vec<f32>,
-) {
-    let mut theta = position as f32;
-    for _ in 0..half {
-        cos.push(theta.cos());
-        sin.push(theta.sin());
-        theta *= theta_scale;
+/// How a model turns positions into rope angles.
+#[derive(Debug, Clone)]
+pub struct Rope {
+    /// base^(-2/rope_dims).
+    pub theta_scale: f32,
+    /// Angles per position: rope_dims / 2.
+    pub half: usize,
+    /// Per-pair frequency divisors (Llama-3's rope_freqs, Phi-3's LongRoPE factors), `half` long.
+    pub factors: Option<Vec<f32>>,
+    /// Linear rope scaling: 1/factor.
+    pub freq_scale: f32,
+    /// Multiplies cos and sin (Phi-3's attention factor).
+    pub mscale: f32,
+}
+
+impl Rope {
+    /// cos and sin of the rope angles at `position`, appended to `cos`/`sin`: p, p·r, p·r², … by
+    /// repeated multiplication in f32, each divided by its factor and scaled, exactly as ggml's
+    /// rope cache (ggml_rope_cache_init, rope_yarn without YaRN).
+    pub fn angles(&self, position: usize, cos: &mut Vec<f32>, sin: &mut Vec<f32>) {
+        let mut theta = position as f32;
+        for i in 0..self.half {
+            let ff = self.factors.as_ref().map_or(1.0, |f| f[i]);
+            let angle = theta / ff * self.freq_scale;
+            cos.push(angle.cos() * self.mscale);
+            sin.push(angle.sin() * self.mscale);
+            theta *= self.theta_scale;
+        }
     }
 }
 
-/// gate ← silu(gate) · up (llama, qwen2).
+/// x ← tanh(x / cap)·cap (Gemma-2's soft-capping of attention scores and logits).
+pub fn softcap(x: &mut [f32], cap: f32) {
+    for v in x {
+        *v = (*v / cap).tanh() * cap;
+    }
+}
+
+/// gate ← silu(gate) · up (llama, qwen2, qwen3, phi3).
 pub fn silu_mul(gate: &mut [f32], up: &[f32]) {
     for (g, u) in gate.iter_mut().zip(up) {
         *g = *g / (1.0 + (-*g).exp()) * u;
     }
 }
 
-/// gate ← gelu(gate) · up, with gelu's tanh approximation (gemma3): 0.5·x·(1 + tanh z) written as
+/// gate ← gelu(gate) · up, with gelu's tanh approximation (gemma2, gemma3): 0.5·x·(1 + tanh z) written as
 /// x·sigmoid(2z), one exp instead of a (slower) tanh.
 pub fn gelu_mul(gate: &mut [f32], up: &[f32]) {
     const TWO_SQRT_2_OVER_PI: f32 = 2.0 * 0.797_884_6;

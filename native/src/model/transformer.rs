@@ -1,4 +1,5 @@
-//! Our decoder-only transformer for llama (SmolLM2), qwen2 and gemma3, on plain f32 rows and our own
+//! Our decoder-only transformer for llama (SmolLM2, Llama 3), qwen2, qwen3, phi3, gemma2 and gemma3, on
+//! plain f32 rows and our own
 //! matrix kernels (`linear`, `kernels`); candle reads the GGUF file and multiplies the formats we have
 //! no kernel for. Written here rather than taken from candle-transformers because we need: the
 //! context length from the file, a KV cache that is reused across requests (prefix reuse) and never
@@ -12,7 +13,7 @@ use candle_core::Device;
 
 use crate::error::{EngineError, Result};
 use crate::model::gguf::GgufFile;
-use crate::model::hparams::{Arch, HParams};
+use crate::model::hparams::{Arch, HParams, RopeFactors};
 use crate::model::kernels::{attend_group, to_f16, HeadGroup};
 use crate::model::linear::{Linear, QuantizedRows};
 use crate::model::ops;
@@ -105,9 +106,9 @@ pub struct Transformer {
     norm: Vec<f32>,
     layers: Vec<Layer>,
     ffn: usize,
-    theta_scale: f32,
+    rope: ops::Rope,
     /// Gemma-3's sliding-window layers: their own rope base.
-    theta_scale_local: Option<f32>,
+    rope_local: Option<ops::Rope>,
     /// Prefill tokens per step.
     chunk: usize,
     pool: Pool,
@@ -145,6 +146,22 @@ fn linear(
     cols: usize,
     threads: usize,
 ) -> Result<Linear> {
+    let mut parts = fused(f, prefix, &[rows], cols, threads)?;
+    parts.pop().ok_or_else(|| {
+        EngineError::ActionFailed(format!("{prefix}: no matrix")) // unreachable: one part asked
+    })
+}
+
+/// A matrix stored as several stacked on top of each other (phi3's `attn_qkv`: Q, K, V rows; its
+/// `ffn_up`: gate rows, then up rows), as one `Linear` per part of `rows[i]` rows (one entry of 0:
+/// the whole matrix, any size). A row is whole blocks, so each part is a range of the file's bytes.
+fn fused(
+    f: &mut GgufFile,
+    prefix: &str,
+    rows: &[usize],
+    cols: usize,
+    threads: usize,
+) -> Result<Vec<Linear>> {
     let name = format!("{prefix}.weight");
     let (dtype, dims, bytes) = f.raw_tensor(&name)?;
     let bias_name = format!("{prefix}.bias");
@@ -158,17 +175,60 @@ fn linear(
     } else {
         None
     };
-    let l = Linear::new(dtype, &dims, bytes, bias, &name, threads)
-        .map_err(|e| EngineError::Down(format!("Model file {}: {e}", f.path.display())))?;
-    if (rows != 0 && l.rows != rows) || (cols != 0 && l.cols != cols) {
+    let down = |e: EngineError| EngineError::Down(format!("Model file {}: {e}", f.path.display()));
+    let total: usize = rows.iter().sum();
+    let shape_ok = match dims[..] {
+        [r, c] => (total == 0 || r == total) && (cols == 0 || c == cols),
+        _ => false,
+    };
+    if !shape_ok {
         return Err(EngineError::Down(format!(
-            "Model file {}: tensor {name} is {}x{}, expected {rows}x{cols}.",
+            "Model file {}: tensor {name} is {}, expected {total}x{cols}.",
             f.path.display(),
-            l.rows,
-            l.cols
+            dims.iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join("x")
         )));
     }
-    Ok(l)
+    if rows.len() == 1 {
+        return Ok(vec![
+            Linear::new(dtype, &dims, bytes, bias, &name, threads).map_err(down)?
+        ]);
+    }
+    let row_bytes = dims[1] / dtype.block_size() * dtype.type_size();
+    let mut parts = Vec::with_capacity(rows.len());
+    let mut row0 = 0;
+    for &n in rows {
+        let part_bias = bias.as_ref().map(|b| b[row0..row0 + n].to_vec());
+        let part_bytes = bytes[row0 * row_bytes..(row0 + n) * row_bytes].to_vec();
+        parts.push(
+            Linear::new(dtype, &[n, dims[1]], part_bytes, part_bias, &name, threads)
+                .map_err(down)?,
+        );
+        row0 += n;
+    }
+    Ok(parts)
+}
+
+/// Rope's frequency divisors from the file (Llama-3's `rope_freqs`, Phi-3's short or long factors
+/// by the context in use) and the factor on cos and sin.
+fn rope_factors(f: &mut GgufFile, hp: &HParams, context: usize) -> Result<(Option<Vec<f32>>, f32)> {
+    let half = hp.rope_dims / 2;
+    Ok(match hp.rope_factors {
+        RopeFactors::LongRope {
+            original_context,
+            attn_factor,
+        } => {
+            let which = if context > original_context {
+                "rope_factors_long.weight"
+            } else {
+                "rope_factors_short.weight"
+            };
+            (opt_vector(f, which, half)?, attn_factor)
+        }
+        _ => (opt_vector(f, "rope_freqs.weight", half)?, 1.0),
+    })
 }
 
 impl Transformer {
@@ -192,19 +252,61 @@ impl Transformer {
         let mut ffn = 0;
         for i in 0..hp.n_layer {
             let p = format!("blk.{i}");
-            let gate = linear(f, &format!("{p}.ffn_gate"), ffn, d, threads)?;
+            let [wq, wk, wv] = if f.has_tensor(&format!("{p}.attn_qkv.weight")) {
+                let qkv = fused(f, &format!("{p}.attn_qkv"), &[qd, kvd, kvd], d, threads)?;
+                <[Linear; 3]>::try_from(qkv).map_err(|_| {
+                    EngineError::ActionFailed("attn_qkv: three parts expected".into())
+                })?
+            } else {
+                [
+                    linear(f, &format!("{p}.attn_q"), qd, d, threads)?,
+                    linear(f, &format!("{p}.attn_k"), kvd, d, threads)?,
+                    linear(f, &format!("{p}.attn_v"), kvd, d, threads)?,
+                ]
+            };
+            let (gate, up) = if f.has_tensor(&format!("{p}.ffn_gate.weight")) {
+                let gate = linear(f, &format!("{p}.ffn_gate"), ffn, d, threads)?;
+                let up = linear(f, &format!("{p}.ffn_up"), gate.rows, d, threads)?;
+                (gate, up)
+            } else {
+                // Phi-3: ffn_up holds the gate rows, then the up rows.
+                let half = f
+                    .content
+                    .tensor_infos
+                    .get(&format!("{p}.ffn_up.weight"))
+                    .and_then(|info| info.shape.dims().first().copied())
+                    .unwrap_or(0)
+                    / 2;
+                let mut parts =
+                    fused(f, &format!("{p}.ffn_up"), &[half, half], d, threads)?.into_iter();
+                match (parts.next(), parts.next()) {
+                    (Some(gate), Some(up)) => (gate, up),
+                    _ => {
+                        return Err(EngineError::ActionFailed(
+                            "ffn_up: two parts expected".into(),
+                        ))
+                    }
+                }
+            };
+            if ffn != 0 && gate.rows != ffn || gate.rows == 0 {
+                return Err(EngineError::Down(format!(
+                    "Model file {}: layer {i} has a feed-forward of {} rows, layer 0 of {ffn}.",
+                    f.path.display(),
+                    gate.rows
+                )));
+            }
             ffn = gate.rows;
             layers.push(Layer {
                 attn_norm: vector(f, &format!("{p}.attn_norm.weight"), d)?,
-                wq: linear(f, &format!("{p}.attn_q"), qd, d, threads)?,
-                wk: linear(f, &format!("{p}.attn_k"), kvd, d, threads)?,
-                wv: linear(f, &format!("{p}.attn_v"), kvd, d, threads)?,
+                wq,
+                wk,
+                wv,
                 wo: linear(f, &format!("{p}.attn_output"), d, qd, threads)?,
                 q_norm: opt_vector(f, &format!("{p}.attn_q_norm.weight"), hd)?,
                 k_norm: opt_vector(f, &format!("{p}.attn_k_norm.weight"), hd)?,
                 post_attn_norm: opt_vector(f, &format!("{p}.post_attention_norm.weight"), d)?,
                 ffn_norm: vector(f, &format!("{p}.ffn_norm.weight"), d)?,
-                up: linear(f, &format!("{p}.ffn_up"), ffn, d, threads)?,
+                up,
                 down: linear(f, &format!("{p}.ffn_down"), d, ffn, threads)?,
                 gate,
                 post_ffn_norm: opt_vector(f, &format!("{p}.post_ffw_norm.weight"), d)?,
@@ -218,9 +320,17 @@ impl Transformer {
                 f.path.display()
             )));
         }
-        let theta_scale = ops::rope_theta_scale(hp.rope_base, hd);
-        let theta_scale_local = (hp.arch == Arch::Gemma3 && hp.sliding_window.is_some())
-            .then(|| ops::rope_theta_scale(hp.rope_base_local, hd));
+        let (factors, mscale) = rope_factors(f, &hp, context)?;
+        let rope_at = |base: f32| ops::Rope {
+            theta_scale: ops::rope_theta_scale(base, hp.rope_dims),
+            half: hp.rope_dims / 2,
+            factors: factors.clone(),
+            freq_scale: hp.rope_freq_scale,
+            mscale,
+        };
+        let rope = rope_at(hp.rope_base);
+        let rope_local = (hp.arch == Arch::Gemma3 && hp.sliding_window.is_some())
+            .then(|| rope_at(hp.rope_base_local));
         let macs_per_token = d * (2 * qd + 2 * kvd) + 3 * d * ffn;
         let chunk = (STEP_MACS / macs_per_token.max(1)).clamp(16, 64) / 4 * 4;
         Ok(Self {
@@ -231,8 +341,8 @@ impl Transformer {
             norm,
             layers,
             ffn,
-            theta_scale,
-            theta_scale_local,
+            rope,
+            rope_local,
             chunk,
             pool: Pool::new(threads),
         })
@@ -308,11 +418,10 @@ impl Transformer {
             s.sin.clear();
             s.cos_local.clear();
             s.sin_local.clear();
-            let half = self.hp.head_dim / 2;
             for p in pos..pos + t {
-                ops::rope_angles(self.theta_scale, half, p, &mut s.cos, &mut s.sin);
-                if let Some(local) = self.theta_scale_local {
-                    ops::rope_angles(local, half, p, &mut s.cos_local, &mut s.sin_local);
+                self.rope.angles(p, &mut s.cos, &mut s.sin);
+                if let Some(local) = &self.rope_local {
+                    local.angles(p, &mut s.cos_local, &mut s.sin_local);
                 }
             }
             for (layer, kv) in self.layers.iter().zip(state.layers.iter_mut()) {
@@ -331,6 +440,9 @@ impl Transformer {
         let mut logits = vec![0f32; self.output.rows];
         self.output
             .forward(&s.h, &s.rows, &mut logits, &self.pool)?;
+        if let Some(cap) = self.hp.final_softcap {
+            ops::softcap(&mut logits, cap);
+        }
         Ok(logits)
     }
 
@@ -366,21 +478,22 @@ impl Transformer {
         if let Some(w) = &l.k_norm {
             ops::rms_norm(&mut s.k, w, eps);
         }
-        let (cos, sin) = match (&self.theta_scale_local, l.sliding) {
+        let (cos, sin) = match (&self.rope_local, l.sliding) {
             (Some(_), true) => (&s.cos_local, &s.sin_local),
             _ => (&s.cos, &s.sin),
         };
-        let half = hd / 2;
+        // Rope turns the first rope_dims of each head (all of it but on phi3).
+        let (half, rd) = (hp.rope_dims / 2, hp.rope_dims);
         for i in 0..t {
             let (c, sn) = (
                 &cos[i * half..(i + 1) * half],
                 &sin[i * half..(i + 1) * half],
             );
             for head in s.q[i * qd..(i + 1) * qd].chunks_exact_mut(hd) {
-                ops::rope(head, c, sn, hp.rope_interleaved);
+                ops::rope(&mut head[..rd], c, sn, hp.rope_interleaved);
             }
             for head in s.k[i * kvd..(i + 1) * kvd].chunks_exact_mut(hd) {
-                ops::rope(head, c, sn, hp.rope_interleaved);
+                ops::rope(&mut head[..rd], c, sn, hp.rope_interleaved);
             }
         }
         let ctx = self.context;
@@ -413,7 +526,7 @@ impl Transformer {
         s.up.resize(t * self.ffn, 0.0);
         l.gate.forward(&s.h, &s.rows, &mut s.gate, pool)?;
         l.up.forward(&s.h, &s.rows, &mut s.up, pool)?;
-        let (ffn, gemma) = (self.ffn, hp.arch == Arch::Gemma3);
+        let (ffn, gemma) = (self.ffn, hp.arch.is_gemma());
         let gates = DisjointMut::new(&mut s.gate);
         let up = &s.up;
         pool.run(t, &|i| {
@@ -473,6 +586,7 @@ impl Transformer {
                 lo,
                 hi: qpos,
                 scale: hp.attn_scale as f32,
+                softcap: hp.attn_softcap,
             };
             SCORES.with(|scores| attend_group(&group, &mut scores.borrow_mut(), out));
         });

@@ -19,6 +19,8 @@ pub struct HeadGroup<'a> {
     pub hi: usize,
     /// Applied to the scores before the softmax.
     pub scale: f32,
+    /// Gemma-2: scaled scores become tanh(s / cap)·cap.
+    pub softcap: Option<f32>,
 }
 
 /// The attention of `g`'s heads into `out` (`heads × hd`); `scores` is scratch. Each key and value
@@ -33,6 +35,7 @@ pub fn attend_group(g: &HeadGroup, scores: &mut Vec<f32>, out: &mut [f32]) {
         lo,
         hi,
         scale,
+        softcap,
     } = g;
     let n = hi + 1 - lo;
     assert!(q.len() >= heads * hd && out.len() >= heads * hd && hd.is_multiple_of(8));
@@ -43,6 +46,9 @@ pub fn attend_group(g: &HeadGroup, scores: &mut Vec<f32>, out: &mut [f32]) {
         for h in 0..heads {
             scores[h * n + j] = dot_f16(&q[h * hd..(h + 1) * hd], kr) * scale;
         }
+    }
+    if let Some(cap) = softcap {
+        ops::softcap(scores, cap);
     }
     for h in 0..heads {
         ops::softmax(&mut scores[h * n..(h + 1) * n]);
