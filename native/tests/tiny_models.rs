@@ -482,3 +482,33 @@ fn every_tiny_model_has_a_reference() {
         assert!(json.is_file(), "{n}: no reference {}", json.display());
     }
 }
+
+/// Our tokenizer on llama.cpp's prompt texts (special tokens parsed, as the oracle did): the same
+/// ids for every architecture, including phi3, whose turn markers swallow the newline after them.
+#[test]
+fn prompts_tokenize_as_llama_cpp_does() {
+    let mut failures = Vec::new();
+    for name in MODELS {
+        let stem = format!("tiny-{name}-f32");
+        let path = dir().join("gguf").join(format!("{stem}.gguf"));
+        let codec = model::load_codec(&path).unwrap_or_else(|e| panic!("{stem}: {e}"));
+        let text = std::fs::read_to_string(dir().join("references").join(format!("{stem}.json")))
+            .expect("reference");
+        let fx: serde_json::Value = serde_json::from_str(&text).expect("reference JSON");
+        for g in fx["greedy"].as_array().into_iter().flatten() {
+            let prompt = g["prompt"].as_str().expect("prompt text");
+            let mut ours = codec.encode(prompt, true).expect("encode");
+            if g["bosPrepended"].as_bool() == Some(true) {
+                ours.insert(0, codec.bos.expect("bos"));
+            }
+            if ours != ids(&g["promptIds"]) {
+                failures.push(format!(
+                    "{stem}/{}: ours {ours:?}, llama.cpp {:?}",
+                    g["name"],
+                    ids(&g["promptIds"])
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

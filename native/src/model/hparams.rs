@@ -49,9 +49,8 @@ impl Arch {
 /// Which rope frequency divisors a file carries (a tensor per model, n_rot/2 values).
 #[derive(Debug, Clone, PartialEq)]
 pub enum RopeFactors {
-    None,
-    /// Llama 3.1/3.2: `rope_freqs.weight`.
-    Llama3,
+    /// `rope_freqs.weight` when the file has it (Llama 3.1/3.2), else none.
+    File,
     /// Phi-3 LongRoPE: `rope_factors_short.weight` up to `original_context`, `rope_factors_long.weight`
     /// above it, and cos/sin multiplied by `attn_factor` in both cases.
     LongRope {
@@ -186,8 +185,7 @@ impl HParams {
                     attn_factor,
                 }
             }
-            // Llama-3 scaling is a tensor; Transformer::load finds it.
-            _ => RopeFactors::None,
+            _ => RopeFactors::File,
         };
         let (sliding_window, swa_pattern) = match arch {
             // llama.cpp: Gemma-2 slides on even layers, Gemma-3 on 5 of every 6. Phi-3's window is
