@@ -1,8 +1,8 @@
 // One IPC channel per action, each handed to the service; nothing else is handled (the whitelist).
 import { app, dialog, ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
-import { CHANNELS, CHECKER_ACTIONS, HISTORY_ACTIONS, REQUEST_ACTIONS, SETTINGS_ACTIONS } from '../preload/api';
+import { CHANNELS, CHECKER_ACTIONS, HISTORY_ACTIONS, MODEL_ACTIONS, REQUEST_ACTIONS, SETTINGS_ACTIONS } from '../preload/api';
 import { writePdf, type ExportIo } from './export';
-import type { Sender, SamsaraService } from './service';
+import type { ChooseModelFile, Sender, SamsaraService } from './service';
 
 /** The sender as the service sees it: a top frame counts only if it is the main frame of our window. */
 function senderOf(event: IpcMainInvokeEvent, window: BrowserWindow): Sender {
@@ -30,6 +30,19 @@ export function exportIo(event: IpcMainInvokeEvent, window: BrowserWindow): Expo
   };
 }
 
+/** "Open GGUF file…": the system's Open dialog, as a sheet on our window; null when cancelled. */
+export function chooseModelFile(window: BrowserWindow): ChooseModelFile {
+  return async () => {
+    const r = await dialog.showOpenDialog(window, {
+      title: 'Open a GGUF model file',
+      buttonLabel: 'Add model',
+      filters: [{ name: 'GGUF model', extensions: ['gguf'] }],
+      properties: ['openFile'],
+    });
+    return r.canceled ? null : (r.filePaths[0] ?? null);
+  };
+}
+
 export function registerIpc(service: SamsaraService, window: BrowserWindow): void {
   for (const action of REQUEST_ACTIONS) {
     ipcMain.handle(CHANNELS[action], (event, envelope: unknown) =>
@@ -54,6 +67,19 @@ export function registerIpc(service: SamsaraService, window: BrowserWindow): voi
   }
   ipcMain.handle(CHANNELS.exportPdf, (event, argument: unknown) =>
     service.exportPdf(senderOf(event, window), argument, exportIo(event, window)),
+  );
+  // listModels, removeModel and selectModel (an id), addModelFile (nothing: main's dialog picks the file).
+  for (const action of MODEL_ACTIONS) {
+    ipcMain.handle(CHANNELS[action], (event, argument: unknown) =>
+      service.models(action, senderOf(event, window), argument, chooseModelFile(window)),
+    );
+  }
+  ipcMain.handle(CHANNELS.downloadModel, (event, envelope: unknown) =>
+    service.downloadModel(senderOf(event, window), envelope, (ticket, progress) => {
+      // Progress goes back to the frame that asked, and only there (like streamed text).
+      const frame = event.senderFrame;
+      if (frame && !frame.isDestroyed()) frame.send(CHANNELS.progress, ticket, progress);
+    }),
   );
   ipcMain.handle(CHANNELS.cancel, (event, ticket: unknown) => service.cancel(senderOf(event, window), ticket));
 }

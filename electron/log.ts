@@ -24,6 +24,9 @@ export type LogEntry =
       code?: ErrorCode;
     }
   | { event: 'app.start'; version: string; packaged: boolean; modelPath: string; storePath: string }
+  /** The engine configured for a model of the manager: chosen now ('selected') or at start-up ('saved'). */
+  | { event: 'model.switch'; modelId: string; contextSize: number; reason: 'selected' | 'saved' | 'reverted' }
+  | { event: 'model.load'; modelId: string; durationMs: number; outcome: 'ok' | 'error'; code?: ErrorCode }
   | { event: 'app.error'; where: string; code?: ErrorCode };
 
 export type Logger = (entry: LogEntry) => void;

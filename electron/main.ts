@@ -9,8 +9,11 @@ import { hardenWebContents } from './hardening';
 import { registerIpc } from './ipc';
 import { jsonLogger, stdoutSink } from './log';
 import { menuTemplate } from './menu';
+import { EngineSwitch } from './models/engine-switch';
+import type { ModelManager } from './models/manager';
+import { appModelManager } from './models/setup';
 import { allowPermission } from './permissions';
-import { distPaths, nativeEntry, resolveModelPath, resolveStorePath, type AppLocation } from './paths';
+import { distPaths, modelFromEnv, modelsDir, nativeEntry, resolveModelPath, resolveStorePath, userModelsDir, type AppLocation } from './paths';
 import { SamsaraService } from './service';
 import { decideStart, scrubEnv } from './startup';
 import { mainWindowOptions } from './window-options';
@@ -62,8 +65,17 @@ function start(): void {
   // Explicit paths: the manifest's default model in models/ (resources/models/ when packaged) and the
   // history in the user's profile folder; $SAMSARA_MODEL / $SAMSARA_STORE in development only.
   let modelPath: string;
+  let models: ModelManager;
   try {
     modelPath = resolveModelPath(where);
+    // Settings → Models: downloaded and added models in <userData>/models, the catalogue and the bundled
+    // default from the app's models/ folder.
+    models = appModelManager({
+      userModelsDir: userModelsDir(app.getPath('userData')),
+      bundledDir: modelsDir(where),
+      env: process.env,
+      isPackaged: app.isPackaged,
+    });
   } catch (e) {
     // A broken install (no models/manifest.json): say so rather than start with no model.
     log({ event: 'app.error', where: 'model-manifest' });
@@ -76,15 +88,19 @@ function start(): void {
   // asar in a packaged app).
   const engine = require(nativeEntry(where)) as typeof Native;
   engine.configure({ modelPath, storePath });
+  // selectModel switches the engine's model at run time (electron/models/engine-switch.ts).
+  const switcher = new EngineSwitch({ engine, manager: models, log });
   const service = new SamsaraService({
     engine,
     log,
     trustedOrigins: [APP_ORIGIN],
     // Settings' "Open folder": the history file (the engine's path, never the page's) in the file manager.
     showItemInFolder: (file) => shell.showItemInFolder(file),
+    models: { manager: models, switcher },
   });
-  // The student's saved dialect and threads go to the engine before the warm-up loads the model.
-  const settingsApplied = service.applySavedSettings();
+  // The student's saved dialect and threads, and the model chosen in Settings → Models (else the
+  // bundled default; $SAMSARA_MODEL wins in development), go to the engine before the warm-up loads it.
+  const settingsApplied = Promise.all([service.applySavedSettings(), switcher.applySaved(modelPath, modelFromEnv(where) !== undefined)]);
   log({ event: 'app.start', version: app.getVersion(), packaged: app.isPackaged, modelPath, storePath });
 
   app.on('web-contents-created', (_event, contents) => hardenWebContents(contents));

@@ -43,10 +43,20 @@ export function defaultModelFile(manifestFile: string): string {
  * it; a packaged app ignores the environment (see startup.ts). `readDefault` gets the manifest's path.
  */
 export function resolveModelPath(at: AppLocation, readDefault: (manifestFile: string) => string = defaultModelFile): string {
-  const fromEnv = at.isPackaged ? undefined : at.env.SAMSARA_MODEL?.trim();
+  const fromEnv = modelFromEnv(at);
   if (fromEnv) return path.resolve(fromEnv);
   const dir = modelsDir(at);
   return path.join(dir, readDefault(path.join(dir, 'manifest.json')));
+}
+
+/** $SAMSARA_MODEL in development (it then wins over the model chosen in Settings); never when packaged. */
+export function modelFromEnv(at: Pick<AppLocation, 'env' | 'isPackaged'>): string | undefined {
+  return (at.isPackaged ? undefined : at.env.SAMSARA_MODEL?.trim()) || undefined;
+}
+
+/** Downloaded and added models (the model manager's folder): <userData>/models. */
+export function userModelsDir(userData: string): string {
+  return path.join(userData, 'models');
 }
 
 /** The history file: <userData>/samsara.db; in development $SAMSARA_STORE overrides it. */

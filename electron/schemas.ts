@@ -186,6 +186,42 @@ export function settingsPatchSchema(cores = availableParallelism()) {
 /** getSettings and openHistoryFolder take no argument (the harness's HTTP transport sends null for none). */
 export const noArgumentSchema = z.null({ error: says('This takes no argument.') }).optional();
 
+/** A model's id (removeModel, selectModel, downloadModel); the manager's own are at most 100 characters. */
+export const modelIdSchema = z
+  .string({ error: (issue) => says(issue.input === undefined ? "The model's id is missing." : "The model's id must be text.") })
+  .refine((s) => s.trim().length > 0, { message: says("The model's id is empty.") })
+  .refine((s) => s.length <= 200, { message: says("The model's id is too long: the limit is 200 characters.") });
+
+/** downloadModel's {url, sha256?, sizeBytes?, name?} (the manager checks the address and the rest again). */
+export const downloadSpecSchema = z.strictObject(
+  {
+    url: z
+      .string({ error: says('The download address must be text.') })
+      .min(1, { message: says('The download address is empty.') })
+      .max(2048, { message: says('The download address is too long: the limit is 2,048 characters.') }),
+    sha256: z
+      .string({ error: says('sha256 must be 64 hex digits.') })
+      .regex(/^[0-9a-fA-F]{64}$/, { message: says('sha256 must be 64 hex digits.') })
+      .optional(),
+    sizeBytes: z
+      .number({ error: says('sizeBytes must be a positive whole number.') })
+      .int({ message: says('sizeBytes must be a positive whole number.') })
+      .positive({ message: says('sizeBytes must be a positive whole number.') })
+      .optional(),
+    name: z
+      .string({ error: says("The model's name must be text.") })
+      .max(200, { message: says("The model's name is too long: the limit is 200 characters.") })
+      .optional(),
+  },
+  { error: (issue) => (issue.code === 'invalid_type' ? says('A download needs a model id or {url, sha256, sizeBytes}.') : undefined) },
+);
+
+/** downloadModel's argument: a catalogue id, or a spec. Answers the parsed value or a plain message. */
+export function parseDownloadTarget(value: unknown): { ok: true; data: string | z.infer<typeof downloadSpecSchema> } | { ok: false; message: string } {
+  const r = typeof value === 'string' ? modelIdSchema.safeParse(value) : downloadSpecSchema.safeParse(value);
+  return r.success ? { ok: true, data: r.data } : { ok: false, message: describeIssue(r.error) };
+}
+
 export const envelopeSchema = z.strictObject({
   ticket: z
     .string({ error: says("The request's ticket must be text.") })

@@ -8,21 +8,28 @@ import {
   type ApiError,
   type ApiResult,
   type CheckerAction,
+  type DownloadProgress,
   type ErrorCode,
   type HealthReport,
   type HistoryAction,
+  type ModelAction,
   type RequestAction,
   type SettingsAction,
 } from '../preload/api';
 import { savePdf, type ExportIo } from './export';
 import type { Logger } from './log';
+import type { EngineSwitch } from './models/engine-switch';
+import { ModelError } from './models/errors';
+import type { ModelManager } from './models/manager';
 import {
   FIELD_NAMES,
   checkerSchemas,
   describeIssue,
   envelopeSchema,
   historySchemas,
+  modelIdSchema,
   noArgumentSchema,
+  parseDownloadTarget,
   payloadSchemas,
   settingsPatchSchema,
   ticketSchema,
@@ -71,7 +78,18 @@ export interface ServiceOptions {
    * harness) openHistoryFolder answers that only the app can.
    */
   showItemInFolder?: (path: string) => void;
+  /** The model manager and the engine switch (electron/models/); without them the model actions answer that they can't. */
+  models?: ModelBackend;
 }
+
+/** What the model actions use: the manager (list, download, add, remove) and the switch (select). */
+export interface ModelBackend {
+  manager: Pick<ModelManager, 'listModels' | 'downloadModel' | 'addModelFile' | 'removeModel'>;
+  switcher: Pick<EngineSwitch, 'select'>;
+}
+
+/** Asks the student for a GGUF file (main: the system's Open dialog on our window); null when cancelled. */
+export type ChooseModelFile = () => Promise<string | null>;
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
 
@@ -97,7 +115,8 @@ const MAX_MESSAGE = 600;
  * The user-facing message for an engine error (tsc requires a case for every code: the switch has no
  * default and the function must return a string). The engine's messages for these codes are written for
  * people (they name the file, the field or the limit); an ACTION_FAILED carries internals, so the user
- * gets a fixed sentence instead.
+ * gets a fixed sentence instead. (The model manager's errors, ModelError, are all written for people —
+ * a 404, a full disk, a wrong hash — and reach the user as they are: see `failure`.)
  */
 export function userMessage(code: ErrorCode, engineMessage: string, timeoutMs: number): string {
   switch (code) {
@@ -154,6 +173,13 @@ export class SamsaraService {
   private readonly showItemInFolder?: (path: string) => void;
   /** Running requests by `${sender.id}:${ticket}` → requestId: a window can cancel only its own. */
   private readonly running = new Map<string, string>();
+  /**
+   * Running downloads by `${sender.id}:${ticket}`: their abort and what they download (`${sender.id}:` and
+   * the id or address), so that cancelling one stops the window's every call for that model (a reloaded
+   * page joins the download its previous load started, and can then stop it).
+   */
+  private readonly downloads = new Map<string, { target: string; controller: AbortController }>();
+  private readonly modelBackend?: ModelBackend;
   private closing = false;
 
   constructor(options: ServiceOptions) {
@@ -162,6 +188,7 @@ export class SamsaraService {
     this.trustedOrigins = new Set(options.trustedOrigins);
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.showItemInFolder = options.showItemInFolder;
+    this.modelBackend = options.models;
   }
 
   /** Only the top frame of a page from a trusted origin may use the engine. */
@@ -342,13 +369,82 @@ export class SamsaraService {
     }
   }
 
-  /** Cancels one of this sender's running requests; `data` says whether there was one to cancel. */
+  /**
+   * listModels, addModelFile, removeModel or selectModel: quick calls to the model manager (no deadline,
+   * stream or cancel). addModelFile takes no argument: `chooseFile` (main's Open dialog; the harness's
+   * stand-in) names the file, and `data` is null when the student cancelled it. selectModel answers once
+   * the engine is configured for the model and its load has started.
+   */
+  async models(action: ModelAction, sender: Sender, argument: unknown, chooseFile?: ChooseModelFile): Promise<ApiResult<unknown>> {
+    const refused = this.refusal(action, sender);
+    if (refused) return refused;
+    const m = this.modelBackend;
+    if (!m) return fail('INVALID_REQUEST', 'Managing models works only in the Samsara app.');
+    let run: () => Promise<unknown>;
+    if (action === 'removeModel' || action === 'selectModel') {
+      const p = modelIdSchema.safeParse(argument);
+      if (!p.success) return fail('INVALID_REQUEST', p.error.issues[0]?.message ?? "The model's id is not valid.");
+      run = action === 'removeModel' ? () => m.manager.removeModel(p.data) : () => m.switcher.select(p.data);
+    } else {
+      const p = noArgumentSchema.safeParse(argument);
+      if (!p.success) return fail('INVALID_REQUEST', p.error.issues[0]?.message ?? 'This takes no argument.');
+      if (action === 'listModels') {
+        run = () => m.manager.listModels();
+      } else {
+        if (!chooseFile) return fail('INVALID_REQUEST', 'Opening a model file works only in the Samsara app.');
+        run = async () => {
+          const file = await chooseFile();
+          return file === null ? null : m.manager.addModelFile(file);
+        };
+      }
+    }
+    return this.logged(action, run);
+  }
+
+  /**
+   * downloadModel: a catalogue id or {url, sha256?, sizeBytes?, name?} in a request envelope (a ticket,
+   * so the window can cancel it). `progress` receives its progress events when the envelope asks for a
+   * stream. No deadline: a big model over a slow line takes as long as it takes.
+   */
+  async downloadModel(sender: Sender, envelope: unknown, progress?: (ticket: string, p: DownloadProgress) => void): Promise<ApiResult<unknown>> {
+    const refused = this.refusal('downloadModel', sender);
+    if (refused) return refused;
+    const m = this.modelBackend;
+    if (!m) return fail('INVALID_REQUEST', 'Managing models works only in the Samsara app.');
+    const env = envelopeSchema.safeParse(envelope);
+    if (!env.success) return fail('INVALID_REQUEST', `The request could not be read. ${describeIssue(env.error)}`);
+    const target = parseDownloadTarget(env.data.payload);
+    if (!target.ok) return fail('INVALID_REQUEST', target.message);
+
+    const { ticket } = env.data;
+    const key = `${sender.id}:${ticket}`;
+    if (this.running.has(key) || this.downloads.has(key)) return fail('INVALID_REQUEST', 'This request is already running.');
+    const controller = new AbortController();
+    const what = typeof target.data === 'string' ? target.data : target.data.url;
+    this.downloads.set(key, { target: `${sender.id}:${what}`, controller });
+    const onProgress = env.data.stream && progress ? (p: DownloadProgress) => progress(ticket, p) : undefined;
+    try {
+      return await this.logged('downloadModel', () =>
+        m.manager.downloadModel(target.data, { signal: controller.signal, ...(onProgress ? { onProgress } : {}) }),
+      );
+    } finally {
+      this.downloads.delete(key);
+    }
+  }
+
+  /** Cancels one of this sender's running requests or downloads; `data` says whether there was one to cancel. */
   cancel(sender: Sender, ticket: unknown): ApiResult<{ cancelled: boolean }> {
     const refused = this.refusal('cancel', sender);
     if (refused) return refused;
     const t = ticketSchema.safeParse(ticket);
     if (!t.success) return fail('INVALID_REQUEST', 'Nothing was cancelled: the request to stop was not named.');
-    const requestId = this.running.get(`${sender.id}:${t.data}`);
+    const key = `${sender.id}:${t.data}`;
+    const download = this.downloads.get(key);
+    if (download) {
+      for (const d of this.downloads.values()) if (d.target === download.target) d.controller.abort();
+      return { ok: true, data: { cancelled: true } };
+    }
+    const requestId = this.running.get(key);
     return { ok: true, data: { cancelled: requestId !== undefined && this.engine.cancel(requestId) } };
   }
 
@@ -364,7 +460,10 @@ export class SamsaraService {
     }
   }
 
-  /** App quit: refuse new work, cancel running work, free the model. */
+  /**
+   * App quit: refuse new work, cancel running work, free the model. Downloads are not cancelled (that
+   * would delete their partial file): they stop with the process, and the next download resumes them.
+   */
   async shutdown(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
@@ -375,7 +474,6 @@ export class SamsaraService {
     this.log({ event: 'engine.shutdown', durationMs: since(started), cancelled });
   }
 
-  /** An engine error as the renderer may see it: its code and a message for the user. */
   /** A quick engine call, logged with a requestId, its duration and outcome (never its data). */
   private async logged(action: string, run: () => Promise<unknown>): Promise<ApiResult<unknown>> {
     const requestId = randomUUID();
@@ -387,12 +485,17 @@ export class SamsaraService {
       return { ok: true, data };
     } catch (e) {
       const failure = this.failure(e);
-      this.end(requestId, action, started, 'error', failure.error.code);
+      const { code } = failure.error;
+      this.end(requestId, action, started, code === 'CANCELLED' ? 'cancelled' : 'error', code);
       return failure;
     }
   }
 
+  /** An engine or model manager error as the renderer may see it: its code and a message for the user. */
   private failure(e: unknown): { ok: false; error: ApiError } {
+    // The model manager's messages are written for the student (they name the model, the server's
+    // answer, the sizes or the file's problem) and carry no essay or chat text: they go as they are.
+    if (e instanceof ModelError) return fail(e.code, clip(e.message));
     const code = codeOf(e);
     return fail(code, userMessage(code, e instanceof Error ? e.message : '', this.timeoutMs));
   }

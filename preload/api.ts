@@ -14,7 +14,18 @@ import type {
   Settings,
   StoredAssessment,
 } from '../native/index';
+import type { DownloadProgress, DownloadSpec, InstalledModel, ModelListing, SelectedModel } from './models';
 
+export type {
+  DownloadProgress,
+  DownloadSpec,
+  Fit,
+  FitLevel,
+  InstalledModel,
+  ModelListing,
+  ModelSource,
+  SelectedModel,
+} from './models';
 export type {
   Anchor,
   Assessment,
@@ -84,6 +95,11 @@ export interface RequestOptions {
   onToken?: (text: string) => void;
 }
 
+export interface DownloadOptions {
+  /** Bytes so far, the total, the speed and the time left: at most one event per 200 ms, and the last one. */
+  onProgress?: (progress: DownloadProgress) => void;
+}
+
 /**
  * A running request: await it for the normalized result; cancel() stops it (the result is then
  * CANCELLED). A thenable rather than an object holding a Promise, because contextBridge only proxies
@@ -127,6 +143,33 @@ export interface SamsaraApi {
    * file's path, or null when the student cancelled. The app only: the harness answers that it can't.
    */
   exportPdf(input?: PdfExportInput): Promise<ApiResult<{ path: string } | null>>;
+  /**
+   * The model manager's list: the catalogue's models and those installed here (the bundled one, downloads,
+   * added files), each with its size, architecture, quantization, licence, fit on this computer, whether
+   * it is installed, selected or supported, and a running download's progress.
+   */
+  listModels(): Promise<ApiResult<ModelListing[]>>;
+  /**
+   * Downloads a catalogue model (by id) or a GGUF by its https address into the app's models folder:
+   * resumed after a dropped connection or a restart, sha256-verified before it appears. cancel() stops it
+   * and removes the partial file (the result is then CANCELLED). Another call for a model this window
+   * is downloading joins that download; cancelling either stops it.
+   */
+  downloadModel(idOrSpec: string | DownloadSpec, options?: DownloadOptions): PendingRequest<InstalledModel>;
+  /**
+   * "Open GGUF file…": main asks for the file with the system's Open dialog (the page never names a
+   * path), checks its header and architecture, and copies it into the models folder. `data` is the
+   * added model, or null when the dialog was cancelled.
+   */
+  addModelFile(): Promise<ApiResult<InstalledModel | null>>;
+  /** Removes a downloaded or added model (never the bundled one or the one in use). */
+  removeModel(id: string): Promise<ApiResult<void>>;
+  /**
+   * Makes an installed model the one the engine uses, now and at the next start: the engine starts
+   * loading it at once (healthCheck: 'loading' with loadProgress, then 'ready'); running work finishes
+   * on the model it started with.
+   */
+  selectModel(id: string): Promise<ApiResult<SelectedModel>>;
 }
 
 export interface PdfExportInput {
@@ -153,6 +196,11 @@ export const API_FUNCTIONS = [
   'setSettings',
   'openHistoryFolder',
   'exportPdf',
+  'listModels',
+  'downloadModel',
+  'addModelFile',
+  'removeModel',
+  'selectModel',
 ] as const;
 
 /** The long-running actions: they stream, can be cancelled, and have a deadline. */
@@ -193,6 +241,18 @@ export function isSettingsAction(action: string): action is SettingsAction {
   return (SETTINGS_ACTIONS as readonly string[]).includes(action);
 }
 
+/**
+ * The model manager's quick actions (no stream, cancel or deadline): listModels and addModelFile take
+ * nothing (main's Open dialog picks the file), removeModel and selectModel a model's id. downloadModel
+ * is separate: like a request, it has a ticket, progress events and cancel, but no deadline.
+ */
+export const MODEL_ACTIONS = ['listModels', 'addModelFile', 'removeModel', 'selectModel'] as const;
+export type ModelAction = (typeof MODEL_ACTIONS)[number];
+
+export function isModelAction(action: string): action is ModelAction {
+  return (MODEL_ACTIONS as readonly string[]).includes(action);
+}
+
 /** One IPC channel per action; main handles these and nothing else (the action whitelist). */
 export const CHANNELS = {
   assessEssay: 'samsara:assessEssay',
@@ -212,10 +272,20 @@ export const CHANNELS = {
   setSettings: 'samsara:setSettings',
   openHistoryFolder: 'samsara:openHistoryFolder',
   exportPdf: 'samsara:exportPdf',
+  listModels: 'samsara:listModels',
+  downloadModel: 'samsara:downloadModel',
+  addModelFile: 'samsara:addModelFile',
+  removeModel: 'samsara:removeModel',
+  selectModel: 'samsara:selectModel',
   cancel: 'samsara:cancel',
   /** main → renderer: streamed text of one request, `(ticket, text)`. */
   token: 'samsara:token',
+  /** main → renderer: a download's progress, `(ticket, DownloadProgress)`. */
+  progress: 'samsara:progress',
 } as const;
+
+/** The channels main sends on and never handles (every other channel is handled, one per action). */
+export const EVENT_CHANNELS: readonly string[] = [CHANNELS.token, CHANNELS.progress];
 
 /**
  * What the preload sends with a request. `ticket` is the renderer's own name for the request (main

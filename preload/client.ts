@@ -3,8 +3,11 @@
 import type {
   ApiResult,
   CheckerAction,
+  DownloadProgress,
   HistoryAction,
   HealthReport,
+  InstalledModel,
+  ModelAction,
   PendingRequest,
   RequestAction,
   RequestEnvelope,
@@ -15,11 +18,13 @@ import type {
 } from './api';
 
 /** The calls that are one quick answer (no ticket, stream or cancel). */
-export type InvokeAction = 'healthCheck' | HistoryAction | CheckerAction | SettingsAction | 'exportPdf';
+export type InvokeAction = 'healthCheck' | HistoryAction | CheckerAction | SettingsAction | ModelAction | 'exportPdf';
 
 export interface Transport {
   /** Sends one request; `onToken` receives its streamed text. Rejects when main can't be reached. */
   request(action: RequestAction, envelope: RequestEnvelope, onToken?: (text: string) => void): Promise<unknown>;
+  /** downloadModel: a request whose stream is progress events instead of text. */
+  download(envelope: RequestEnvelope, onProgress?: (progress: DownloadProgress) => void): Promise<unknown>;
   cancel(ticket: string): Promise<unknown>;
   /** healthCheck, a history action with its id, or a checker action with its argument. */
   invoke(action: InvokeAction, argument?: unknown): Promise<unknown>;
@@ -44,29 +49,37 @@ function attempt(send: () => Promise<unknown>): Promise<unknown> {
 
 export function createApi(transport: Transport): SamsaraApi {
 
-  function request<T>(action: RequestAction, payload: unknown, options?: RequestOptions): PendingRequest<T> {
+  /**
+   * A ticketed call (a request or a download): `send` gets the envelope and the page's listener (called
+   * safely: a page callback that throws must not stop the stream); cancel() names the same ticket.
+   */
+  function pending<T, E>(send: (envelope: RequestEnvelope, deliver?: (event: E) => void) => Promise<unknown>, payload: unknown, listener: unknown): PendingRequest<T> {
     // Unique across page loads: main keys running requests by window and ticket, and a reloaded
     // page must not collide with a request its previous load left running.
     const ticket = crypto.randomUUID();
-    const onToken = typeof options?.onToken === 'function' ? options.onToken : undefined;
+    const callback = typeof listener === 'function' ? (listener as (event: E) => void) : undefined;
     const deliver =
-      onToken &&
-      ((text: string) => {
+      callback &&
+      ((event: E) => {
         try {
-          onToken(text);
+          callback(event);
         } catch {
           // The page's callback failing must not stop the stream.
         }
       });
-    const envelope: RequestEnvelope = { ticket, payload, stream: onToken !== undefined };
-    const result = attempt(() => transport.request(action, envelope, deliver)).then(
-        (r) => r as ApiResult<T>,
-        () => UNREACHABLE,
-      );
+    const envelope: RequestEnvelope = { ticket, payload, stream: callback !== undefined };
+    const result = attempt(() => send(envelope, deliver)).then(
+      (r) => r as ApiResult<T>,
+      () => UNREACHABLE,
+    );
     return {
       then: (onResult, onError) => result.then(onResult, onError),
       cancel: () => void transport.cancel(ticket).catch(() => undefined),
     };
+  }
+
+  function request<T>(action: RequestAction, payload: unknown, options?: RequestOptions): PendingRequest<T> {
+    return pending<T, string>((envelope, deliver) => transport.request(action, envelope, deliver), payload, options?.onToken);
   }
 
   function invoke<T>(action: InvokeAction, argument?: unknown): Promise<ApiResult<T>> {
@@ -94,5 +107,11 @@ export function createApi(transport: Transport): SamsaraApi {
     setSettings: (patch) => invoke<Settings>('setSettings', patch),
     openHistoryFolder: () => invoke<void>('openHistoryFolder'),
     exportPdf: (input) => invoke('exportPdf', input ?? {}),
+    listModels: () => invoke('listModels'),
+    downloadModel: (idOrSpec, options) =>
+      pending<InstalledModel, DownloadProgress>((envelope, deliver) => transport.download(envelope, deliver), idOrSpec, options?.onProgress),
+    addModelFile: () => invoke('addModelFile'),
+    removeModel: (id) => invoke('removeModel', id),
+    selectModel: (id) => invoke('selectModel', id),
   };
 }

@@ -2,12 +2,14 @@
 import { startAnnouncer } from './announce';
 import { restoreChat, startChat } from './chat';
 import { startFeedback } from './feedback';
+import { startModels } from './models';
 import { startSettings } from './settings';
 import { startStatus } from './status';
 import { clearToasts } from './toast';
 
 startAnnouncer();
 startSettings();
+startModels();
 startChat();
 startFeedback((fileId) => {
   // Another essay: the messages were about the last one (not "history is not being saved", about all).

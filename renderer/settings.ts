@@ -1,9 +1,11 @@
 // The settings panel (a modal dialog: the focus moves in and comes back, Escape closes it): the English
-// to check in, the theme, the text size, the inference threads, and where the history is kept. The
-// settings live in the history store (window.api.getSettings / setSettings), not in the page; the
-// theme is also remembered in localStorage only so that the first paint already has it.
+// to check in, the theme, the text size, the inference threads, where the history is kept, and the
+// models (renderer/models.ts). The settings live in the history store (window.api.getSettings /
+// setSettings), not in the page; the theme is also remembered in localStorage only so that the first
+// paint already has it.
 import { DIALECTS, SETTING_RANGES, type Dialect, type Settings, type Theme } from '../preload/api';
 import { byId } from './dom';
+import { refreshModels } from './models';
 import { plural } from './numbers';
 
 const THEME_CACHE = 'samsara.theme';
@@ -159,6 +161,7 @@ async function open(): Promise<void> {
   fill();
   showError('');
   panel.showModal();
+  void refreshModels();
   const health = await window.api.healthCheck();
   if (health.ok) {
     threadsInUse = health.data.model.state === 'ready' ? health.data.threads : null;

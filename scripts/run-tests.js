@@ -46,8 +46,10 @@ const FAST = [
   'tests/electron/startup.test.ts',
   'tests/eval/fixtures.test.ts',
   'tests/renderer/',
+  'tests/models/engine-switch.test.ts',
   'tests/models/manager.test.ts',
   'tests/service/messages.test.ts',
+  'tests/service/models.test.ts',
   'tests/service/service-stub-engine.test.ts',
 ];
 

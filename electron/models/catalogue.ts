@@ -9,6 +9,7 @@
 // <modelsDir>/models.json and shown as verified for that installation from then on.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { DownloadSpec } from '../../preload/models';
 import { modelError } from './errors';
 
 export interface CatalogueEntry {
@@ -31,13 +32,8 @@ export interface CatalogueEntry {
   bundled?: boolean;
 }
 
-/** What downloadModel accepts besides a catalogue id. */
-export interface DownloadSpec {
-  url: string;
-  sha256?: string;
-  sizeBytes?: number;
-  name?: string;
-}
+/** What downloadModel accepts besides a catalogue id (defined with window.api's types). */
+export type { DownloadSpec } from '../../preload/models';
 
 const ID = /^[a-z0-9][a-z0-9._-]{0,99}$/;
 const SHA256 = /^[0-9a-f]{64}$/;

@@ -9,6 +9,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat, statfs, truncate, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
+import type { DownloadProgress } from '../../preload/models';
 import { formatBytes, formatTwo, ModelError, modelError } from './errors';
 
 export interface DownloadTarget {
@@ -23,12 +24,7 @@ export interface DownloadTarget {
   name: string;
 }
 
-export interface DownloadProgress {
-  bytes: number;
-  total: number | null;
-  bytesPerSecond: number;
-  etaSeconds: number | null;
-}
+export type { DownloadProgress } from '../../preload/models';
 
 export interface DownloadIo {
   fetch: typeof fetch;

@@ -17,6 +17,7 @@ export type ModelErrorReason =
   | 'bundled' // removeModel: the model shipped with the app
   | 'in-use' // removeModel: the selected model
   | 'cancelled'
+  | 'load-failed' // selectModel: the engine could not load the file (the previous model is back)
   | 'io'; // a file could not be read or written
 
 export class ModelError extends Error {
@@ -46,6 +47,7 @@ const CODES: Record<ModelErrorReason, ErrorCode> = {
   'disk-full': 'ENGINE_ACTION_FAILED',
   io: 'ENGINE_ACTION_FAILED',
   cancelled: 'CANCELLED',
+  'load-failed': 'ENGINE_DOWN',
 };
 
 export function modelError(reason: ModelErrorReason, message: string): ModelError {

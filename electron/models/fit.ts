@@ -1,6 +1,7 @@
 // Will a model run well on this machine? A plain estimate from its memory need and the machine's RAM and
 // cores, the way LM Studio and GPT4All show one: 'fits', 'tight' or 'too-big', with the reason in words.
 import os from 'node:os';
+import type { Fit } from '../../preload/models';
 import { formatBytes } from './errors';
 
 export interface Machine {
@@ -9,11 +10,7 @@ export interface Machine {
   cores: number;
 }
 
-export type FitLevel = 'fits' | 'tight' | 'too-big';
-export interface Fit {
-  level: FitLevel;
-  reason: string;
-}
+export type { Fit, FitLevel } from '../../preload/models';
 
 export function thisMachine(): Machine {
   return { totalRamBytes: os.totalmem(), freeRamBytes: os.freemem(), cores: os.availableParallelism?.() ?? os.cpus().length };

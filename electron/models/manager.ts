@@ -16,59 +16,14 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { entryFromSpec, isModelFileName, readCatalogue, type CatalogueEntry, type DownloadSpec } from './catalogue';
-import { checkSpace, downloadFile, partPath, type DownloadIo, type DownloadProgress } from './download';
+import { checkSpace, downloadFile, partPath, type DownloadIo } from './download';
 import { ModelError, formatBytes, modelError } from './errors';
-import { fit, ramNeeded, thisMachine, type Fit, type Machine } from './fit';
+import { fit, ramNeeded, thisMachine, type Machine } from './fit';
 import { GgufError, readGgufHeader, SUPPORTED_ARCHITECTURES, SUPPORTED_TENSOR_TYPES, type GgufHeader } from './gguf-header';
+import type { DownloadProgress, InstalledModel, ModelListing, SelectedModel } from '../../preload/models';
 
-export type ModelSource = 'bundled' | 'catalogue' | 'download' | 'file';
-
-/** One row of listModels(). */
-export interface ModelListing {
-  id: string;
-  name: string;
-  architecture: string;
-  quantization: string;
-  sizeBytes: number;
-  contextLength: number | null;
-  ramBytes: number;
-  licence: string | null;
-  url: string | null;
-  sha256: string | null;
-  /** The hash was computed on the file, by us (catalogue) or when it was installed here. */
-  verified: boolean;
-  source: ModelSource;
-  installed: boolean;
-  bundled: boolean;
-  selected: boolean;
-  /** Where the file is, when installed. */
-  path: string | null;
-  /** The engine reads this architecture (SUPPORTED_ARCHITECTURES). */
-  supported: boolean;
-  fit: Fit;
-  /** Bytes already in a .part that the next downloadModel continues from (not while downloading). */
-  partialBytes: number;
-  /** Set while a download of it runs. */
-  downloading: DownloadProgress | null;
-}
-
-/** What was installed, as models.json keeps it. */
-export interface InstalledModel {
-  id: string;
-  name: string;
-  file: string;
-  sizeBytes: number;
-  sha256: string;
-  architecture: string;
-  quantization: string;
-  contextLength?: number;
-  layers?: number;
-  kvHeads?: number;
-  headDim?: number;
-  source: 'download' | 'file';
-  url?: string;
-  addedAt: string;
-}
+// The types window.api shares with the renderer are defined once, in preload/models.ts.
+export type { InstalledModel, ModelListing, ModelSource, SelectedModel } from '../../preload/models';
 
 interface State {
   version: 1;
@@ -498,7 +453,7 @@ export class ModelManager {
   // ---- selectModel (the choice only: main switches the engine) ----
 
   /** Remembers the choice in models.json and returns the model's file; the engine switch is main's. */
-  async selectModel(id: string): Promise<{ id: string; path: string }> {
+  async selectModel(id: string): Promise<SelectedModel> {
     const file = await this.modelPath(id);
     if (!file) {
       const known = this.catalogue().find((e) => e.id === id);
@@ -511,7 +466,7 @@ export class ModelManager {
   }
 
   /** The persisted choice (else the bundled default) and its file; undefined when neither is present. */
-  async selected(): Promise<{ id: string; path: string } | undefined> {
+  async selected(): Promise<SelectedModel | undefined> {
     const id = await this.selectedId();
     const file = id ? await this.modelPath(id) : undefined;
     if (id && file) return { id, path: file };

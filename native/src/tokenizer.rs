@@ -152,14 +152,19 @@ impl TextCodec {
         };
 
         // Control tokens are special (matched only in templates); user-defined tokens are always matched,
-        // as llama.cpp does.
+        // as llama.cpp does. Phi-3's turn markers swallow the whitespace after them (`<|end|>\n<|user|>`
+        // is two tokens), as its Hugging Face tokenizer (rstrip) and llama.cpp do.
+        let phi3 = meta.opt_string("general.architecture") == Some("phi3");
+        let rstrip = |tok: &str| phi3 && !matches!(tok, "<unk>" | "<s>" | "<|endoftext|>");
         let mut special = Vec::new();
         let mut user = Vec::new();
         for (tok, ty) in tokens.iter().zip(types.iter()) {
             match *ty {
-                TOKEN_TYPE_CONTROL => {
-                    special.push(AddedToken::from(tok.to_string(), true).normalized(false))
-                }
+                TOKEN_TYPE_CONTROL => special.push(
+                    AddedToken::from(tok.to_string(), true)
+                        .normalized(false)
+                        .rstrip(rstrip(tok)),
+                ),
                 TOKEN_TYPE_USER_DEFINED => {
                     user.push(AddedToken::from(tok.to_string(), false).normalized(false))
                 }
@@ -188,11 +193,16 @@ impl TextCodec {
         };
         let eos = special_id("tokenizer.ggml.eos_token_id")?;
         let mut end_of_generation: Vec<u32> = eos.into_iter().collect();
+        // The end-of-turn markers of every chat template family (llama.cpp's end-of-generation list):
+        // ChatML and Qwen, Llama 3 (and its tool-call end and end of text), Phi-3, Gemma.
         for t in [
             "<|im_end|>",
             "<|endoftext|>",
-            "<end_of_turn>",
             "<|eot_id|>",
+            "<|eom_id|>",
+            "<|end_of_text|>",
+            "<|end|>",
+            "<end_of_turn>",
             "<eos>",
         ] {
             if let Some(id) = id_of(t) {
@@ -247,6 +257,11 @@ impl TextCodec {
 
     pub fn token_text(&self, id: u32) -> Option<String> {
         self.with_special.id_to_token(id)
+    }
+
+    /// The id of the token whose text is exactly `text` (`<|eot_id|>`), if the vocabulary has one.
+    pub fn token_id(&self, text: &str) -> Option<u32> {
+        self.with_special.token_to_id(text)
     }
 
     /// A control token (turn markers, BOS/EOS): only templates can produce it, never user text.

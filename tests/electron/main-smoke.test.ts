@@ -1,7 +1,8 @@
 // The built main process (dist/electron/main.js) booted under plain Node with a STAND-IN for Electron's
 // API (Electron's binary can't be downloaded here) and the real addon and model: it registers the
 // app:// scheme and its IPC channels (one per action, plus cancel), opens one window with the hardened options, serves the
-// renderer with the CSP, warms the model up after the window shows, and shuts the engine down on quit.
+// renderer with the CSP, warms the model up after the window shows, adds a model through the Open
+// dialog and switches the engine to it (Settings → Models), and shuts the engine down on quit.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import Module from 'node:module';
@@ -9,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { BrowserWindowConstructorOptions } from 'electron';
-import { CHANNELS } from '../../preload/api';
+import { CHANNELS, EVENT_CHANNELS } from '../../preload/api';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const logs = fs.mkdtempSync(path.join(os.tmpdir(), 'samsara-main-'));
@@ -25,6 +26,8 @@ let quits = 0;
 let exits = 0;
 let permissionHandlers = 0;
 let appMenu: Array<{ submenu?: Array<{ role?: string }> }> | undefined;
+const openDialogs: Array<{ window: unknown; options: unknown }> = [];
+const openAnswers: string[] = [];
 
 class FakeWindow {
   readonly events = new Map<string, Listener>();
@@ -83,7 +86,15 @@ const fakeElectron = {
       appMenu = m;
     },
   },
-  dialog: { showErrorBox: () => assert.fail('no error box at a normal start') },
+  dialog: {
+    showErrorBox: () => assert.fail('no error box at a normal start'),
+    // "Open GGUF file…": answers the next of `openAnswers` (none left: cancelled).
+    showOpenDialog: async (window: unknown, options: unknown) => {
+      openDialogs.push({ window, options });
+      const file = openAnswers.shift();
+      return file ? { canceled: false, filePaths: [file] } : { canceled: true, filePaths: [] };
+    },
+  },
   protocol: {
     registerSchemesAsPrivileged: (s: unknown) => schemes.push(s),
     handle: (scheme: string, fn: typeof protocolHandler) => {
@@ -138,7 +149,7 @@ test('main boots, serves the renderer, answers IPC, warms up, and shuts down on 
   assert.equal(window.loaded, 'app://samsara/index.html');
   assert.equal(window.options.webPreferences?.sandbox, true);
   assert.equal(window.options.webPreferences?.preload, path.join(ROOT, 'dist', 'preload', 'preload.js'));
-  assert.deepEqual([...handlers.keys()].sort(), Object.values(CHANNELS).filter((c) => c !== CHANNELS.token).sort());
+  assert.deepEqual([...handlers.keys()].sort(), Object.values(CHANNELS).filter((c) => !EVENT_CHANNELS.includes(c)).sort());
 
   // The renderer over app://, with its CSP; nothing from other hosts or outside dist/renderer.
   assert.ok(protocolHandler);
@@ -190,6 +201,34 @@ test('main boots, serves the renderer, answers IPC, warms up, and shuts down on 
   assert.deepEqual(await handlers.get(CHANNELS.listWords)?.(ours, undefined), { ok: true, data: ['grobe'] });
   assert.equal(((await handlers.get(CHANNELS.addWord)?.(stranger, 'other')) as { ok: boolean }).ok, false, 'a stranger is refused');
 
+  // Settings → Models over IPC: the list (the bundled model in use); "Open GGUF file…" through Electron's
+  // Open dialog on our window (the stand-in answers a tiny GGUF), copied into <userData>/models; select
+  // switches the engine to it at once; a cancelled dialog adds nothing.
+  type Listed = { ok: boolean; data: Array<{ id: string; selected: boolean; bundled: boolean }> };
+  const models = (await handlers.get(CHANNELS.listModels)?.(ours, undefined)) as Listed;
+  assert.deepEqual(models.data.filter((m) => m.selected).map((m) => m.bundled), [true]);
+  openAnswers.push(path.join(ROOT, 'tests', 'tiny-models', 'gguf', 'tiny-llama-q8_0.gguf'));
+  const added = (await handlers.get(CHANNELS.addModelFile)?.(ours, undefined)) as { ok: boolean; data: { id: string; file: string } };
+  assert.equal(added.ok, true, JSON.stringify(added));
+  assert.equal(openDialogs[0]?.window, window, 'a sheet on our window');
+  assert.deepEqual((openDialogs[0]?.options as { filters: unknown }).filters, [{ name: 'GGUF model', extensions: ['gguf'] }]);
+  const tinyPath = path.join(userData, 'models', added.data.file);
+  assert.ok(fs.existsSync(tinyPath));
+  assert.deepEqual(await handlers.get(CHANNELS.addModelFile)?.(ours, undefined), { ok: true, data: null }, 'cancelled');
+  const selected = (await handlers.get(CHANNELS.selectModel)?.(ours, added.data.id)) as { ok: boolean; data: { path: string } };
+  assert.deepEqual(selected, { ok: true, data: { id: added.data.id, path: tinyPath } });
+  const t2 = Date.now();
+  for (;;) {
+    const m = (await health(ours)).data.model as { state: string; path?: string; contextLength?: number };
+    if (m.path === tinyPath && m.state === 'ready') {
+      assert.equal(m.contextLength, 2048, "the file's own context (under 8192)");
+      break;
+    }
+    assert.ok(Date.now() - t2 < 30_000, `the selected model loads (${JSON.stringify(m)})`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.equal(((await handlers.get(CHANNELS.selectModel)?.(stranger, added.data.id)) as { ok: boolean }).ok, false, 'a stranger is refused');
+
   // Quit waits for the engine to shut down, then quits for real.
   let prevented = false;
   for (const fn of appListeners.get('before-quit') ?? []) fn({ preventDefault: () => (prevented = true) });
@@ -202,7 +241,7 @@ test('main boots, serves the renderer, answers IPC, warms up, and shuts down on 
   for (const fn of appListeners.get('before-quit') ?? []) fn({ preventDefault: () => assert.fail('second quit is not held') });
 
   const log = fs.readFileSync(path.join(logs, 'main.log'), 'utf8');
-  for (const event of ['app.start', 'engine.warmup', 'request.start', 'request.end', 'request.refused', 'engine.shutdown']) {
+  for (const event of ['app.start', 'engine.warmup', 'request.start', 'request.end', 'request.refused', 'model.switch', 'model.load', 'engine.shutdown']) {
     assert.ok(log.includes(`"event":"${event}"`), `main.log has ${event}`);
   }
   assert.ok(!log.includes('Say hello'), 'no chat text in the log');

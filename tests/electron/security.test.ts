@@ -12,7 +12,7 @@ import { contentSecurityPolicy, serveStatic } from '../../electron/content-polic
 import { hardenWebContents, type PreventableEvent } from '../../electron/hardening';
 import type { SamsaraService } from '../../electron/service';
 import { mainWindowOptions } from '../../electron/window-options';
-import { API_FUNCTIONS, CHANNELS, CHECKER_ACTIONS, HISTORY_ACTIONS, REQUEST_ACTIONS, SETTINGS_ACTIONS } from '../../preload/api';
+import { API_FUNCTIONS, CHANNELS, CHECKER_ACTIONS, EVENT_CHANNELS, HISTORY_ACTIONS, MODEL_ACTIONS, REQUEST_ACTIONS, SETTINGS_ACTIONS } from '../../preload/api';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -122,6 +122,35 @@ test('the preload exposes exactly window.api with the listed functions, never ip
   // Save as PDF: the title only (main prints the page and asks the student where).
   await (api.exportPdf as (i?: unknown) => Promise<unknown>)({ title: 'My essay' });
   assert.deepEqual(ipc.invoked.at(-1), [CHANNELS.exportPdf, { title: 'My essay' }]);
+  // The model manager: ids as given; "Open GGUF file…" sends nothing (main's dialog picks the file).
+  await (api.listModels as () => Promise<unknown>)();
+  assert.deepEqual(ipc.invoked.at(-1), [CHANNELS.listModels, undefined]);
+  await (api.addModelFile as (...a: unknown[]) => Promise<unknown>)('/etc/passwd');
+  assert.deepEqual(ipc.invoked.at(-1), [CHANNELS.addModelFile, undefined], 'the page cannot name a file');
+  await (api.selectModel as (id: string) => Promise<unknown>)('qwen');
+  assert.deepEqual(ipc.invoked.at(-1), [CHANNELS.selectModel, 'qwen']);
+  await (api.removeModel as (id: string) => Promise<unknown>)('qwen');
+  assert.deepEqual(ipc.invoked.at(-1), [CHANNELS.removeModel, 'qwen']);
+  // A download: a ticketed request on its own channel; progress for that ticket reaches onProgress (the
+  // four numbers only), cancel names the same ticket.
+  const progress: unknown[] = [];
+  const download = (api.downloadModel as (i: unknown, o: unknown) => PromiseLike<unknown> & { cancel(): void })('qwen', {
+    onProgress: (p: unknown) => progress.push(p),
+  });
+  const [dChannel, dEnv] = ipc.invoked.at(-1) ?? [];
+  assert.equal(dChannel, CHANNELS.downloadModel);
+  const d = dEnv as { ticket: string; payload: unknown; stream: boolean };
+  assert.deepEqual([d.payload, d.stream], ['qwen', true]);
+  const onProgress = ipc.listeners.get(CHANNELS.progress);
+  assert.ok(onProgress, 'listens for download progress');
+  onProgress({}, d.ticket, { bytes: 5, total: 10, bytesPerSecond: 1, etaSeconds: 5, extra: 'x' });
+  onProgress({}, 'another-ticket', { bytes: 6, total: 10, bytesPerSecond: 1, etaSeconds: 4 });
+  onProgress({}, d.ticket, { bytes: 'lots' });
+  download.cancel();
+  assert.deepEqual(ipc.invoked.at(-1), [CHANNELS.cancel, d.ticket]);
+  await download;
+  // (Made in the preload's context: compared as JSON, the other realm's prototypes aside.)
+  assert.deepEqual(JSON.parse(JSON.stringify(progress)), [{ bytes: 5, total: 10, bytesPerSecond: 1, etaSeconds: 5 }]);
 
   const used = new Set(ipc.invoked.map(([c]) => c));
   for (const c of used) assert.ok((Object.values(CHANNELS) as string[]).includes(c));
@@ -161,6 +190,8 @@ test('main handles exactly one channel per action and nothing else', () => {
       checker: (action: string, sender: unknown) => calls.push({ action, sender }),
       exportPdf: (sender: unknown) => calls.push({ action: 'exportPdf', sender }),
       settings: (action: string, sender: unknown) => calls.push({ action, sender }),
+      models: (action: string, sender: unknown) => calls.push({ action, sender }),
+      downloadModel: (sender: unknown) => calls.push({ action: 'downloadModel', sender }),
     } as unknown as SamsaraService;
     const mainFrame = { url: 'app://samsara/index.html', parent: null };
     const window = { isDestroyed: () => false, webContents: { id: 7 } } as unknown as Parameters<typeof registerIpc>[1];
@@ -170,11 +201,15 @@ test('main handles exactly one channel per action and nothing else', () => {
       ...HISTORY_ACTIONS.map((a) => CHANNELS[a]),
       ...CHECKER_ACTIONS.map((a) => CHANNELS[a]),
       ...SETTINGS_ACTIONS.map((a) => CHANNELS[a]),
+      ...MODEL_ACTIONS.map((a) => CHANNELS[a]),
       CHANNELS.healthCheck,
       CHANNELS.exportPdf,
+      CHANNELS.downloadModel,
       CHANNELS.cancel,
     ];
     assert.deepEqual([...handled.keys()].sort(), expected.sort());
+    // Every channel is handled but the ones main sends on.
+    assert.deepEqual(expected.sort(), Object.values(CHANNELS).filter((c) => !EVENT_CHANNELS.includes(c)).sort());
 
     // The sender the service sees: our window's top frame, or not.
     const invoke = (channel: string, event: unknown) => handled.get(channel)?.(event, { ticket: 't', payload: {}, stream: false });
@@ -189,6 +224,8 @@ test('main handles exactly one channel per action and nothing else', () => {
     invoke(CHANNELS.listWords, { sender: { id: 7 }, senderFrame: { url: 'app://samsara/x.html', parent: mainFrame } });
     invoke(CHANNELS.setSettings, { sender: { id: 7 }, senderFrame: mainFrame });
     invoke(CHANNELS.openHistoryFolder, { sender: { id: 7 }, senderFrame: { url: 'app://samsara/x.html', parent: mainFrame } });
+    invoke(CHANNELS.selectModel, { sender: { id: 7 }, senderFrame: mainFrame });
+    invoke(CHANNELS.downloadModel, { sender: { id: 8 }, senderFrame: mainFrame });
     assert.deepEqual(
       calls.map((c) => [c.action, (c.sender as { isMainFrame: boolean }).isMainFrame]),
       [
@@ -203,6 +240,8 @@ test('main handles exactly one channel per action and nothing else', () => {
         ['listWords', false],
         ['setSettings', true],
         ['openHistoryFolder', false],
+        ['selectModel', true],
+        ['downloadModel', false],
       ],
     );
   } finally {

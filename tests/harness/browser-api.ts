@@ -2,13 +2,17 @@
 // browser. The same client as the preload (preload/client.ts), over loopback HTTP instead of IPC.
 // (Unlike IPC, two HTTP requests may arrive out of order: a cancel sent in the same instant as its
 // request can miss it. The UI cancels only once a request runs.)
+import type { DownloadProgress } from '../../preload/api';
 import { createApi } from '../../preload/client';
 
 const post = (path: string, body: unknown) =>
   fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
-/** The server answers a request with NDJSON lines: {token} while it streams, then {result}. */
-async function readStream(response: Response, onToken?: (text: string) => void): Promise<unknown> {
+/**
+ * The server answers a request with NDJSON lines: {token} (a request's text) or {progress} (a download's)
+ * while it runs, then {result}.
+ */
+async function readStream(response: Response, on: { token?: (text: string) => void; progress?: (p: DownloadProgress) => void }): Promise<unknown> {
   if (!response.body) throw new Error('no body');
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffered = '';
@@ -18,10 +22,11 @@ async function readStream(response: Response, onToken?: (text: string) => void):
     buffered += value;
     let nl: number;
     while ((nl = buffered.indexOf('\n')) >= 0) {
-      const line = JSON.parse(buffered.slice(0, nl)) as { token?: string; result?: unknown };
+      const line = JSON.parse(buffered.slice(0, nl)) as { token?: string; progress?: DownloadProgress; result?: unknown };
       buffered = buffered.slice(nl + 1);
       if (line.result) return line.result;
-      if (line.token !== undefined) onToken?.(line.token);
+      if (line.token !== undefined) on.token?.(line.token);
+      if (line.progress !== undefined) on.progress?.(line.progress);
     }
   }
 }
@@ -39,7 +44,8 @@ const NO_PDF = {
 } as const;
 
 const api = createApi({
-  request: (action, envelope, onToken) => post(`/api/${action}`, envelope).then((r) => readStream(r, onToken)),
+  request: (action, envelope, onToken) => post(`/api/${action}`, envelope).then((r) => readStream(r, { token: onToken })),
+  download: (envelope, onProgress) => post('/api/downloadModel', envelope).then((r) => readStream(r, { progress: onProgress })),
   cancel: (ticket) => post('/api/cancel', ticket),
   invoke: (action, argument) =>
     action === 'exportPdf' ? Promise.resolve(NO_PDF) : post(`/api/${action}`, argument ?? null).then((r) => r.json()),

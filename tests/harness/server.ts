@@ -2,16 +2,44 @@
 // 127.0.0.1 and answers its window.api over loopback with the same SamsaraService that Electron's main
 // uses over IPC, against the real addon. Run: `npm run harness` (prints the URL), or spawn it from tests.
 //   --port N   listen on N (default: a free port)
-// The model comes from $SAMSARA_MODEL (default models/SmolLM2-…); $SAMSARA_TIMEOUT_MS sets the deadline.
+// The model comes from $SAMSARA_MODEL, else the one chosen in Settings → Models (kept in the models
+// folder), else the manifest's default; $SAMSARA_TIMEOUT_MS sets the deadline.
+// The model manager and the engine switch are main's own modules (electron/models/), set up the same way:
+// the models folder is <folder of $SAMSARA_STORE>/models (main: <userData>/models, beside samsara.db),
+// or a temporary folder removed on close when history is in memory. $SAMSARA_MODEL_CATALOGUE names a
+// catalogue file instead of the manifest's (electron/models/setup.ts).
+//   $SAMSARA_TEST_OPEN_DIALOG   TEST STAND-IN for main's "Open GGUF file…" dialog (a browser page has
+//                               no native dialog): the files it answers, separated by path.delimiter,
+//                               one per call, then "cancelled". Without it, addModelFile answers that
+//                               only the app can open a file.
 import * as esbuild from 'esbuild';
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import type * as Native from '../../native/index';
 import { contentSecurityPolicy, serveStatic } from '../../electron/content-policy';
 import { jsonLogger, stdoutSink } from '../../electron/log';
-import { resolveModelPath } from '../../electron/paths';
-import { SamsaraService, type Sender } from '../../electron/service';
-import { isCheckerAction, isHistoryAction, isSettingsAction } from '../../preload/api';
+import { EngineSwitch } from '../../electron/models/engine-switch';
+import { appModelManager } from '../../electron/models/setup';
+import { modelFromEnv, modelsDir, resolveModelPath, userModelsDir, type AppLocation } from '../../electron/paths';
+import { SamsaraService, type ChooseModelFile, type Sender } from '../../electron/service';
+import { isCheckerAction, isHistoryAction, isModelAction, isSettingsAction } from '../../preload/api';
+
+/** The environment variable of the stand-in for main's Open dialog (tests only). */
+export const OPEN_DIALOG_STAND_IN = 'SAMSARA_TEST_OPEN_DIALOG';
+
+/**
+ * TEST STAND-IN for the "Open GGUF file…" dialog main shows (electron/ipc.ts chooseModelFile): answers
+ * the files of $SAMSARA_TEST_OPEN_DIALOG in turn, then null (a cancelled dialog). Everything after the
+ * choice (the header check, the copy, the list) is the app's own code.
+ */
+function openDialogStandIn(env: NodeJS.ProcessEnv): ChooseModelFile | undefined {
+  const list = env[OPEN_DIALOG_STAND_IN];
+  if (list === undefined) return undefined;
+  const answers = list.split(path.delimiter).filter((f) => f !== '');
+  return async () => answers.shift() ?? null;
+}
 
 const root = path.resolve(__dirname, '..', '..');
 
@@ -49,12 +77,25 @@ function readBody(req: http.IncomingMessage): Promise<unknown> {
 
 export async function startHarness(port = 0): Promise<{ url: string; close(): Promise<void> }> {
   const engine = require(path.join(root, 'native')) as typeof Native;
+  const where: AppLocation = { env: process.env, isPackaged: false, resourcesPath: '', appPath: root };
+  const modelPath = resolveModelPath(where);
+  const store = process.env.SAMSARA_STORE;
   engine.configure({
-    modelPath: resolveModelPath({ env: process.env, isPackaged: false, resourcesPath: '', appPath: root }),
+    modelPath,
     // History in $SAMSARA_STORE if set, else in memory for this process.
-    ...(process.env.SAMSARA_STORE ? { storePath: process.env.SAMSARA_STORE } : {}),
+    ...(store ? { storePath: store } : {}),
   });
   const log = jsonLogger(stdoutSink());
+  // As main: the model manager over the models folder and the app's models/, and the engine switch.
+  const scratch = store ? undefined : mkdtempSync(path.join(os.tmpdir(), 'samsara-harness-models-'));
+  const models = appModelManager({
+    userModelsDir: scratch ?? userModelsDir(path.dirname(path.resolve(store!))),
+    bundledDir: modelsDir(where),
+    env: process.env,
+    isPackaged: false,
+  });
+  const switcher = new EngineSwitch({ engine, manager: models, log });
+  const chooseModelFile = openDialogStandIn(process.env);
   const timeoutMs = Number(process.env.SAMSARA_TIMEOUT_MS) || undefined;
   // Both are set once the server listens (the origin needs the port), before any request can arrive.
   let origin = '';
@@ -83,7 +124,8 @@ export async function startHarness(port = 0): Promise<{ url: string; close(): Pr
           action === 'cancel' ||
           isHistoryAction(action) ||
           isCheckerAction(action) ||
-          isSettingsAction(action)
+          isSettingsAction(action) ||
+          isModelAction(action)
         ) {
           // openHistoryFolder: no showItemInFolder here, so the service answers that only the app can.
           const result =
@@ -95,14 +137,21 @@ export async function startHarness(port = 0): Promise<{ url: string; close(): Pr
                   ? await service.checker(action, sender, body)
                   : isSettingsAction(action)
                     ? await service.settings(action, sender, body)
-                    : await service.history(action, sender, body);
+                    : isModelAction(action)
+                      ? await service.models(action, sender, body, chooseModelFile)
+                      : await service.history(action, sender, body);
           res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result));
           return;
         }
         res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
-        const result = await service.request(action, sender, body, (_ticket, token) => {
-          res.write(`${JSON.stringify({ token })}\n`);
-        });
+        const result =
+          action === 'downloadModel'
+            ? await service.downloadModel(sender, body, (_ticket, progress) => {
+                res.write(`${JSON.stringify({ progress })}\n`);
+              })
+            : await service.request(action, sender, body, (_ticket, token) => {
+                res.write(`${JSON.stringify({ token })}\n`);
+              });
         res.end(`${JSON.stringify({ result })}\n`);
         return;
       }
@@ -130,14 +179,22 @@ export async function startHarness(port = 0): Promise<{ url: string; close(): Pr
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   const address = server.address();
   origin = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}`;
-  const ready = new SamsaraService({ engine, log, trustedOrigins: [origin], ...(timeoutMs ? { timeoutMs } : {}) });
-  // As main does: the saved dialect and threads, before any request can load the model.
-  await ready.applySavedSettings();
+  const ready = new SamsaraService({
+    engine,
+    log,
+    trustedOrigins: [origin],
+    models: { manager: models, switcher },
+    ...(timeoutMs ? { timeoutMs } : {}),
+  });
+  // As main does: the saved dialect and threads, and the model chosen in Settings (unless $SAMSARA_MODEL
+  // names one), before any request can load the model.
+  await Promise.all([ready.applySavedSettings(), switcher.applySaved(modelPath, modelFromEnv(where) !== undefined)]);
   service = ready;
   return {
     url: `${origin}/`,
     close: async () => {
       await ready.shutdown();
+      if (scratch) rmSync(scratch, { recursive: true, force: true });
       // An open page keeps polling healthCheck over keep-alive connections: close them, or close()
       // waits for the page.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

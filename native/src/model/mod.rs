@@ -85,17 +85,7 @@ pub fn load(path: &Path, opts: LoadOptions, progress: &dyn Fn(f32)) -> Result<Lo
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default()
         });
-    let token_text = |key: &str| {
-        meta.opt_u64(key)
-            .and_then(|id| codec.token_text(id as u32))
-            .unwrap_or_default()
-    };
-    let template = ChatTemplate::new(
-        meta.opt_string("tokenizer.chat_template"),
-        hp.arch,
-        token_text("tokenizer.ggml.bos_token_id"),
-        token_text("tokenizer.ggml.eos_token_id"),
-    );
+    let template = ChatTemplate::from_gguf(&meta, hp.arch, &codec);
     let quantization = quantization(&f, &meta);
     let context = opts
         .context
