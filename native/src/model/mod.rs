@@ -148,8 +148,8 @@ pub fn load(path: &Path, opts: LoadOptions, progress: &dyn Fn(f32)) -> Result<Lo
 /// Hands the heap's free pages back to the system. glibc keeps freed memory mapped (and counted in the
 /// process's resident memory) for reuse; what a load frees (the tokenizer's metadata, building
 /// buffers) is not reused by the weights, which take fresh pages, so without this it stays in the
-/// peak.
-fn release_freed_memory() {
+/// peak. Takes about a millisecond.
+pub(crate) fn release_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
         extern "C" {

@@ -58,15 +58,17 @@ const KV_MIN_POSITIONS: usize = 256;
 /// Keeps the first `keep` values of one head's buffer and makes it `need` long (zeros past `keep`,
 /// which the caller overwrites). Capacity at least doubles when it runs out (from `min`), up to
 /// `max` (the whole context), so growing costs O(1) per token; large buffers are moved by `realloc`
-/// remapping their pages, not copying them. Failure to allocate is an error, not an abort.
-fn grow_kv(buf: &mut Vec<u16>, keep: usize, need: usize, min: usize, max: usize) -> Result<()> {
+/// remapping their pages, not copying them. Failure to allocate is an error, not an abort. Returns
+/// whether the buffer was reallocated.
+fn grow_kv(buf: &mut Vec<u16>, keep: usize, need: usize, min: usize, max: usize) -> Result<bool> {
     if buf.len() < keep {
         return Err(EngineError::ActionFailed(
             "the KV cache is shorter than its tokens".into(),
         ));
     }
     buf.truncate(keep);
-    if buf.capacity() < need {
+    let grows = buf.capacity() < need;
+    if grows {
         let target = need.max(2 * buf.capacity()).max(min).min(max.max(need));
         buf.try_reserve_exact(target - buf.len()).map_err(|_| {
             EngineError::ActionFailed(format!(
@@ -76,7 +78,7 @@ fn grow_kv(buf: &mut Vec<u16>, keep: usize, need: usize, min: usize, max: usize)
         })?;
     }
     buf.resize(need, 0);
-    Ok(())
+    Ok(grows)
 }
 
 /// Buffers of one forward step, kept between steps so decoding allocates nothing.
@@ -96,6 +98,8 @@ struct Scratch {
     cos_local: Vec<f32>,
     sin_local: Vec<f32>,
     rows: QuantizedRows,
+    /// A KV buffer was reallocated in this forward pass.
+    kv_grew: bool,
 }
 
 /// The cached state of one conversation: which tokens are in the cache, and their keys/values.
@@ -468,6 +472,11 @@ impl Transformer {
             }
             state.tokens.extend_from_slice(chunk);
         }
+        if std::mem::take(&mut state.scratch.kv_grew) {
+            // The buffers that `realloc` copied (those below glibc's mmap threshold) were freed in
+            // the heap; give their pages back rather than keep ~the cache's size twice.
+            crate::model::release_freed_memory();
+        }
         // Logits of the last position only.
         let s = &mut state.scratch;
         let t = s.x.len() / d;
@@ -539,8 +548,8 @@ impl Transformer {
         for (g, (kb, vb)) in kv.k.iter_mut().zip(kv.v.iter_mut()).enumerate() {
             // Keys: whole blocks (the one holding position pos − 1 is kept and completed).
             let (keep, need) = (key_buffer_len(pos, hd), key_buffer_len(pos + t, hd));
-            grow_kv(kb, keep, need, min, max)?;
-            grow_kv(vb, pos * hd, (pos + t) * hd, min, max)?;
+            let grew = grow_kv(kb, keep, need, min, max)?;
+            s.kv_grew |= grow_kv(vb, pos * hd, (pos + t) * hd, min, max)? || grew;
             for i in 0..t {
                 let from = (i * nkv + g) * hd;
                 store_key(kb, pos + i, &s.k[from..from + hd]);
