@@ -37,13 +37,14 @@ function editAt(chars, i) {
 const PROMPT = `Here is a student's essay.\n\n${ESSAY}\n\nA teacher's detailed feedback on this essay:\n\n`;
 /** Tokens generated for the decode figure (past end-of-generation, like llama-bench). */
 const DECODE_TOKENS = 128;
-/** Context before the "decode at depth" figure: DECODE_TOKENS are generated after a prompt this long. */
-const DEPTH_TOKENS = 2048;
+/** Context before the "decode at depth" figure: DECODE_TOKENS are generated after a prompt this long
+ * ($SAMSARA_BENCH_DEPTH to measure another depth). */
+const DEPTH_TOKENS = Number(process.env.SAMSARA_BENCH_DEPTH) || 2048;
 
 /** The longest text of at most DEPTH_TOKENS tokens by `count` (an engine's own tokenizer): PROMPT
  * over and over, cut at a word. */
 function depthPrompt(count) {
-  const words = Array(12).fill(PROMPT).join('').split(/(?<=\s)/);
+  const words = Array(Math.ceil(DEPTH_TOKENS / 150)).fill(PROMPT).join('').split(/(?<=\s)/);
   let [lo, hi] = [0, words.length];
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
