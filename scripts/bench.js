@@ -3,10 +3,11 @@
 // counts and ~500-token prompt, in one run. Every measurement is a fresh child process (load time and
 // peak RSS are its own); the two engines alternate, and each figure is the median of --reps runs.
 // Before each run the bench waits for an idle machine; a run during which other processes used more
-// than 10 % of a core is marked contended.
+// than 10 % of a core is marked contended. Besides the ~500-token prompt, each model and thread count
+// is measured at depth: 128 tokens decoded after a 2,048-token prompt.
 //
 //   npm run bench [-- --models smollm2,qwen2,gemma3] [--threads 1,2] [--reps 3] [--no-llama] [--no-contention]
-//                   [--only engine|feedback] [--baseline-ref <git ref>] [--help]
+//                   [--no-depth] [--only engine|feedback] [--baseline-ref <git ref>] [--help]
 //
 // node-llama-cpp is the bench's own dependency, pinned in scripts/bench/package.json and its committed
 // package-lock.json; the first run installs it into scripts/bench/node_modules (prebuilt CPU binaries, no
@@ -23,7 +24,7 @@ const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { CHECK_EDITS, CHECK_WARMUP, MODELS, ROOT, checkEssay, median, quantile } = require('./bench/common');
+const { CHECK_EDITS, CHECK_WARMUP, DECODE_TOKENS, DEPTH_TOKENS, MODELS, ROOT, checkEssay, median, quantile } = require('./bench/common');
 /** The bench's own npm package (node-llama-cpp). */
 const BENCH_PKG = path.join(__dirname, 'bench');
 
@@ -44,6 +45,7 @@ const threadCounts = opt('threads', '1,2').split(',').map(Number);
 const reps = Math.max(1, Number(opt('reps', '3')));
 const withLlama = !args.includes('--no-llama');
 const withContention = !args.includes('--no-contention');
+const withDepth = !args.includes('--no-depth');
 const only = opt('only', null);
 /** The last landed build before the checker (Harper) work: the assessment-latency baseline. */
 const baselineRef = opt('baseline-ref', '7b7b76c');
@@ -219,6 +221,27 @@ async function feedbackBench(results) {
   results.assess = { baselineRef, ours: summarize(assess.ours, ['assessMs', 'comments']), baseline: summarize(assess.baseline, ['assessMs', 'comments']), runs: assess };
 }
 
+/** Decode at depth: DECODE_TOKENS after a DEPTH_TOKENS prompt, both engines alternating, fresh processes. */
+async function depthBench(id, model, threads) {
+  const runs = { ours: [], llama: [] };
+  for (let rep = 0; rep < reps; rep++) {
+    for (const engine of rep % 2 === 0 ? ['ours', 'llama'] : ['llama', 'ours']) {
+      if (engine === 'llama' && !withLlama) continue;
+      const idle = await waitForIdle();
+      const r = await runChild(engine === 'ours' ? OURS : LLAMA, [model.file, String(threads), 'depth']);
+      if (!idle) r.contended = true;
+      runs[engine].push(r);
+      const label = `${id} t${threads} ${engine} depth #${rep + 1}`;
+      console.log(r.error ? `  ${label}: ERROR ${r.error}` : `  ${label}: ${r.promptTokens} prompt tokens, prefill ${fmt(r.prefillTps)} tok/s, decode ${fmt(r.decodeTps, 1)} tok/s, RSS ${fmt(r.peakRssMb)} MB${r.contended ? ' (contended)' : ''}`);
+    }
+  }
+  const keys = [...SPEED_KEYS, 'promptTokens'];
+  const ours = summarize(runs.ours, keys);
+  const llama = withLlama ? summarize(runs.llama, keys) : null;
+  const ratios = llama && { prefill: ratio(ours.prefillTps, llama.prefillTps), decode: ratio(ours.decodeTps, llama.decodeTps), peakRss: ratio(ours.peakRssMb, llama.peakRssMb) };
+  return { ours, llama, ratio: ratios, runs };
+}
+
 async function engineBench(results) {
   for (const id of modelIds) {
     const model = MODELS[id];
@@ -244,6 +267,7 @@ async function engineBench(results) {
       const ours = summarize(runs.ours, SPEED_KEYS);
       const llama = withLlama ? summarize(runs.llama, SPEED_KEYS) : null;
       const entry = { id, label: model.label, threads, ours, llama, runs };
+      if (withDepth) entry.depth = await depthBench(id, model, threads);
       if (llama) {
         entry.ratio = {
           prefill: ratio(ours.prefillTps, llama.prefillTps),
@@ -299,7 +323,7 @@ async function engineBench(results) {
 function printTables(r) {
   if (r.check) printFeedback(r);
   if (!r.startup) return;
-  const contended = r.models.some((m) => m.ours.contended || m.llama?.contended) || r.startup.contended;
+  const contended = r.models.some((m) => m.ours.contended || m.llama?.contended || m.depth?.ours.contended || m.depth?.llama?.contended) || r.startup.contended;
   console.log(`\n## Samsara vs node-llama-cpp — ${r.date.slice(0, 10)}, ${r.cpu}, medians of ${r.reps}${contended ? ' (SOME RUNS CONTENDED)' : ''}\n`);
   console.log('| model | threads | engine | load ms | TTFT ms | prefill tok/s | decode tok/s | peak RSS MB |');
   console.log('|---|---|---|---|---|---|---|---|');
@@ -311,6 +335,22 @@ function printTables(r) {
       row('node-llama-cpp', m.llama);
       const q = m.ratio;
       console.log(`| ${m.label} | ${m.threads} | **ratio** | ${fmt(q.load, 2)}× | ${fmt(q.ttft, 2)}× | **${fmt(q.prefill, 2)}×** | **${fmt(q.decode, 2)}×** | ${fmt(q.peakRss, 2)}× |`);
+    }
+  }
+  if (r.models.some((m) => m.depth)) {
+    console.log(`\nDecode at depth: ${DECODE_TOKENS} tokens after a ${DEPTH_TOKENS}-token prompt (prompt tokens by each engine's tokenizer):\n`);
+    console.log('| model | threads | engine | prompt tokens | prefill tok/s | decode tok/s at depth | peak RSS MB |');
+    console.log('|---|---|---|---|---|---|---|');
+    for (const m of r.models) {
+      if (!m.depth) continue;
+      const row = (name, s) =>
+        console.log(`| ${m.label} | ${m.threads} | ${name} | ${fmt(s.promptTokens)} | ${fmt(s.prefillTps)} | ${fmt(s.decodeTps, 1)} | ${fmt(s.peakRssMb)} |${s.contended ? ' contended' : ''}`);
+      row('Samsara', m.depth.ours);
+      if (m.depth.llama) {
+        row('node-llama-cpp', m.depth.llama);
+        const q = m.depth.ratio;
+        console.log(`| ${m.label} | ${m.threads} | **ratio** | | **${fmt(q.prefill, 2)}×** | **${fmt(q.decode, 2)}×** | ${fmt(q.peakRss, 2)}× |`);
+      }
     }
   }
   console.log('\n| model | threads | healthCheck p99 / max during generation | cancel in prefill | cancel in decode | chat TTFT 1st → 2nd question (ratio) |');
@@ -339,7 +379,7 @@ function printTables(r) {
     }
   }
   for (const m of r.models) {
-    for (const [engine, s] of [['Samsara', m.ours], ['node-llama-cpp', m.llama], ['extras', m.extras]]) {
+    for (const [engine, s] of [['Samsara', m.ours], ['node-llama-cpp', m.llama], ['extras', m.extras], ['Samsara at depth', m.depth?.ours], ['node-llama-cpp at depth', m.depth?.llama]]) {
       if (s?.errors) console.log(`errors (${m.id}, ${m.threads} threads, ${engine}): ${s.errors.join('; ')}`);
     }
   }

@@ -2,7 +2,9 @@
 //! files). The pre-tokenizers mirror llama.cpp's per `tokenizer.ggml.pre`, so ids match it token for token.
 //! User text is always encoded with special-token parsing off: `<|im_end|>` typed into an essay stays text.
 
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 use ahash::AHashMap;
 use tokenizers::decoders::byte_fallback::ByteFallback;
@@ -16,7 +18,8 @@ use tokenizers::pre_tokenizers::digits::Digits;
 use tokenizers::pre_tokenizers::sequence::Sequence as PreSequence;
 use tokenizers::pre_tokenizers::split::{Split, SplitPattern};
 use tokenizers::{
-    AddedToken, DecoderWrapper, PreTokenizerWrapper, SplitDelimiterBehavior, Tokenizer,
+    AddedToken, DecoderWrapper, Model, NormalizerWrapper, PostProcessorWrapper,
+    PreTokenizerWrapper, SplitDelimiterBehavior, Token, TokenizerImpl,
 };
 
 use crate::error::{EngineError, Result};
@@ -31,10 +34,54 @@ const TOKEN_TYPE_BYTE: i32 = 6;
 /// Qwen2's pre-tokenizer regex, as llama.cpp uses for `pre = qwen2`.
 const QWEN2_REGEX: &str = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
 
+/// The BPE model behind an `Arc`, so that the two tokenizers of a `TextCodec` (with and without
+/// special-token matching) share one copy of the vocabulary and merges: for Gemma-3's 262 144 tokens
+/// a copy is ~70 MB, which a second one made Samsara's peak memory exceed llama.cpp's.
+#[derive(Clone)]
+struct SharedBpe(Arc<BPE>);
+
+impl Model for SharedBpe {
+    type Trainer = <BPE as Model>::Trainer;
+    fn tokenize(&self, sequence: &str) -> tokenizers::Result<Vec<Token>> {
+        self.0.tokenize(sequence)
+    }
+    fn token_to_id(&self, token: &str) -> Option<u32> {
+        self.0.token_to_id(token)
+    }
+    fn id_to_token(&self, id: u32) -> Option<String> {
+        self.0.id_to_token(id)
+    }
+    fn get_vocab(&self) -> HashMap<String, u32> {
+        self.0.get_vocab()
+    }
+    fn get_vocab_size(&self) -> usize {
+        self.0.get_vocab_size()
+    }
+    fn save(&self, folder: &Path, prefix: Option<&str>) -> tokenizers::Result<Vec<PathBuf>> {
+        self.0.save(folder, prefix)
+    }
+    fn get_trainer(&self) -> Self::Trainer {
+        self.0.get_trainer()
+    }
+}
+
+type Tokenizer = TokenizerImpl<
+    SharedBpe,
+    NormalizerWrapper,
+    PreTokenizerWrapper,
+    PostProcessorWrapper,
+    DecoderWrapper,
+>;
+
+fn shared_tokenizer(bpe: BPE) -> Tokenizer {
+    Tokenizer::new(SharedBpe(Arc::new(bpe)))
+}
+
 pub struct TextCodec {
     /// Special tokens are matched (templates only).
     with_special: Tokenizer,
-    /// Special-token text is encoded as plain text (all user input).
+    /// Special-token text is encoded as plain text (all user input). Shares the model with
+    /// `with_special`.
     plain: Tokenizer,
     pub vocab_size: usize,
     pub bos: Option<u32>,
@@ -85,7 +132,7 @@ impl TextCodec {
                     .vocab_and_merges(vocab.clone(), merges)
                     .build()
                     .map_err(|e| bad(meta, e))?;
-                let mut t = Tokenizer::new(bpe);
+                let mut t = shared_tokenizer(bpe);
                 let byte_level = ByteLevel::new(false, false, true);
                 match pre {
                     "qwen2" => {
@@ -134,7 +181,7 @@ impl TextCodec {
                     builder = builder.unk_token((*unk).to_string());
                 }
                 let bpe = builder.build().map_err(|e| bad(meta, e))?;
-                let mut t = Tokenizer::new(bpe);
+                let mut t = shared_tokenizer(bpe);
                 t.with_normalizer(Some(Replace::new(" ", "▁").map_err(|e| bad(meta, e))?));
                 t.with_decoder(Some(DecoderSequence::new(vec![
                     DecoderWrapper::Replace(Replace::new("▁", " ").map_err(|e| bad(meta, e))?),

@@ -512,3 +512,95 @@ fn prompts_tokenize_as_llama_cpp_does() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The KV cache grows with the tokens (one buffer per layer and KV head, doubling up to the context):
+/// a long prompt in one call, the same tokens one at a time and then in odd pieces, and a prefix kept
+/// while the rest is replaced (truncate, as prefix reuse does) all give the same logits; the memory
+/// follows the tokens, not the context.
+#[test]
+fn the_growing_kv_cache_gives_the_same_logits_however_it_was_filled() {
+    for stem in ["tiny-llama-q8_0", "tiny-gemma3-f32", "tiny-qwen2-q4_1"] {
+        let path = dir().join("gguf").join(format!("{stem}.gguf"));
+        let context = 2048;
+        let m: LoadedModel = model::load(
+            &path,
+            LoadOptions {
+                context: Some(context),
+                ..Default::default()
+            },
+            &|_| {},
+        )
+        .unwrap_or_else(|e| panic!("{stem}: loading failed: {e}"));
+        let vocab = m.net.vocab_size() as u32;
+        let tokens: Vec<u32> = (0..1500u32).map(|i| (i * 7919 + 13) % vocab).collect();
+        let other: Vec<u32> = (0..400u32).map(|i| (i * 104_729 + 5) % vocab).collect();
+        let forward = |state: &mut samsara_native::model::transformer::KvState, ids: &[u32]| {
+            m.net
+                .forward(state, ids, &mut no_stop)
+                .unwrap_or_else(|e| panic!("{stem}: {e}"))
+        };
+        let close = |a: &[f32], b: &[f32], what: &str| {
+            let worst = a
+                .iter()
+                .zip(b)
+                .map(|(x, y)| (x - y).abs())
+                .fold(0f32, f32::max);
+            assert!(worst <= 1e-3, "{stem}, {what}: logits differ by {worst}");
+        };
+
+        let mut whole = m.net.new_state();
+        assert_eq!(
+            whole.kv_bytes(),
+            (0, 0),
+            "{stem}: a new cache allocates nothing"
+        );
+        let want = forward(&mut whole, &tokens);
+        let (used, allocated) = whole.kv_bytes();
+        let (layers, kvd) = (m.net.hp.n_layer, m.net.hp.n_kv_head * m.net.hp.head_dim);
+        // Values by position, keys in whole blocks of 16 positions.
+        let key_positions = tokens.len().div_ceil(16) * 16;
+        assert_eq!(
+            used,
+            layers * kvd * 2 * (tokens.len() + key_positions),
+            "{stem}"
+        );
+        assert!(
+            allocated < 2 * used && allocated <= layers * kvd * 2 * 2 * context,
+            "{stem}: {allocated} bytes allocated for {used} in use"
+        );
+
+        let mut pieces = m.net.new_state();
+        for &t in &tokens[..300] {
+            forward(&mut pieces, &[t]);
+        }
+        let mut got = Vec::new();
+        for piece in tokens[300..].chunks(97) {
+            got = forward(&mut pieces, piece);
+        }
+        close(&want, &got, "one token at a time, then pieces");
+
+        // Prefix reuse: keep 1,000 tokens, continue differently, come back and finish as before.
+        whole.truncate(1000);
+        forward(&mut whole, &other);
+        whole.truncate(1000);
+        close(
+            &want,
+            &forward(&mut whole, &tokens[1000..]),
+            "after truncate",
+        );
+        // Back to a short prefix (inside the first buffer size), then all the way again.
+        whole.truncate(10);
+        forward(&mut whole, &other[..3]);
+        whole.truncate(10);
+        close(
+            &want,
+            &forward(&mut whole, &tokens[10..]),
+            "after truncate to 10",
+        );
+        assert_eq!(
+            whole.kv_bytes().1,
+            allocated,
+            "{stem}: truncating keeps the buffers"
+        );
+    }
+}

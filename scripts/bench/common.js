@@ -37,6 +37,22 @@ function editAt(chars, i) {
 const PROMPT = `Here is a student's essay.\n\n${ESSAY}\n\nA teacher's detailed feedback on this essay:\n\n`;
 /** Tokens generated for the decode figure (past end-of-generation, like llama-bench). */
 const DECODE_TOKENS = 128;
+/** Context before the "decode at depth" figure: DECODE_TOKENS are generated after a prompt this long
+ * ($SAMSARA_BENCH_DEPTH to measure another depth). */
+const DEPTH_TOKENS = Number(process.env.SAMSARA_BENCH_DEPTH) || 2048;
+
+/** The longest text of at most DEPTH_TOKENS tokens by `count` (an engine's own tokenizer): PROMPT
+ * over and over, cut at a word. */
+function depthPrompt(count) {
+  const words = Array(Math.ceil(DEPTH_TOKENS / 150)).fill(PROMPT).join('').split(/(?<=\s)/);
+  let [lo, hi] = [0, words.length];
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (count(words.slice(0, mid).join('')) <= DEPTH_TOKENS) lo = mid;
+    else hi = mid - 1;
+  }
+  return words.slice(0, lo).join('');
+}
 
 /** The bench's models by short name; their files come from models/manifest.json (by architecture). */
 const MODELS = {
@@ -90,4 +106,4 @@ function report(result) {
   process.stdout.write(`@@RESULT ${JSON.stringify({ ...result, cpuMs: (cpu.user + cpu.system) / 1000 })}\n`);
 }
 
-module.exports = { CHECK_EDITS, CHECK_WARMUP, checkEssay, editAt, ROOT, ESSAY, PROMPT, DECODE_TOKENS, MODELS, median, quantile, peakRssMb, report, cpuSnapshot, contendedSince };
+module.exports = { CHECK_EDITS, CHECK_WARMUP, checkEssay, editAt, ROOT, ESSAY, PROMPT, DECODE_TOKENS, DEPTH_TOKENS, depthPrompt, MODELS, median, quantile, peakRssMb, report, cpuSnapshot, contendedSince };

@@ -1,18 +1,20 @@
 // Benchmark child for node-llama-cpp (llama.cpp's prebuilt CPU binary, as Node developers get it):
-// `node llama.js <model.gguf> <threads>`. Same prompt, same greedy decoding, same measurements as
-// ours.js `speed`: model load (+ context), time to first token / prefill tok/s, decode tok/s over 128
+// `node llama.js <model.gguf> <threads> [speed|depth]`. Same prompt, same greedy decoding, same
+// measurements as ours.js `speed` (or `depth`: the prompt of DEPTH_TOKENS tokens, in a 4,096-token
+// context): model load (+ context), time to first token / prefill tok/s, decode tok/s over 128
 // tokens, peak RSS. Out of the box: llama.cpp's default KV cache (F16) and batch size.
 // node-llama-cpp is the bench's own pinned dependency (scripts/bench/package.json and its lock, installed
 // by scripts/bench.js into scripts/bench/node_modules). It is an ES module only: loaded with import().
 'use strict';
-const { PROMPT, DECODE_TOKENS, peakRssMb, report, cpuSnapshot, contendedSince } = require('./common');
+const { PROMPT, DECODE_TOKENS, DEPTH_TOKENS, depthPrompt, peakRssMb, report, cpuSnapshot, contendedSince } = require('./common');
 
 process.env.NODE_LLAMA_CPP_SKIP_DOWNLOAD ??= 'true';
 
 async function main() {
   const { getLlama, LlamaLogLevel } = await import('node-llama-cpp');
-  const [modelPath, threadsArg] = process.argv.slice(2);
+  const [modelPath, threadsArg, measure = 'speed'] = process.argv.slice(2);
   const threads = Number(threadsArg);
+  const depth = measure === 'depth';
 
   const llama = await getLlama({
     gpu: false,
@@ -25,7 +27,9 @@ async function main() {
   });
   const t = performance.now();
   const model = await llama.loadModel({ modelPath, gpuLayers: 0 });
-  const context = await model.createContext({ contextSize: 2048, threads, sequences: 1, flashAttention: false });
+  // The depth prompt and its decoded tokens need more than the usual 2,048.
+  const contextSize = depth ? 2 * DEPTH_TOKENS : 2048;
+  const context = await model.createContext({ contextSize, threads, sequences: 1, flashAttention: false });
   const loadMs = performance.now() - t;
   const sequence = context.getSequence();
   const bos = model.tokens.shouldPrependBosToken && model.tokens.bos != null ? [model.tokens.bos] : [];
@@ -43,7 +47,7 @@ async function main() {
   }
 
   await generate(tokenize('One, two, three,'), 8); // warm-up, as ours.js
-  const ids = tokenize(PROMPT);
+  const ids = tokenize(depth ? depthPrompt((text) => model.tokenize(text, false).length) : PROMPT);
   const window = cpuSnapshot();
   const { start, stamps } = await generate(ids, DECODE_TOKENS);
   const contention = contendedSince(window);

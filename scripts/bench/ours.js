@@ -1,5 +1,6 @@
 // Benchmark child for Samsara's addon: `node ours.js <model.gguf> <threads> <measure>`.
 //   speed: model load, time to first token / prefill tok/s on PROMPT, decode tok/s over 128 tokens, peak RSS
+//   depth: the same on a prompt of DEPTH_TOKENS (2,048) tokens: decode tok/s at that depth
 //   extras: healthCheck p99 during generation, cancel latency in prefill and decode, second chat turn TTFT
 //   startup: addon require + first healthCheck; first request → model ready
 //   check: checkText on a 1,000-word essay: its first check after warm-up, then one check after each
@@ -10,7 +11,7 @@
 'use strict';
 const t0 = performance.now();
 const path = require('node:path');
-const { CHECK_EDITS, CHECK_WARMUP, checkEssay, editAt, ESSAY, PROMPT, DECODE_TOKENS, ROOT, median, quantile, peakRssMb, report, cpuSnapshot, contendedSince } = require('./common');
+const { CHECK_EDITS, CHECK_WARMUP, checkEssay, editAt, ESSAY, PROMPT, DECODE_TOKENS, depthPrompt, ROOT, median, quantile, peakRssMb, report, cpuSnapshot, contendedSince } = require('./common');
 
 const [modelPath, threadsArg, measure] = process.argv.slice(2);
 const threads = Number(threadsArg);
@@ -64,13 +65,14 @@ async function main() {
   // Warm-up on an unrelated prompt (nothing of PROMPT is cached afterwards).
   await native.complete({ prompt: 'One, two, three,', maxTokens: 8, temperature: 0 });
 
-  if (measure === 'speed') {
-    const promptTokens = native.tokenize(PROMPT).length;
+  if (measure === 'speed' || measure === 'depth') {
+    const prompt = measure === 'depth' ? depthPrompt((text) => native.tokenize(text).length) : PROMPT;
+    const promptTokens = native.tokenize(prompt).length;
     let first = 0;
     const window = cpuSnapshot();
     t = performance.now();
     const r = await native.complete(
-      { prompt: PROMPT, maxTokens: DECODE_TOKENS, temperature: 0, ignoreEos: true },
+      { prompt, maxTokens: DECODE_TOKENS, temperature: 0, ignoreEos: true },
       { onToken: () => { if (!first) first = performance.now(); } },
     );
     const end = performance.now();

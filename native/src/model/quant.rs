@@ -64,8 +64,15 @@ fn read_f16(b: &[u8], at: usize) -> f32 {
 }
 
 /// Quantizes `x` (a multiple of 32 long) into int8 blocks as ggml's quantize_row_q8_0 does on x86:
-/// d = max|x|/127 rounded to f16, q = round-half-even(x·127/max|x|).
+/// d = max|x|/127 rounded to f16, q = round-half-even(x·127/max|x|). In SIMD where the CPU has it
+/// (`kernels::quantize_activations`), bit for bit the same as `quantize_row_scalar`.
 pub fn quantize_row(x: &[f32], out: &mut [ActBlock]) {
+    debug_assert_eq!(x.len(), out.len() * QK);
+    super::kernels::quantize_activations(super::kernels::isa(), x, out);
+}
+
+/// `quantize_row` in plain scalar code: the reference, and the fallback on CPUs without AVX2.
+pub fn quantize_row_scalar(x: &[f32], out: &mut [ActBlock]) {
     debug_assert_eq!(x.len(), out.len() * QK);
     for (block, xs) in out.iter_mut().zip(x.chunks_exact(QK)) {
         let amax = xs.iter().fold(0f32, |m, v| m.max(v.abs()));

@@ -2,10 +2,11 @@
 //! plain f32 rows and our own
 //! matrix kernels (`linear`, `kernels`); candle reads the GGUF file and multiplies the formats we have
 //! no kernel for. Written here rather than taken from candle-transformers because we need: the
-//! context length from the file, a KV cache that is reused across requests (prefix reuse) and never
-//! copied as it grows, gemma3 prefill continuing a cached prefix, quantized embeddings (candle expands
-//! them to f32: 671 MB for Gemma-3), rope computed per position instead of tables for the whole
-//! context, logits for the last position only, and a cancellation check between steps.
+//! context length from the file, a KV cache that is reused across requests (prefix reuse) and grows
+//! with use without being copied on every token, gemma3 prefill continuing a cached prefix, quantized
+//! embeddings (candle expands them to f32: 671 MB for Gemma-3), rope computed per position instead of
+//! tables for the whole context, logits for the last position only, and a cancellation check between
+//! steps.
 
 use std::sync::Arc;
 
@@ -14,7 +15,7 @@ use candle_core::Device;
 use crate::error::{EngineError, Result};
 use crate::model::gguf::GgufFile;
 use crate::model::hparams::{Arch, HParams, RopeFactors};
-use crate::model::kernels::{attend_group, to_f16, HeadGroup};
+use crate::model::kernels::{self, attend_group, key_buffer_len, store_key, to_f16, HeadGroup};
 use crate::model::linear::{Linear, QuantizedRows};
 use crate::model::ops;
 use crate::model::threads::{DisjointMut, Pool};
@@ -41,13 +42,43 @@ struct Layer {
 }
 
 /// Keys and values of one layer in f16 (llama.cpp's default: half the memory traffic of f32, which
-/// is what decoding after a long prompt waits on), head-major ([kv head][position][head dim]) so each
-/// head reads one contiguous stream. Allocated zeroed for the whole context at once: pages are only
-/// made resident as positions are written, and nothing is ever copied to grow.
+/// is what decoding after a long prompt waits on), one buffer per KV head so each head reads one
+/// contiguous stream: values by position ([position][head dim]), keys in blocks of 16 positions
+/// (`kernels::key_index`, what the attention kernel multiplies without horizontal sums). The buffers
+/// grow with the positions written (`grow_kv`): memory follows the tokens in use, not the context.
 #[derive(Default)]
 struct LayerKv {
-    k: Vec<u16>,
-    v: Vec<u16>,
+    k: Vec<Vec<u16>>,
+    v: Vec<Vec<u16>>,
+}
+
+/// Positions a KV buffer starts with (then it doubles).
+const KV_MIN_POSITIONS: usize = 256;
+
+/// Keeps the first `keep` values of one head's buffer and makes it `need` long (zeros past `keep`,
+/// which the caller overwrites). Capacity at least doubles when it runs out (from `min`), up to
+/// `max` (the whole context), so growing costs O(1) per token; large buffers are moved by `realloc`
+/// remapping their pages, not copying them. Failure to allocate is an error, not an abort. Returns
+/// whether the buffer was reallocated.
+fn grow_kv(buf: &mut Vec<u16>, keep: usize, need: usize, min: usize, max: usize) -> Result<bool> {
+    if buf.len() < keep {
+        return Err(EngineError::ActionFailed(
+            "the KV cache is shorter than its tokens".into(),
+        ));
+    }
+    buf.truncate(keep);
+    let grows = buf.capacity() < need;
+    if grows {
+        let target = need.max(2 * buf.capacity()).max(min).min(max.max(need));
+        buf.try_reserve_exact(target - buf.len()).map_err(|_| {
+            EngineError::ActionFailed(format!(
+                "Out of memory for the KV cache ({} MB for one head).",
+                (target * 2) >> 20
+            ))
+        })?;
+    }
+    buf.resize(need, 0);
+    Ok(grows)
 }
 
 /// Buffers of one forward step, kept between steps so decoding allocates nothing.
@@ -67,6 +98,8 @@ struct Scratch {
     cos_local: Vec<f32>,
     sin_local: Vec<f32>,
     rows: QuantizedRows,
+    /// A KV buffer was reallocated in this forward pass.
+    kv_grew: bool,
 }
 
 /// The cached state of one conversation: which tokens are in the cache, and their keys/values.
@@ -94,6 +127,14 @@ impl KvState {
     pub fn clear(&mut self) {
         self.layers.clear();
         self.tokens.clear();
+    }
+
+    /// Bytes of the KV cache: (in use, allocated).
+    pub fn kv_bytes(&self) -> (usize, usize) {
+        let heads = self.layers.iter().flat_map(|l| l.k.iter().chain(&l.v));
+        heads.fold((0, 0), |(used, cap), b| {
+            (used + 2 * b.len(), cap + 2 * b.capacity())
+        })
     }
 }
 
@@ -357,13 +398,14 @@ impl Transformer {
         self.pool.threads()
     }
 
+    /// An empty cache: its buffers are allocated as positions are written.
     pub fn new_state(&self) -> KvState {
-        let kvd = self.hp.n_kv_head * self.hp.head_dim;
+        let nkv = self.hp.n_kv_head;
         KvState {
             layers: (0..self.layers.len())
                 .map(|_| LayerKv {
-                    k: vec![0; self.context * kvd],
-                    v: vec![0; self.context * kvd],
+                    k: vec![Vec::new(); nkv],
+                    v: vec![Vec::new(); nkv],
                 })
                 .collect(),
             tokens: Vec::new(),
@@ -429,6 +471,11 @@ impl Transformer {
                 self.layer_forward(layer, kv, &mut state.scratch, t, pos, check)?;
             }
             state.tokens.extend_from_slice(chunk);
+        }
+        if std::mem::take(&mut state.scratch.kv_grew) {
+            // The buffers that `realloc` copied (those below glibc's mmap threshold) were freed in
+            // the heap; give their pages back rather than keep ~the cache's size twice.
+            crate::model::release_freed_memory();
         }
         // Logits of the last position only.
         let s = &mut state.scratch;
@@ -496,12 +543,18 @@ impl Transformer {
                 ops::rope(&mut head[..rd], c, sn, hp.rope_interleaved);
             }
         }
-        let ctx = self.context;
-        for i in 0..t {
-            for g in 0..hp.n_kv_head {
-                let (from, to) = ((i * hp.n_kv_head + g) * hd, (g * ctx + pos + i) * hd);
-                to_f16(&s.k[from..from + hd], &mut kv.k[to..to + hd]);
-                to_f16(&s.v[from..from + hd], &mut kv.v[to..to + hd]);
+        let nkv = hp.n_kv_head;
+        let (min, max) = (KV_MIN_POSITIONS * hd, key_buffer_len(self.context, hd));
+        for (g, (kb, vb)) in kv.k.iter_mut().zip(kv.v.iter_mut()).enumerate() {
+            // Keys: whole blocks (the one holding position pos − 1 is kept and completed).
+            let (keep, need) = (key_buffer_len(pos, hd), key_buffer_len(pos + t, hd));
+            let grew = grow_kv(kb, keep, need, min, max)?;
+            s.kv_grew |= grow_kv(vb, pos * hd, (pos + t) * hd, min, max)? || grew;
+            for i in 0..t {
+                let from = (i * nkv + g) * hd;
+                store_key(kb, pos + i, &s.k[from..from + hd]);
+                let to = (pos + i) * hd;
+                to_f16(&s.v[from..from + hd], &mut vb[to..to + hd]);
             }
         }
         let window = if l.sliding { hp.sliding_window } else { None };
@@ -566,7 +619,7 @@ impl Transformer {
         let hp = &self.hp;
         let (nh, nkv, hd) = (hp.n_head, hp.n_kv_head, hp.head_dim);
         let rep = nh / nkv;
-        let per_head = self.context * hd;
+        let isa = kernels::isa();
         assert!(out.len() >= t * nh * hd);
         let parts = DisjointMut::new(out);
         self.pool.run(t * nkv, &|task| {
@@ -581,14 +634,14 @@ impl Transformer {
                 q: &q[at..at + rep * hd],
                 heads: rep,
                 hd,
-                k: &kv.k[g * per_head..(g + 1) * per_head],
-                v: &kv.v[g * per_head..(g + 1) * per_head],
+                k: &kv.k[g],
+                v: &kv.v[g],
                 lo,
                 hi: qpos,
                 scale: hp.attn_scale as f32,
                 softcap: hp.attn_softcap,
             };
-            SCORES.with(|scores| attend_group(&group, &mut scores.borrow_mut(), out));
+            SCORES.with(|scores| attend_group(isa, &group, &mut scores.borrow_mut(), out));
         });
     }
 }

@@ -5,9 +5,14 @@
 //! - `scalar`: the reference product, for CPUs without AVX2 and as the tests' yardstick.
 //! - `x86`: the AVX2 and AVX-512 VNNI products (one tiled kernel, built for each ISA).
 //! - `f16`: f32 ↔ f16 rows (the KV cache), in F16C where the build targets it.
-//! - `attention`: one group of query heads over one KV head's cache.
+//! - `attention`: one group of query heads over one KV head's cache (`attention_x86`: in AVX-512 or
+//!   AVX2, chosen at run time).
+//! - `act`: activation rows to int8 blocks, in AVX-512 or AVX2, chosen at run time.
 
+mod act;
 mod attention;
+#[cfg(target_arch = "x86_64")]
+mod attention_x86;
 mod cpu;
 mod f16;
 mod scalar;
@@ -16,7 +21,10 @@ mod tests;
 #[cfg(target_arch = "x86_64")]
 mod x86;
 
-pub use attention::{attend_group, HeadGroup};
+pub use act::quantize_activations;
+pub use attention::{
+    attend_group, attend_group_scalar, key_buffer_len, key_index, store_key, HeadGroup, KEY_BLOCK,
+};
 pub use cpu::{isa, Isa};
 pub use f16::{axpy_f16, dot_f16, to_f16};
 
