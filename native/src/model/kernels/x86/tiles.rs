@@ -4,7 +4,7 @@
 
 use std::arch::x86_64::*;
 
-use super::formats::{KWeight, Q8_0s, Staged, Weight, Q4K, Q4_0, Q4_1, Q5K, Q5_0, Q6K};
+use super::formats::{KRow, KWeight, Q8_0s, Staged, Weight, Q4K, Q4_0, Q4_1, Q5K, Q5_0, Q6K};
 use super::Product;
 use crate::model::quant::{ActBlock, ActSuper};
 
@@ -226,9 +226,10 @@ unsafe fn columns<T: Tile, const RM: usize, const RN: usize, const VNNI: bool>(
     }
 }
 
-/// `tile` for a K-quant: per super-block, each row's is staged once (`KWeight::stage`), then for
-/// each activation row an integer sum over the 8 sub-blocks per row (pair sums × scale), converted
-/// and scaled once.
+/// `tile` for a K-quant: per super-block, each row's is unpacked once, then for each activation row
+/// an integer sum over the 8 sub-blocks per row (pair sums × scale), converted and scaled once. With
+/// one activation row (decoding) the sub-blocks go straight from the weights into the sums; with
+/// several, each row's super-block is staged (`KWeight::stage`) for all of them.
 #[inline(always)]
 #[allow(clippy::needless_range_loop)]
 unsafe fn ktile<W: KWeight, const RM: usize, const RN: usize, const VNNI: bool>(
@@ -242,22 +243,32 @@ unsafe fn ktile<W: KWeight, const RM: usize, const RN: usize, const VNNI: bool>(
     debug_assert!(RM <= 4);
     let mut acc = [[_mm256_setzero_ps(); RN]; RM];
     let mut st = [Staged::zero(); RM];
+    let zero = _mm256_setzero_si256();
+    let mut rows = [KRow {
+        scales: zero,
+        corr: zero,
+    }; RM];
     for l in 0..nb {
         let mut dh = [0i16; 4];
         let mut mh = [0i16; 4];
+        let mut p = [w; RM];
         for i in 0..RM {
-            let p = w.add(i * row_bytes + l * W::BYTES);
+            p[i] = w.add(i * row_bytes + l * W::BYTES);
             // Every cache line of the super-block (they are 144–210 bytes).
-            let ahead = p.wrapping_add(PF * RM * row_bytes);
+            let ahead = p[i].wrapping_add(PF * RM * row_bytes);
             let mut off = 0;
             while off < W::BYTES {
                 _mm_prefetch::<_MM_HINT_T0>(ahead.wrapping_add(off).cast());
                 off += 64;
             }
-            W::stage::<VNNI>(p, &mut st[i]);
-            dh[i] = p.add(W::D_AT).cast::<i16>().read_unaligned();
+            if RN == 1 {
+                rows[i] = W::row(p[i]);
+            } else {
+                W::stage::<VNNI>(p[i], &mut st[i]);
+            }
+            dh[i] = p[i].add(W::D_AT).cast::<i16>().read_unaligned();
             if W::MIN {
-                mh[i] = p.add(2).cast::<i16>().read_unaligned();
+                mh[i] = p[i].add(2).cast::<i16>().read_unaligned();
             }
         }
         let wd = _mm_cvtph_ps(_mm_set_epi16(0, 0, 0, 0, dh[3], dh[2], dh[1], dh[0]));
@@ -265,21 +276,27 @@ unsafe fn ktile<W: KWeight, const RM: usize, const RN: usize, const VNNI: bool>(
         for j in 0..RN {
             let ab = &*a.add(j * nb + l);
             let bsums = _mm256_loadu_si256(ab.bsums.as_ptr().cast());
-            let mut isum = [_mm256_setzero_si256(); RM];
+            let corr = |i: usize| if RN == 1 { rows[i].corr } else { st[i].corr };
+            let mut isum = [zero; RM];
             for i in 0..RM {
                 if !W::MIN {
                     // Q6_K: −32·Σ scale·(sum of the 16-group), in pairs.
-                    isum[i] = _mm256_madd_epi16(st[i].corr, bsums);
+                    isum[i] = _mm256_madd_epi16(corr(i), bsums);
                 }
             }
             for s in 0..8 {
                 let av = _mm256_loadu_si256(ab.qs.as_ptr().add(32 * s).cast());
                 for i in 0..RM {
-                    let pairs = _mm256_maddubs_epi16(st[i].codes[s], av);
-                    isum[i] = if VNNI {
-                        _mm256_dpwssd_epi32(isum[i], pairs, st[i].scales[s])
+                    let (codes, scale) = if RN == 1 {
+                        (W::codes::<VNNI>(p[i], s), W::scale(&rows[i], s))
                     } else {
-                        _mm256_add_epi32(isum[i], _mm256_madd_epi16(pairs, st[i].scales[s]))
+                        (st[i].codes[s], st[i].scales[s])
+                    };
+                    let pairs = _mm256_maddubs_epi16(codes, av);
+                    isum[i] = if VNNI {
+                        _mm256_dpwssd_epi32(isum[i], pairs, scale)
+                    } else {
+                        _mm256_add_epi32(isum[i], _mm256_madd_epi16(pairs, scale))
                     };
                 }
             }
@@ -291,7 +308,7 @@ unsafe fn ktile<W: KWeight, const RM: usize, const RN: usize, const VNNI: bool>(
             for i in 0..RM {
                 acc[i][j] = _mm256_fmadd_ps(lane(sd, i), _mm256_cvtepi32_ps(isum[i]), acc[i][j]);
                 if W::MIN {
-                    let mins = _mm256_madd_epi16(st[i].corr, bsums);
+                    let mins = _mm256_madd_epi16(corr(i), bsums);
                     acc[i][j] = _mm256_fmadd_ps(lane(sm, i), _mm256_cvtepi32_ps(mins), acc[i][j]);
                 }
             }
