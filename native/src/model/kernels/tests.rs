@@ -209,8 +209,15 @@ fn k_quant_kernels_match_the_reference() -> candle_core::Result<()> {
 #[ignore]
 fn kernel_speed() {
     let isa = isa(); // SAMSARA_ISA=avx2 measures AVX2
-    let k = 4864; // Qwen2.5-0.5B's ffn_down width: 19 super-blocks
-    let k = k / QK_K * QK_K;
+                     // Qwen2.5-0.5B's ffn_down width (19 super-blocks) unless SPEED_K says otherwise; SPEED_ROWS and
+                     // SPEED_COLS set the prefill product's shape (default: 8 MB of weights, 64 activation rows).
+    let env = |name: &str, default: usize| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let k = env("SPEED_K", 4864) / QK_K * QK_K;
     {
         // The machine's streaming read bandwidth, for comparison: 96 MB summed as u64 words.
         let buf: Vec<u64> = (0..(96 << 20) / 8).map(|i| i as u64).collect();
@@ -251,7 +258,7 @@ fn kernel_speed() {
                 b
             }
         };
-        let cols = 64;
+        let cols = env("SPEED_COLS", 64);
         let x = activations(cols * k, 2);
         let mut blocks = vec![ActBlock::default(); cols * k / QK];
         let mut supers = vec![ActSuper::default(); cols * k / QK_K];
@@ -294,19 +301,53 @@ fn kernel_speed() {
         }
         let cgbs = (crows * row_bytes * 200) as f64 / t0.elapsed().as_secs_f64() / 1e9;
         // Prefill on 8 MB of the weights (they come from L2/L3 and memory as in a layer's product).
-        let prows = ((8 << 20) / row_bytes).min(rows) / 4 * 4;
+        let prows = env("SPEED_ROWS", ((8 << 20) / row_bytes).min(rows) / 4 * 4);
         let prefill = GemmInputs {
             rows: prows,
             cols,
             ..decode
         };
         gemm(isa, &prefill, &mut out, prows);
+        let preps = (1 << 30) / (prows * cols * k) + 1;
         let t0 = std::time::Instant::now();
-        gemm(isa, &prefill, &mut out, prows);
-        let ps = t0.elapsed().as_secs_f64();
+        for _ in 0..preps {
+            gemm(isa, &prefill, &mut out, prows);
+        }
+        let ps = t0.elapsed().as_secs_f64() / preps as f64;
         let gmacs = (prows * cols * k) as f64 / ps / 1e9;
+        // candle's product on the same prefill weights and activations (its repacked AVX-512 kernels
+        // for Q4_K, Q6_K, Q8_0), for comparison.
+        let candle = {
+            use candle_core::Module;
+            let qt = qtensor_from_ggml(
+                dtype(format),
+                &bytes[..prows * row_bytes],
+                vec![prows, k],
+                &Device::Cpu,
+            )
+            .and_then(candle_core::quantized::QMatMul::from_qtensor);
+            let xt = Tensor::from_slice(&x[..cols * k], (cols, k), &Device::Cpu);
+            match (qt, xt) {
+                (Ok(m), Ok(xt)) => {
+                    let _ = m.forward(&xt);
+                    let t0 = std::time::Instant::now();
+                    for _ in 0..preps {
+                        let _ = m.forward(&xt);
+                    }
+                    let pre = (prows * cols * k * preps) as f64 / t0.elapsed().as_secs_f64() / 1e9;
+                    let x1 = xt.narrow(0, 0, 1).unwrap_or(xt);
+                    let t0 = std::time::Instant::now();
+                    for _ in 0..20 {
+                        let _ = m.forward(&x1);
+                    }
+                    let dec = (prows * row_bytes * 20) as f64 / t0.elapsed().as_secs_f64() / 1e9;
+                    format!("; candle: prefill {pre:.1} GMAC/s, decode from L3 {dec:.1} GB/s")
+                }
+                _ => String::new(),
+            }
+        };
         eprintln!(
-            "{format:?} {}: decode {gbs:.1} GB/s ({:.1} G weights/s; from L2 {cgbs:.1} GB/s), prefill {gmacs:.1} GMAC/s",
+            "{format:?} {}: decode {gbs:.1} GB/s ({:.1} G weights/s; from L2 {cgbs:.1} GB/s), prefill {gmacs:.1} GMAC/s{candle}",
             isa.name(),
             (rows * k) as f64 / s / 1e9,
         );

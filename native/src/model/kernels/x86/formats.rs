@@ -223,6 +223,21 @@ impl KWeight for Q4K {
     unsafe fn scale(r: &KRow, s: usize) -> __m256i {
         one_scale(r, s)
     }
+    /// One load per pair of sub-blocks (the default loads each pair twice, and was 25 % slower).
+    #[inline(always)]
+    unsafe fn stage<const VNNI: bool>(p: *const u8, st: &mut Staged) {
+        let r = Self::row(p);
+        let low = _mm256_set1_epi8(0x0f);
+        for k in 0..4 {
+            let v = _mm256_loadu_si256(p.add(16 + 32 * k).cast());
+            st.codes[2 * k] = _mm256_and_si256(v, low);
+            st.codes[2 * k + 1] = _mm256_and_si256(_mm256_srli_epi16::<4>(v), low);
+        }
+        for s in 0..8 {
+            st.scales[s] = Self::scale(&r, s);
+        }
+        st.corr = r.corr;
+    }
 }
 
 pub(super) struct Q5K;
