@@ -20,7 +20,24 @@ fn model_file(architecture: &str) -> PathBuf {
 
 #[test]
 fn splits_and_cache_reuse_are_exact() {
-    let path = model_file("llama");
+    splits_and_cache_reuse_are_exact_for("llama");
+}
+
+/// Every weight of Qwen2.5 and Gemma-3 (the K-quants included) runs on our kernels too.
+#[test]
+#[ignore = "needs the extra models: npm run fetch-models:extra"]
+fn splits_and_cache_reuse_are_exact_qwen2() {
+    splits_and_cache_reuse_are_exact_for("qwen2");
+}
+
+#[test]
+#[ignore = "needs the extra models: npm run fetch-models:extra"]
+fn splits_and_cache_reuse_are_exact_gemma3() {
+    splits_and_cache_reuse_are_exact_for("gemma3");
+}
+
+fn splits_and_cache_reuse_are_exact_for(architecture: &str) {
+    let path = model_file(architecture);
     let m = match model::load(
         &path,
         LoadOptions {
@@ -30,7 +47,7 @@ fn splits_and_cache_reuse_are_exact() {
         &|_| {},
     ) {
         Ok(m) => m,
-        Err(e) => panic!("the default model must load: {e}"),
+        Err(e) => panic!("{architecture} must load: {e}"),
     };
     let ids = m
         .codec
@@ -63,14 +80,13 @@ fn splits_and_cache_reuse_are_exact() {
             .fold(0.0, f32::max);
         assert!(
             d == 0.0,
-            "cuts {:?}: logits differ by {d}",
+            "{architecture}, cuts {:?}: logits differ by {d}",
             &cuts[..cuts.len().min(3)]
         );
     }
 }
 
-/// Our kernels split rows between threads; candle's products (Qwen's and Gemma's K-quants) are split
-/// into row ranges. Neither changes any row's arithmetic. The extra models' runs are `#[ignore]`d with
+/// Our kernels split rows between threads, which changes no row's arithmetic. The extra models' runs are `#[ignore]`d with
 /// the reason; `npm test` runs them with `--ignored` when they are present.
 fn two_threads_compute_exactly_what_one_does(file: &str) {
     {

@@ -40,7 +40,7 @@ const MODELS: [&str; 7] = [
 /// one way that matters here: its KV cache is f16 (the references use f32). That moves the logits of
 /// the f32/f16 models by ≤ 0.01 on average, but where activations are rounded before a product (to
 /// int8 blocks for the Q formats and the K-quants, as llama.cpp does) the tiny difference flips some
-/// roundings and these random networks amplify it: ≤ 0.16 (Q formats) and ≤ 0.22 (K-quants), like
+/// roundings and these random networks amplify it: ≤ 0.16 (Q formats) and ≤ 0.23 (K-quants), like
 /// the 0.16 measured on the real SmolLM2 (native/tests/model.rs). A numpy model of our arithmetic
 /// (`numpy_forward.py --emulate --kv-f16`) reproduces our logits within 0.012 on llama Q8_0/Q4_0.
 /// BF16: llama.cpp rounds the activations to BF16, we multiply in f32 (candle): ≤ 0.07.
@@ -80,7 +80,8 @@ fn bounds(kind: &str) -> Bounds {
             tie: 1.2,
             min_prompts: 0,
         },
-        // K-quants, measured: mean ≤ 0.221, flips up to a margin of 1.23.
+        // K-quants, measured: mean ≤ 0.224, flips up to a margin of 0.88 (on our kernels, with
+        // llama.cpp's Q8_K activations; 0.221 and 1.23 through candle's).
         _ => Bounds {
             max_mean: 0.27,
             tie: 1.6,

@@ -1,15 +1,55 @@
-//! A weight matrix and its product with a batch of activation rows. Formats our kernels know (Q4_0,
-//! Q4_1, Q5_0, Q8_0) keep their GGUF bytes as they are in the file and run on `kernels`; the others
-//! (K-quants, f16, f32) go through candle's QMatMul.
+//! A weight matrix and its product with a batch of activation rows, and which engine multiplies it
+//! (`route`):
+//! - x86-64: every quantized format of the verified list (Q4_0, Q4_1, Q5_0, Q8_0, Q4_K, Q5_K, Q6_K)
+//!   keeps its GGUF bytes as they are in the file and runs on `kernels` (AVX-512 VNNI or AVX2, chosen
+//!   at run time; scalar on CPUs without AVX2);
+//! - other targets (aarch64): the formats candle has NEON kernels for (Q4_0, Q8_0, Q4_K, Q5_K, Q6_K)
+//!   go through candle's QMatMul, and only Q4_1 and Q5_0, which candle also multiplies in scalar
+//!   code, take our scalar kernel (which follows llama.cpp's arithmetic);
+//! - everywhere, F32, F16 and BF16 go through candle (its f32 matrix product; it expands f16 and
+//!   bf16 to f32 at load).
+//!
+//! `Linear::row` (a token's embedding) dequantizes one row from the quantized bytes on every path:
+//! no f32 copy of the table is ever made.
 
 use candle_core::quantized::ggml_file::qtensor_from_ggml;
 use candle_core::quantized::{GgmlDType, QMatMul};
-use candle_core::{Device, Module, Tensor};
+use candle_core::{Device, IndexOp, Module, Tensor};
 
-use super::kernels;
-use super::quant::{self, ActBlock, Format, QK};
+use super::kernels::{self, Acts};
+use super::quant::{self, ActBlock, ActKind, ActSuper, Format, QK, QK_K};
 use super::threads::{DisjointMut, Pool};
 use crate::error::{EngineError, Result};
+
+/// Which engine multiplies a matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    /// Our kernels (`kernels`), on the file's bytes.
+    Ours(Format),
+    /// candle's QMatMul.
+    Candle,
+}
+
+/// The engine for a matrix of GGUF type `dtype` on the target this is built for (module comment).
+pub fn route(dtype: GgmlDType) -> Route {
+    match Format::from_ggml(dtype) {
+        Some(format) if ours_here(format) => Route::Ours(format),
+        _ => Route::Candle,
+    }
+}
+
+/// x86-64: our SIMD kernels for every format we know.
+#[cfg(target_arch = "x86_64")]
+fn ours_here(_: Format) -> bool {
+    true
+}
+
+/// Elsewhere our kernels are scalar: candle takes the formats it has NEON kernels for
+/// (candle-core 0.11 k_quants.rs: Q4_0, Q8_0 and the K-quants; Q4_1 and Q5_0 are scalar there too).
+#[cfg(not(target_arch = "x86_64"))]
+fn ours_here(format: Format) -> bool {
+    matches!(format, Format::Q4_1 | Format::Q5_0)
+}
 
 enum Weights {
     Blocks {
@@ -34,30 +74,52 @@ pub struct Linear {
     pub cols: usize,
     weights: Weights,
     bias: Option<Vec<f32>>,
-    /// f32 copy for `row()` on the candle path, made on first use.
-    dense: std::sync::OnceLock<Vec<f32>>,
 }
 
-/// Activation rows quantized once for every Linear that reads them (q/k/v share one, gate/up too).
+/// Activation rows quantized once for every Linear that reads them (q/k/v share one, gate/up too),
+/// in the kinds those Linears multiply (`ActBlock`s for the 32-element formats, `ActSuper`s for the
+/// K-quants; candle's products take the f32 rows).
 #[derive(Default)]
 pub struct QuantizedRows {
     blocks: Vec<ActBlock>,
+    supers: Vec<ActSuper>,
+    /// Which of the two hold the current rows.
+    has_blocks: bool,
+    has_supers: bool,
     rows: usize,
     cols: usize,
 }
 
 impl QuantizedRows {
-    pub fn quantize(&mut self, x: &[f32], rows: usize, cols: usize) {
+    /// Quantizes `x` (`rows` × `cols`) for the products of `by`.
+    pub fn quantize(&mut self, x: &[f32], rows: usize, cols: usize, by: &[&Linear]) {
         self.rows = rows;
         self.cols = cols;
-        if !cols.is_multiple_of(QK) {
-            self.blocks.clear(); // such rows only reach the candle path, which takes f32
-            return;
+        let needs = |kind| by.iter().any(|l| l.acts() == Some(kind));
+        self.has_blocks = needs(ActKind::Blocks) && cols.is_multiple_of(QK);
+        self.has_supers = needs(ActKind::Supers) && cols.is_multiple_of(QK_K);
+        if self.has_blocks {
+            let nb = cols / QK;
+            self.blocks.resize(rows * nb, ActBlock::default());
+            for (xr, br) in x.chunks_exact(cols).zip(self.blocks.chunks_exact_mut(nb)) {
+                quant::quantize_row(xr, br);
+            }
         }
-        let nb = cols / QK;
-        self.blocks.resize(rows * nb, ActBlock::default());
-        for (xr, br) in x.chunks_exact(cols).zip(self.blocks.chunks_exact_mut(nb)) {
-            quant::quantize_row(xr, br);
+        if self.has_supers {
+            let nb = cols / QK_K;
+            self.supers.resize(rows * nb, ActSuper::default());
+            for (xr, br) in x.chunks_exact(cols).zip(self.supers.chunks_exact_mut(nb)) {
+                quant::quantize_row_k(xr, br);
+            }
+        }
+    }
+
+    /// The rows in `kind`, if they were quantized for it.
+    fn acts(&self, kind: ActKind) -> Option<Acts<'_>> {
+        match kind {
+            ActKind::Blocks if self.has_blocks => Some(Acts::Blocks(&self.blocks)),
+            ActKind::Supers if self.has_supers => Some(Acts::Supers(&self.supers)),
+            _ => None,
         }
     }
 }
@@ -85,13 +147,13 @@ impl Linear {
                 )));
             }
         }
-        let weights = match Format::from_ggml(dtype) {
-            Some(format) if cols.is_multiple_of(QK) => {
-                if bytes.len() != rows * cols / QK * format.block_bytes() {
+        let weights = match route(dtype) {
+            Route::Ours(format) if cols.is_multiple_of(format.block_len()) => {
+                if bytes.len() != rows * format.row_bytes(cols) {
                     return Err(EngineError::Down(format!(
                         "tensor {name} has {} bytes, expected {}",
                         bytes.len(),
-                        rows * cols / QK * format.block_bytes()
+                        rows * format.row_bytes(cols)
                     )));
                 }
                 Weights::Blocks { format, bytes }
@@ -103,39 +165,54 @@ impl Linear {
             cols,
             weights,
             bias,
-            dense: std::sync::OnceLock::new(),
         })
     }
 
-    /// Row `r` as f32 (a token's embedding, when this is the embedding table).
+    /// The activation kind our kernels multiply this matrix with (None: candle, on f32 rows).
+    pub fn acts(&self) -> Option<ActKind> {
+        match &self.weights {
+            Weights::Blocks { format, .. } => Some(format.acts()),
+            Weights::Candle(_) => None,
+        }
+    }
+
+    /// Row `r` as f32 (a token's embedding, when this is the embedding table), dequantized from the
+    /// matrix as it is stored: no f32 copy of the table.
     pub fn row(&self, r: usize, out: &mut [f32]) -> Result<()> {
         match &self.weights {
             Weights::Blocks { format, bytes } => {
-                let rb = self.cols / QK * format.block_bytes();
+                let rb = format.row_bytes(self.cols);
                 quant::dequantize_row(*format, &bytes[r * rb..(r + 1) * rb], out);
                 Ok(())
             }
             Weights::Candle(parts) => {
-                // Rare (an embedding table in a format without our kernels): keep an f32 copy.
-                let table = match self.dense.get() {
-                    Some(t) => t,
-                    None => {
-                        let mut v = Vec::with_capacity(self.rows * self.cols);
-                        for p in parts {
-                            let w = match &p.m {
-                                QMatMul::QTensor(t) => t.dequantize(&Device::Cpu)?,
-                                QMatMul::Tensor(w) | QMatMul::TensorF16(w) => w.clone(),
-                            };
-                            v.extend(
-                                w.to_dtype(candle_core::DType::F32)?
-                                    .flatten_all()?
-                                    .to_vec1::<f32>()?,
-                            );
-                        }
-                        self.dense.get_or_init(|| v)
+                let part = parts
+                    .iter()
+                    .find(|p| (p.row0..p.row0 + p.rows).contains(&r))
+                    .ok_or_else(|| {
+                        EngineError::ActionFailed(format!("row {r} of {} rows", self.rows))
+                    })?;
+                let local = r - part.row0;
+                match &part.m {
+                    QMatMul::QTensor(t) => {
+                        let format = Format::from_ggml(t.dtype()).ok_or_else(|| {
+                            EngineError::ActionFailed(format!("no row lookup for {:?}", t.dtype()))
+                        })?;
+                        let rb = format.row_bytes(self.cols);
+                        let data = t.data()?;
+                        let bytes = data.get(local * rb..(local + 1) * rb).ok_or_else(|| {
+                            EngineError::ActionFailed(format!("row {r}: outside the tensor"))
+                        })?;
+                        quant::dequantize_row(format, bytes, out);
                     }
-                };
-                out.copy_from_slice(&table[r * self.cols..(r + 1) * self.cols]);
+                    QMatMul::Tensor(w) | QMatMul::TensorF16(w) => {
+                        let row = w
+                            .i(local)?
+                            .to_dtype(candle_core::DType::F32)?
+                            .to_vec1::<f32>()?;
+                        out.copy_from_slice(&row);
+                    }
+                }
                 Ok(())
             }
         }
@@ -154,15 +231,24 @@ impl Linear {
         debug_assert!(x.len() >= t * self.cols && out.len() >= t * self.rows);
         match &self.weights {
             Weights::Blocks { format, bytes } => {
-                let nb = self.cols / QK;
-                let rb = nb * format.block_bytes();
+                let nb = self.cols / format.block_len();
+                let rb = format.row_bytes(self.cols);
+                let acts = q.acts(format.acts()).ok_or_else(|| {
+                    EngineError::ActionFailed(format!(
+                        "matrix product: activations not quantized for {format:?}"
+                    ))
+                })?;
                 // Chunks of weight rows (a multiple of the 4-row tile) claimed by the threads.
                 let chunk = pool_chunk(self.rows, pool.threads());
                 let tasks = self.rows.div_ceil(chunk);
                 let isa = kernels::isa();
                 let out_ptr = DisjointMut::new(out);
                 let rows = self.rows;
-                if out.len() < t * rows || q.blocks.len() < t * nb {
+                let acts_len = match acts {
+                    Acts::Blocks(a) => a.len(),
+                    Acts::Supers(a) => a.len(),
+                };
+                if out.len() < t * rows || acts_len < t * nb {
                     return Err(EngineError::ActionFailed(format!(
                         "matrix product with {t} rows: buffers too small"
                     )));
@@ -177,7 +263,7 @@ impl Linear {
                             format: *format,
                             w: &bytes[r0 * rb..r1 * rb],
                             rows: r1 - r0,
-                            a: &q.blocks,
+                            a: acts,
                             cols: t,
                             nb,
                         };
@@ -283,4 +369,97 @@ fn pool_chunk(rows: usize, threads: usize) -> usize {
     }
     let chunk = rows.div_ceil(threads * 4).max(16);
     chunk.div_ceil(4) * 4
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candle_core::quantized::QTensor;
+    use GgmlDType::*;
+
+    fn pseudo(n: usize, seed: u32) -> Vec<f32> {
+        let mut s = seed.wrapping_mul(2654435761).wrapping_add(1);
+        (0..n)
+            .map(|_| {
+                s ^= s << 13;
+                s ^= s >> 17;
+                s ^= s << 5;
+                (s as f32 / u32::MAX as f32) * 2.0 - 1.0
+            })
+            .collect()
+    }
+
+    /// Which engine multiplies each weight type, per target: on x86-64 every quantized format runs
+    /// on our kernels; elsewhere (aarch64) candle takes the formats it has NEON kernels for, and only
+    /// Q4_1 and Q5_0 (scalar in candle too) stay on our scalar kernel. F32, F16 and BF16 are candle's
+    /// everywhere. This runs on x86 here and on arm64 in the release CI.
+    #[test]
+    fn each_weight_type_takes_its_documented_path() {
+        let table = [
+            // (type, x86-64, other targets)
+            (Q4_0, Route::Ours(Format::Q4_0), Route::Candle),
+            (Q4_1, Route::Ours(Format::Q4_1), Route::Ours(Format::Q4_1)),
+            (Q5_0, Route::Ours(Format::Q5_0), Route::Ours(Format::Q5_0)),
+            (Q8_0, Route::Ours(Format::Q8_0), Route::Candle),
+            (Q4K, Route::Ours(Format::Q4K), Route::Candle),
+            (Q5K, Route::Ours(Format::Q5K), Route::Candle),
+            (Q6K, Route::Ours(Format::Q6K), Route::Candle),
+            (F32, Route::Candle, Route::Candle),
+            (F16, Route::Candle, Route::Candle),
+            (BF16, Route::Candle, Route::Candle),
+        ];
+        for (dtype, x86, other) in table {
+            let want = if cfg!(target_arch = "x86_64") {
+                x86
+            } else {
+                other
+            };
+            assert_eq!(route(dtype), want, "{dtype:?}");
+        }
+    }
+
+    /// Every weight type, whichever engine takes it on this target, multiplies like the f32 matrix
+    /// candle dequantizes from the same bytes and looks up the same rows: 1 and 5 activation rows,
+    /// weight rows not a multiple of the tile, 1 and 2 threads.
+    #[test]
+    fn every_weight_type_multiplies_and_looks_up_rows() -> Result<()> {
+        let (rows, cols) = (37, 512);
+        for dtype in [Q4_0, Q4_1, Q5_0, Q8_0, Q4K, Q5K, Q6K, F32, F16, BF16] {
+            let wf = Tensor::from_vec(pseudo(rows * cols, 3), (rows, cols), &Device::Cpu)?;
+            let qt = QTensor::quantize(&wf, dtype)?;
+            let bytes = qt.data()?.into_owned();
+            let deq: Vec<f32> = qt.dequantize(&Device::Cpu)?.flatten_all()?.to_vec1()?;
+            for threads in [1, 2] {
+                let pool = Pool::new(threads);
+                let lin = Linear::new(dtype, &[rows, cols], bytes.clone(), None, "w", threads)?;
+                let mut row = vec![0f32; cols];
+                for r in [0, 17, rows - 1] {
+                    lin.row(r, &mut row)?;
+                    assert_eq!(row, deq[r * cols..(r + 1) * cols], "{dtype:?} row {r}");
+                }
+                for t in [1, 5] {
+                    let x = pseudo(t * cols, 4 + t as u32);
+                    let mut q = QuantizedRows::default();
+                    q.quantize(&x, t, cols, &[&lin]);
+                    let mut out = vec![f32::NAN; t * rows];
+                    lin.forward(&x, &q, &mut out, &pool)?;
+                    for j in 0..t {
+                        for i in 0..rows {
+                            let pairs = deq[i * cols..(i + 1) * cols]
+                                .iter()
+                                .zip(&x[j * cols..(j + 1) * cols]);
+                            let exact: f32 = pairs.clone().map(|(w, x)| w * x).sum();
+                            let magnitude: f32 = pairs.map(|(w, x)| (w * x).abs()).sum();
+                            let got = out[j * rows + i];
+                            assert!(
+                                (got - exact).abs() < 0.01 * magnitude + 1e-3,
+                                "{dtype:?} {threads} threads, {t} rows: {got} vs {exact}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
 }

@@ -483,7 +483,7 @@ impl Transformer {
         s.h.clear();
         s.h.extend_from_slice(&s.x[(t - 1) * d..]);
         ops::rms_norm(&mut s.h, &self.norm, self.hp.rms_eps as f32);
-        s.rows.quantize(&s.h, 1, d);
+        s.rows.quantize(&s.h, 1, d, &[&*self.output]);
         let mut logits = vec![0f32; self.output.rows];
         self.output
             .forward(&s.h, &s.rows, &mut logits, &self.pool)?;
@@ -512,7 +512,7 @@ impl Transformer {
         s.h.clear();
         s.h.extend_from_slice(&s.x);
         ops::rms_norm(&mut s.h, &l.attn_norm, eps);
-        s.rows.quantize(&s.h, t, d);
+        s.rows.quantize(&s.h, t, d, &[&l.wq, &l.wk, &l.wv]);
         s.q.resize(t * qd, 0.0);
         s.k.resize(t * kvd, 0.0);
         s.v.resize(t * kvd, 0.0);
@@ -561,7 +561,7 @@ impl Transformer {
         s.att.clear();
         s.att.resize(t * qd, 0.0);
         self.attention(&s.q, kv, &mut s.att, t, pos, window);
-        s.rows.quantize(&s.att, t, qd);
+        s.rows.quantize(&s.att, t, qd, &[&l.wo]);
         s.o.resize(t * d, 0.0);
         l.wo.forward(&s.att, &s.rows, &mut s.o, pool)?;
         if let Some(w) = &l.post_attn_norm {
@@ -574,7 +574,7 @@ impl Transformer {
         s.h.clear();
         s.h.extend_from_slice(&s.x);
         ops::rms_norm(&mut s.h, &l.ffn_norm, eps);
-        s.rows.quantize(&s.h, t, d);
+        s.rows.quantize(&s.h, t, d, &[&l.gate, &l.up]);
         s.gate.resize(t * self.ffn, 0.0);
         s.up.resize(t * self.ffn, 0.0);
         l.gate.forward(&s.h, &s.rows, &mut s.gate, pool)?;
@@ -592,7 +592,7 @@ impl Transformer {
                 ops::silu_mul(g, u);
             }
         });
-        s.rows.quantize(&s.gate, t, self.ffn);
+        s.rows.quantize(&s.gate, t, self.ffn, &[&l.down]);
         l.down.forward(&s.gate, &s.rows, &mut s.o, pool)?;
         if let Some(w) = &l.post_ffn_norm {
             ops::rms_norm(&mut s.o, w, eps);

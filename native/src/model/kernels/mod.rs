@@ -2,8 +2,10 @@
 //! chosen at run time, and the f16 arithmetic of attention over the KV cache.
 //!
 //! - `cpu`: which kernel set this CPU runs (`isa()`).
-//! - `scalar`: the reference product, for CPUs without AVX2 and as the tests' yardstick.
-//! - `x86`: the AVX2 and AVX-512 VNNI products (one tiled kernel, built for each ISA).
+//! - `scalar`: the reference product, for CPUs without AVX2 and as the tests' yardstick (and, on
+//!   other architectures, for the formats candle has no SIMD kernel for: Q4_1, Q5_0).
+//! - `x86`: the AVX2 and AVX-512 VNNI products of every format of `quant::Format` (the 32-element
+//!   formats and the K-quants Q4_K, Q5_K, Q6_K): one tiled loop, built for each ISA.
 //! - `f16`: f32 ↔ f16 rows (the KV cache), in F16C where the build targets it.
 //! - `attention`: one group of query heads over one KV head's cache (`attention_x86`: in AVX-512 or
 //!   AVX2, chosen at run time).
@@ -28,16 +30,40 @@ pub use attention::{
 pub use cpu::{isa, Isa};
 pub use f16::{axpy_f16, dot_f16, to_f16};
 
-use super::quant::{ActBlock, Format};
+use super::quant::{ActBlock, ActKind, ActSuper, Format};
+
+/// Quantized activation rows, in the kind the weight format multiplies (`Format::acts`).
+#[derive(Debug, Clone, Copy)]
+pub enum Acts<'a> {
+    Blocks(&'a [ActBlock]),
+    Supers(&'a [ActSuper]),
+}
+
+impl Acts<'_> {
+    fn kind(&self) -> ActKind {
+        match self {
+            Acts::Blocks(_) => ActKind::Blocks,
+            Acts::Supers(_) => ActKind::Supers,
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Acts::Blocks(a) => a.len(),
+            Acts::Supers(a) => a.len(),
+        }
+    }
+}
 
 /// The operands of one product: `rows` weight rows in `w` (each `nb` blocks of `format`) and `cols`
-/// activation rows in `a` (each `nb` blocks). Either slice may be longer than that.
+/// activation rows in `a` (each `nb` blocks of the format's activation kind). Either slice may be
+/// longer than that.
 #[derive(Debug, Clone, Copy)]
 pub struct GemmInputs<'a> {
     pub format: Format,
     pub w: &'a [u8],
     pub rows: usize,
-    pub a: &'a [ActBlock],
+    pub a: Acts<'a>,
     pub cols: usize,
     pub nb: usize,
 }
@@ -65,26 +91,39 @@ pub fn gemm(isa: Isa, p: &GemmInputs, out: &mut [f32], out_stride: usize) {
 pub unsafe fn gemm_into(isa: Isa, p: &GemmInputs, out: *mut f32, out_stride: usize) {
     let row_bytes = p.row_bytes();
     assert!(p.w.len() >= p.rows * row_bytes && p.a.len() >= p.cols * p.nb);
+    assert!(
+        p.a.kind() == p.format.acts(),
+        "{:?} needs {:?} activations",
+        p.format,
+        p.format.acts()
+    );
     assert!(out_stride >= p.rows);
     #[cfg(target_arch = "x86_64")]
     if isa != Isa::Scalar {
+        fn product<A>(
+            p: &GemmInputs,
+            a: &[A],
+            out: *mut f32,
+            out_stride: usize,
+        ) -> x86::Product<A> {
+            x86::Product {
+                w: p.w.as_ptr(),
+                row_bytes: p.row_bytes(),
+                rows: p.rows,
+                a: a.as_ptr(),
+                cols: p.cols,
+                nb: p.nb,
+                out,
+                out_stride,
+            }
+        }
         // SAFETY: the CPU has the features (isa() checked them at run time); the asserts above keep
-        // the tiles inside `w` and `a`, the caller vouches for `out`.
+        // the tiles inside `w` and `a` (whose kind is the format's), the caller vouches for `out`.
         unsafe {
-            x86::gemm(
-                isa,
-                p.format,
-                x86::Product {
-                    w: p.w.as_ptr(),
-                    row_bytes,
-                    rows: p.rows,
-                    a: p.a.as_ptr(),
-                    cols: p.cols,
-                    nb: p.nb,
-                    out,
-                    out_stride,
-                },
-            )
+            match p.a {
+                Acts::Blocks(a) => x86::gemm(isa, p.format, product(p, a, out, out_stride)),
+                Acts::Supers(a) => x86::gemm_k(isa, p.format, product(p, a, out, out_stride)),
+            }
         };
         return;
     }

@@ -1,8 +1,9 @@
-//! The reference product: one row by one row with `dot_scalar`. It runs on CPUs without AVX2, and the
-//! SIMD kernels are tested against it.
+//! The reference product: one row by one row with `dot_scalar` (`dot_scalar_k` for the K-quants).
+//! It runs on x86 CPUs without AVX2 and, elsewhere, for the formats candle has no SIMD kernel for;
+//! the SIMD kernels are tested against it.
 
-use super::GemmInputs;
-use crate::model::quant::dot_scalar;
+use super::{Acts, GemmInputs};
+use crate::model::quant::{dot_scalar, dot_scalar_k};
 
 /// `gemm_into` without SIMD.
 ///
@@ -12,9 +13,12 @@ use crate::model::quant::dot_scalar;
 pub(super) unsafe fn gemm(p: &GemmInputs, out: *mut f32, out_stride: usize) {
     let (row_bytes, nb) = (p.row_bytes(), p.nb);
     for j in 0..p.cols {
-        let act = &p.a[j * nb..(j + 1) * nb];
         for i in 0..p.rows {
-            let v = dot_scalar(p.format, &p.w[i * row_bytes..(i + 1) * row_bytes], act);
+            let w = &p.w[i * row_bytes..(i + 1) * row_bytes];
+            let v = match p.a {
+                Acts::Blocks(a) => dot_scalar(p.format, w, &a[j * nb..(j + 1) * nb]),
+                Acts::Supers(a) => dot_scalar_k(p.format, w, &a[j * nb..(j + 1) * nb]),
+            };
             // SAFETY: the caller vouches for `out`.
             unsafe { *out.add(j * out_stride + i) = v };
         }
