@@ -198,7 +198,7 @@ unsafe fn one_scale(r: &KRow, s: usize) -> __m256i {
 #[inline(always)]
 unsafe fn nibbles_k(qs: *const u8, s: usize) -> __m256i {
     let v = _mm256_loadu_si256(qs.add(32 * (s / 2)).cast());
-    let v = if s % 2 == 0 {
+    let v = if s.is_multiple_of(2) {
         v
     } else {
         _mm256_srli_epi16::<4>(v)
