@@ -144,7 +144,10 @@ async function main() {
   const results = { date: new Date().toISOString(), cpu, cores: os.cpus().length, reps, node: process.version, models: [] };
   console.log(`bench: ${cpu}, ${os.cpus().length} cores, ${reps} reps, threads ${threadCounts.join('/')}`);
 
-  if (only !== 'feedback') await engineBench(results);
+  if (only !== 'feedback') {
+    results.limits = machineLimits();
+    await engineBench(results);
+  }
   if (only !== 'engine') await feedbackBench(results);
 
   printTables(results);
@@ -242,6 +245,33 @@ async function depthBench(id, model, threads) {
   return { ours, llama, ratio: ratios, runs };
 }
 
+/**
+ * This machine's single-core limits and each model's cost per token (native/examples/machine_limits.rs):
+ * read bandwidth (GB/s), int8 multiply-add peak (GMAC/s), weight bytes read per decoded token and
+ * multiply-adds per token. The "distance to the limit" table divides the engines' speeds by them.
+ */
+function machineLimits() {
+  const files = modelIds.map((id) => MODELS[id]?.file).filter((f) => f && fs.existsSync(f));
+  const r = spawnSync('cargo', ['run', '--quiet', '--release', '--example', 'machine_limits', '--', ...files], { cwd: path.join(ROOT, 'native'), encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (r.status !== 0) {
+    console.log('bench: machine_limits failed; no distance-to-the-limit table');
+    return null;
+  }
+  const limits = JSON.parse(r.stdout.trim().split('\n').pop());
+  console.log(`bench: one core reads ${limits.bandwidthGBs} GB/s and multiplies ${limits.int8GMACs} G int8 pairs/s (${limits.int8Instruction})`);
+  return limits;
+}
+
+/** Decode as a fraction of the read bandwidth, prefill as a fraction of the int8 peak (1 thread). */
+function limitShares(limits, file, s) {
+  const m = limits?.models.find((x) => x.file === path.basename(file));
+  if (!m || !s) return null;
+  return {
+    decode: (m.decodeBytesPerToken * s.decodeTps) / (limits.bandwidthGBs * 1e9),
+    prefill: (m.macsPerToken * s.prefillTps) / (limits.int8GMACs * 1e9),
+  };
+}
+
 async function engineBench(results) {
   for (const id of modelIds) {
     const model = MODELS[id];
@@ -267,6 +297,7 @@ async function engineBench(results) {
       const ours = summarize(runs.ours, SPEED_KEYS);
       const llama = withLlama ? summarize(runs.llama, SPEED_KEYS) : null;
       const entry = { id, label: model.label, threads, ours, llama, runs };
+      if (threads === 1 && results.limits) entry.limits = { ours: limitShares(results.limits, model.file, ours), llama: limitShares(results.limits, model.file, llama) };
       if (withDepth) entry.depth = await depthBench(id, model, threads);
       if (llama) {
         entry.ratio = {
@@ -351,6 +382,18 @@ function printTables(r) {
         const q = m.depth.ratio;
         console.log(`| ${m.label} | ${m.threads} | **ratio** | | **${fmt(q.prefill, 2)}×** | **${fmt(q.decode, 2)}×** | ${fmt(q.peakRss, 2)}× |`);
       }
+    }
+  }
+  if (r.limits && r.models.some((m) => m.limits)) {
+    const L = r.limits;
+    console.log(`\nDistance to the limit (1 thread): decode = weight bytes per token × tok/s ÷ one core's read bandwidth (${L.bandwidthGBs} GB/s); prefill = multiply-adds per token × tok/s ÷ one core's int8 peak (${L.int8GMACs} GMAC/s, ${L.int8Instruction}):\n`);
+    console.log('| model | MB read per token | Samsara decode | node-llama-cpp decode | Samsara prefill | node-llama-cpp prefill |');
+    console.log('|---|---|---|---|---|---|');
+    const pct = (x) => (x == null ? '—' : `${fmt(100 * x)} %`);
+    for (const m of r.models) {
+      if (!m.limits) continue;
+      const bytes = L.models.find((x) => x.file === path.basename(MODELS[m.id].file))?.decodeBytesPerToken;
+      console.log(`| ${m.label} | ${fmt(bytes / 1e6)} | ${pct(m.limits.ours?.decode)} | ${pct(m.limits.llama?.decode)} | ${pct(m.limits.ours?.prefill)} | ${pct(m.limits.llama?.prefill)} |`);
     }
   }
   console.log('\n| model | threads | healthCheck p99 / max during generation | cancel in prefill | cancel in decode | chat TTFT 1st → 2nd question (ratio) |');
