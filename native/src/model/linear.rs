@@ -374,20 +374,9 @@ fn pool_chunk(rows: usize, threads: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::kernels::tests::pseudo;
     use candle_core::quantized::QTensor;
     use GgmlDType::*;
-
-    fn pseudo(n: usize, seed: u32) -> Vec<f32> {
-        let mut s = seed.wrapping_mul(2654435761).wrapping_add(1);
-        (0..n)
-            .map(|_| {
-                s ^= s << 13;
-                s ^= s >> 17;
-                s ^= s << 5;
-                (s as f32 / u32::MAX as f32) * 2.0 - 1.0
-            })
-            .collect()
-    }
 
     /// Which engine multiplies each weight type, per target: on x86-64 every quantized format runs
     /// on our kernels; elsewhere (aarch64) candle takes the formats it has NEON kernels for, and only

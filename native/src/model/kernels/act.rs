@@ -127,6 +127,7 @@ mod x86 {
 mod tests {
     use super::*;
     use crate::model::kernels::cpu::detect;
+    use crate::model::kernels::tests::pseudo;
 
     fn same(a: &ActBlock, b: &ActBlock) -> bool {
         a.qs == b.qs
@@ -155,18 +156,6 @@ mod tests {
                 );
             }
         }
-    }
-
-    fn pseudo(n: usize, seed: u32) -> Vec<f32> {
-        let mut s = seed.wrapping_mul(2654435761).wrapping_add(1);
-        (0..n)
-            .map(|_| {
-                s ^= s << 13;
-                s ^= s >> 17;
-                s ^= s << 5;
-                (s as f32 / u32::MAX as f32) * 2.0 - 1.0
-            })
-            .collect()
     }
 
     #[test]

@@ -160,19 +160,8 @@ pub fn attend_group_scalar(g: &HeadGroup, scores: &mut Vec<f32>, out: &mut [f32]
 mod tests {
     use super::*;
     use crate::model::kernels::cpu::detect;
+    use crate::model::kernels::tests::pseudo;
     use crate::model::kernels::to_f16;
-
-    fn pseudo(n: usize, seed: u32) -> Vec<f32> {
-        let mut s = seed.wrapping_mul(2654435761).wrapping_add(1);
-        (0..n)
-            .map(|_| {
-                s ^= s << 13;
-                s ^= s >> 17;
-                s ^= s << 5;
-                (s as f32 / u32::MAX as f32) * 2.0 - 1.0
-            })
-            .collect()
-    }
 
     fn halves(x: &[f32]) -> Vec<u16> {
         let mut h = vec![0u16; x.len()];

@@ -19,7 +19,7 @@ mod cpu;
 mod f16;
 mod scalar;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 #[cfg(target_arch = "x86_64")]
 mod x86;
 

@@ -5,7 +5,8 @@ use candle_core::quantized::ggml_file::qtensor_from_ggml;
 use candle_core::quantized::{GgmlDType, QTensor};
 use candle_core::{Device, Tensor};
 
-fn pseudo(n: usize, seed: u32) -> Vec<f32> {
+/// Deterministic values in [-1, 1] (xorshift): the kernel, activation and attention tests' inputs.
+pub(crate) fn pseudo(n: usize, seed: u32) -> Vec<f32> {
     let mut s = seed.wrapping_mul(2654435761).wrapping_add(1);
     (0..n)
         .map(|_| {
