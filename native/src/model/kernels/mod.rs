@@ -4,14 +4,18 @@
 //! - `cpu`: which kernel set this CPU runs (`isa()`).
 //! - `scalar`: the reference product, for CPUs without AVX2 and as the tests' yardstick (and, on
 //!   other architectures, for the formats candle has no SIMD kernel for: Q4_1, Q5_0).
-//! - `x86`: the AVX2 and AVX-512 VNNI products of every format of `quant::Format` (the 32-element
-//!   formats and the K-quants Q4_K, Q5_K, Q6_K): one tiled loop, built for each ISA.
+//! - `x86`: the AVX2 and AVX-512 VNNI products of every format of `quant::Format`: the 32-element
+//!   formats on the file's layout in tiles of 4 rows, the K-quants (Q4_K, Q5_K, Q6_K) repacked at load
+//!   (`packed`) with 8 rows interleaved; each loop built for both ISAs.
+//! - `packed`: that layout (`pack`, and `unpack_block` back to the file's bytes).
 //! - `f16`: f32 ↔ f16 rows (the KV cache), in F16C where the build targets it.
 //! - `attention`: one group of query heads over one KV head's cache.
 
 mod attention;
 mod cpu;
 mod f16;
+#[cfg(target_arch = "x86_64")]
+pub mod packed;
 mod scalar;
 #[cfg(test)]
 mod tests;
@@ -91,35 +95,74 @@ pub unsafe fn gemm_into(isa: Isa, p: &GemmInputs, out: *mut f32, out_stride: usi
     );
     assert!(out_stride >= p.rows);
     #[cfg(target_arch = "x86_64")]
-    if isa != Isa::Scalar {
-        fn product<A>(
-            p: &GemmInputs,
-            a: &[A],
-            out: *mut f32,
-            out_stride: usize,
-        ) -> x86::Product<A> {
-            x86::Product {
-                w: p.w.as_ptr(),
-                row_bytes: p.row_bytes(),
-                rows: p.rows,
-                a: a.as_ptr(),
-                cols: p.cols,
-                nb: p.nb,
-                out,
-                out_stride,
-            }
-        }
-        // SAFETY: the CPU has the features (isa() checked them at run time); the asserts above keep
-        // the tiles inside `w` and `a` (whose kind is the format's), the caller vouches for `out`.
-        unsafe {
-            match p.a {
-                Acts::Blocks(a) => x86::gemm(isa, p.format, product(p, a, out, out_stride)),
-                Acts::Supers(a) => x86::gemm_k(isa, p.format, product(p, a, out, out_stride)),
-            }
+    if let (true, Acts::Blocks(a)) = (isa != Isa::Scalar, p.a) {
+        let product = x86::Product {
+            w: p.w.as_ptr(),
+            row_bytes,
+            rows: p.rows,
+            a: a.as_ptr(),
+            cols: p.cols,
+            nb: p.nb,
+            out,
+            out_stride,
         };
+        // SAFETY: the CPU has the features (isa() checked them at run time); the asserts above keep
+        // the tiles inside `w` and `a`, the caller vouches for `out`.
+        unsafe { x86::gemm(isa, p.format, product) };
         return;
     }
+    // The K-quants on the file's layout (SIMD runs them packed: `gemm_packed_into`).
     let _ = isa;
     // SAFETY: the caller vouches for `out`.
     unsafe { scalar::gemm(p, out, out_stride) }
+}
+
+/// Whether matrices of `format` are packed (`packed`) for this CPU: the K-quants, where the SIMD
+/// kernels run.
+pub fn packs(format: Format) -> bool {
+    cfg!(target_arch = "x86_64") && format.acts() == ActKind::Supers && isa() != Isa::Scalar
+}
+
+/// A product with a packed K-quant matrix: `rows` weight rows (from a tile boundary) in `tiles`,
+/// each `nb` super-blocks, and `cols` activation rows of `nb` blocks in `a`.
+#[cfg(target_arch = "x86_64")]
+#[derive(Debug, Clone, Copy)]
+pub struct PackedInputs<'a> {
+    pub format: Format,
+    pub tiles: &'a [u8],
+    pub rows: usize,
+    pub a: &'a [ActSuper],
+    pub cols: usize,
+    pub nb: usize,
+}
+
+/// `gemm` for a packed matrix (`isa` must not be `Scalar`: `packs`).
+#[cfg(target_arch = "x86_64")]
+pub fn gemm_packed(isa: Isa, p: &PackedInputs, out: &mut [f32], out_stride: usize) {
+    assert!(p.cols == 0 || p.rows == 0 || out.len() >= (p.cols - 1) * out_stride + p.rows);
+    // SAFETY: `out` holds every element the product writes (checked above).
+    unsafe { gemm_packed_into(isa, p, out.as_mut_ptr(), out_stride) }
+}
+
+/// `gemm_into` for a packed matrix.
+///
+/// # Safety
+/// As `gemm_into`.
+#[cfg(target_arch = "x86_64")]
+pub unsafe fn gemm_packed_into(isa: Isa, p: &PackedInputs, out: *mut f32, out_stride: usize) {
+    assert!(isa != Isa::Scalar && p.format.acts() == ActKind::Supers);
+    assert!(p.tiles.len() >= packed::packed_len(p.format, p.rows, p.nb));
+    assert!(p.a.len() >= p.cols * p.nb && out_stride >= p.rows);
+    let product = x86::Packed {
+        w: p.tiles.as_ptr(),
+        rows: p.rows,
+        a: p.a.as_ptr(),
+        cols: p.cols,
+        nb: p.nb,
+        out,
+        out_stride,
+    };
+    // SAFETY: the CPU has the features (isa() checked them at run time); the asserts above keep the
+    // tiles inside `tiles` and `a`, the caller vouches for `out`.
+    unsafe { x86::gemm_packed(isa, p.format, product) }
 }

@@ -149,9 +149,28 @@ fn check(
             magnitudes[j * rows + i] = magnitude;
         }
     }
+    #[cfg(target_arch = "x86_64")]
+    let tiles = match p.a {
+        Acts::Supers(_) => packed::pack(format, bytes, rows, nb),
+        Acts::Blocks(_) => Vec::new(),
+    };
     for isa in simd_isas() {
         let mut out = vec![f32::NAN; rows * cols];
-        gemm(isa, &p, &mut out, rows);
+        match p.a {
+            #[cfg(target_arch = "x86_64")]
+            Acts::Supers(a) => {
+                let pi = PackedInputs {
+                    format,
+                    tiles: &tiles,
+                    rows,
+                    a,
+                    cols,
+                    nb,
+                };
+                gemm_packed(isa, &pi, &mut out, rows);
+            }
+            _ => gemm(isa, &p, &mut out, rows),
+        }
         for ((got, want), m) in out.iter().zip(&reference).zip(&magnitudes) {
             // Only the order of the f32 additions differs (the integer sums are exact).
             assert!(
@@ -201,10 +220,34 @@ fn k_quant_kernels_match_the_reference() -> candle_core::Result<()> {
     Ok(())
 }
 
+/// Packing loses nothing: every row's super-blocks come back as the file's bytes (random bytes: every
+/// bit of codes, scales and minimums), padding rows included in the tile count.
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn packed_k_quants_unpack_to_the_file_bytes() {
+    for format in [Format::Q4K, Format::Q5K, Format::Q6K] {
+        for (rows, nb) in [(1, 1), (8, 2), (13, 3)] {
+            let bytes = random_k_blocks(format, rows * nb, rows as u32 + 11);
+            let tiles = packed::pack(format, &bytes, rows, nb);
+            assert_eq!(tiles.len(), packed::packed_len(format, rows, nb));
+            let bb = format.block_bytes();
+            let mut back = vec![0u8; bb];
+            for r in 0..rows {
+                for l in 0..nb {
+                    packed::unpack_block(format, &tiles, nb, r, l, &mut back);
+                    let at = (r * nb + l) * bb;
+                    assert_eq!(back, bytes[at..at + bb], "{format:?} row {r} block {l}");
+                }
+            }
+        }
+    }
+}
+
 /// Not a test: the speed of each format's product on this machine, single thread. Decoding (one
 /// activation row) over 96 MB of weights, far more than the caches, in GB/s of weights read; prefill
 /// (64 activation rows) in multiply-adds per second. Run:
 /// `cargo test --release --lib kernel_speed -- --ignored --nocapture`.
+#[cfg(target_arch = "x86_64")]
 #[test]
 #[ignore]
 fn kernel_speed() {
@@ -239,8 +282,12 @@ fn kernel_speed() {
         Format::Q5K,
         Format::Q6K,
     ] {
+        // SPEED_ONLY=Q6K: that format only.
+        if std::env::var("SPEED_ONLY").is_ok_and(|f| f != format!("{format:?}")) {
+            continue;
+        }
         let row_bytes = format.row_bytes(k);
-        let rows = (96 << 20) / row_bytes / 4 * 4;
+        let rows = (env("SPEED_MB", 96) << 20) / row_bytes / 4 * 4;
         // Random bytes with sane scales in every block: the speed does not depend on the values.
         let bytes = match format.acts() {
             ActKind::Supers => random_k_blocks(format, rows * k / QK_K, 1),
@@ -280,6 +327,26 @@ fn kernel_speed() {
             a,
             cols: 1,
             nb,
+        };
+        // The K-quants run packed.
+        let tiles = if packs(format) {
+            packed::pack(format, &bytes, rows, nb)
+        } else {
+            Vec::new()
+        };
+        let gemm = |isa: Isa, p: &GemmInputs, out: &mut [f32], stride: usize| match p.a {
+            Acts::Supers(a) if packs(format) => {
+                let pi = PackedInputs {
+                    format,
+                    tiles: &tiles,
+                    rows: p.rows,
+                    a,
+                    cols: p.cols,
+                    nb,
+                };
+                gemm_packed(isa, &pi, out, stride)
+            }
+            _ => gemm(isa, p, out, stride),
         };
         gemm(isa, &decode, &mut out, rows);
         let reps = 5;

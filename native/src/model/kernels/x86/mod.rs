@@ -11,24 +11,24 @@
 //! tile's rows are converted from f16 together, and nothing but vectors is carried across blocks
 //! (scalar accumulators spilled out of the registers and halved the speed).
 //!
-//! K-quants (Q4_K, Q5_K, Q6_K, against Q8_K-like `ActSuper` rows): each weight row's super-block is
-//! unpacked once (codes of its 8 sub-blocks, its 6-bit or 8-bit scales as 16-bit lanes) into a
-//! staging area in L1, then multiplied with every activation row of the tile: u8×i8 products summed
-//! in pairs (`vpmaddubsw`), times the sub-block's scale and summed into 32-bit lanes (`vpdpwssd`, or
-//! `vpmaddwd` + add), all in integers over the super-block as in llama.cpp; one conversion and one
-//! multiply-add by d·d_a per super-block. Q4_K/Q5_K's minimums are Σ m·(sums of the activation's
-//! 16-groups) in integers, times −dmin·d_a; Q6_K's −32 offset is −32·Σ scale·(sums of 16), the
-//! super-block's starting value.
+//! K-quants (Q4_K, Q5_K, Q6_K, against Q8_K-like `ActSuper` rows) run on their own layout, repacked
+//! at load with 8 rows interleaved (`kernels::packed`), in `lanes`: each row's sum in its own lane,
+//! so a tile's 8 results come out as one vector, with no horizontal sums and every scale applied to
+//! 8 rows at once. The 4-row scheme above, on the file's layout, ran them at half the speed of candle's
+//! repacked AVX-512 kernels in prefill.
 //!
-//! Both ISAs run the same generic loop (`tiles`), built twice: the `VNNI` flag picks the few
+//! Both ISAs run the same generic loops (`tiles`, `lanes`), built twice: the `VNNI` flag picks the few
 //! instructions that differ, and the tile width follows the registers.
 
 mod formats;
+mod lanes;
 mod tiles;
 
 use super::Isa;
-use crate::model::quant::{ActBlock, ActSuper, Format, QK};
-use formats::{Q8_0s, Q4K, Q4_0, Q4_1, Q5K, Q5_0, Q6K};
+use crate::model::quant::{ActBlock, Format, QK};
+use formats::{Q8_0s, Q4_0, Q4_1, Q5_0};
+pub(super) use lanes::Packed;
+use lanes::{Lanes, Q4K, Q5K, Q6K};
 use tiles::Tile;
 
 /// One product on raw pointers (the bounds were checked on the slices): `rows` weight rows of
@@ -47,19 +47,26 @@ pub(super) struct Product<A> {
 }
 
 macro_rules! entry {
-    ($name:ident, $features:literal, $rn:literal, $vnni:literal) => {
+    ($name:ident, $lanes:ident, $features:literal, $rn:literal, $lrn:literal, $vnni:literal) => {
         #[target_feature(enable = $features)]
         unsafe fn $name<T: Tile>(p: Product<T::Act>) {
             tiles::body::<T, $rn, $vnni>(p)
         }
+        #[target_feature(enable = $features)]
+        unsafe fn $lanes<W: Lanes>(p: Packed) {
+            lanes::body::<W, $lrn, $vnni>(p)
+        }
     };
 }
-// AVX2 has 16 vector registers: 4×2 accumulators + 4 weight rows fit; VNNI machines have 32.
-entry!(gemm_avx2, "avx2,fma,f16c", 2, false);
+// AVX2 has 16 vector registers: 4×2 accumulators + 4 weight rows fit; VNNI machines have 32. The
+// packed K-quant tiles keep RN float and RN integer accumulators: 4 (AVX2) or 8 (VNNI) rows.
+entry!(gemm_avx2, lanes_avx2, "avx2,fma,f16c", 2, 4, false);
 entry!(
     gemm_vnni,
+    lanes_vnni,
     "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni",
     4,
+    8,
     true
 );
 
@@ -80,25 +87,26 @@ pub(super) unsafe fn gemm(isa: Isa, format: Format, p: Product<ActBlock>) {
         (_, Format::Q5_0) => gemm_avx2::<Q5_0>(p),
         (_, Format::Q8_0) => gemm_avx2::<Q8_0s>(p),
         (_, Format::Q4K | Format::Q5K | Format::Q6K) => {
-            unreachable!("K-quants multiply ActSuper rows (gemm_k)")
+            unreachable!("K-quants run packed (gemm_packed)")
         }
     }
 }
 
-/// The K-quants.
+/// The K-quants, packed (`kernels::packed`).
 ///
 /// # Safety
-/// As `gemm`.
-pub(super) unsafe fn gemm_k(isa: Isa, format: Format, p: Product<ActSuper>) {
+/// As `gemm`: `p`'s tiles (whole tiles of 8 rows) inside its packed weights and activations, its
+/// output valid for the `rows` × `cols` results.
+pub(super) unsafe fn gemm_packed(isa: Isa, format: Format, p: Packed) {
     match (isa, format) {
-        (Isa::Vnni, Format::Q4K) => gemm_vnni::<Q4K>(p),
-        (Isa::Vnni, Format::Q5K) => gemm_vnni::<Q5K>(p),
-        (Isa::Vnni, Format::Q6K) => gemm_vnni::<Q6K>(p),
-        (_, Format::Q4K) => gemm_avx2::<Q4K>(p),
-        (_, Format::Q5K) => gemm_avx2::<Q5K>(p),
-        (_, Format::Q6K) => gemm_avx2::<Q6K>(p),
+        (Isa::Vnni, Format::Q4K) => lanes_vnni::<Q4K>(p),
+        (Isa::Vnni, Format::Q5K) => lanes_vnni::<Q5K>(p),
+        (Isa::Vnni, Format::Q6K) => lanes_vnni::<Q6K>(p),
+        (_, Format::Q4K) => lanes_avx2::<Q4K>(p),
+        (_, Format::Q5K) => lanes_avx2::<Q5K>(p),
+        (_, Format::Q6K) => lanes_avx2::<Q6K>(p),
         (_, Format::Q4_0 | Format::Q4_1 | Format::Q5_0 | Format::Q8_0) => {
-            unreachable!("32-element formats multiply ActBlock rows (gemm)")
+            unreachable!("32-element formats are not packed")
         }
     }
 }

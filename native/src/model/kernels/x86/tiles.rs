@@ -1,12 +1,12 @@
-//! The tiled product: up to 4 weight rows × RN activation rows per tile, accumulated in registers
-//! over all blocks, for any weight format (`Tile`: a 32-element `Weight` or a `KWeight`) and either
-//! ISA (`VNNI`).
+//! The tiled product of the 32-element formats: up to 4 weight rows × RN activation rows per tile,
+//! accumulated in registers over all blocks, for any such format (`Tile`: a `Weight`) and either ISA
+//! (`VNNI`). (The K-quants have their own layout and loop: `lanes`.)
 
 use std::arch::x86_64::*;
 
-use super::formats::{KRow, KWeight, Q8_0s, Staged, Weight, Q4K, Q4_0, Q4_1, Q5K, Q5_0, Q6K};
+use super::formats::{Q8_0s, Weight, Q4_0, Q4_1, Q5_0};
 use super::Product;
-use crate::model::quant::{ActBlock, ActSuper};
+use crate::model::quant::ActBlock;
 
 /// Tiles ahead (of RM rows each) that the weights are prefetched: decoding streams the weights once
 /// from memory, and the hardware prefetcher stops at every 4 KB page; one tile ahead was too close.
@@ -25,8 +25,7 @@ pub(super) trait Tile {
     );
 }
 
-/// `Tile` for 32-element formats (against `ActBlock` rows, `tile`) and K-quants (against `ActSuper`
-/// rows, `ktile`).
+/// `Tile` for the 32-element formats (against `ActBlock` rows).
 macro_rules! tiles {
     ($act:ty, $tile:ident: $($w:ty),*) => {$(
         impl Tile for $w {
@@ -46,11 +45,10 @@ macro_rules! tiles {
     )*};
 }
 tiles!(ActBlock, tile: Q4_0, Q4_1, Q5_0, Q8_0s);
-tiles!(ActSuper, ktile: Q4K, Q5K, Q6K);
 
 /// `init` + 8 partial sums of u8 × i8 products.
 #[inline(always)]
-unsafe fn udot<const VNNI: bool>(init: __m256i, u: __m256i, s: __m256i) -> __m256i {
+pub(super) unsafe fn udot<const VNNI: bool>(init: __m256i, u: __m256i, s: __m256i) -> __m256i {
     if VNNI {
         _mm256_dpbusd_epi32(init, u, s)
     } else {
@@ -223,100 +221,5 @@ unsafe fn columns<T: Tile, const RM: usize, const RN: usize, const VNNI: bool>(
             out_stride,
         );
         j += 1;
-    }
-}
-
-/// `tile` for a K-quant: per super-block, each row's is unpacked once, then for each activation row
-/// an integer sum over the 8 sub-blocks per row (pair sums × scale), converted and scaled once. With
-/// one activation row (decoding) the sub-blocks go straight from the weights into the sums; with
-/// several, each row's super-block is staged (`KWeight::stage`) for all of them.
-#[inline(always)]
-#[allow(clippy::needless_range_loop)]
-unsafe fn ktile<W: KWeight, const RM: usize, const RN: usize, const VNNI: bool>(
-    w: *const u8,
-    row_bytes: usize,
-    a: *const ActSuper,
-    nb: usize,
-    out: *mut f32,
-    out_stride: usize,
-) {
-    debug_assert!(RM <= 4);
-    let mut acc = [[_mm256_setzero_ps(); RN]; RM];
-    let mut st = [Staged::zero(); RM];
-    let zero = _mm256_setzero_si256();
-    let mut rows = [KRow {
-        scales: zero,
-        corr: zero,
-    }; RM];
-    for l in 0..nb {
-        let mut dh = [0i16; 4];
-        let mut mh = [0i16; 4];
-        let mut p = [w; RM];
-        for i in 0..RM {
-            p[i] = w.add(i * row_bytes + l * W::BYTES);
-            // Every cache line of the super-block (they are 144–210 bytes).
-            let ahead = p[i].wrapping_add(PF * RM * row_bytes);
-            let mut off = 0;
-            while off < W::BYTES {
-                _mm_prefetch::<_MM_HINT_T0>(ahead.wrapping_add(off).cast());
-                off += 64;
-            }
-            if RN == 1 {
-                rows[i] = W::row(p[i]);
-            } else {
-                W::stage::<VNNI>(p[i], &mut st[i]);
-            }
-            dh[i] = p[i].add(W::D_AT).cast::<i16>().read_unaligned();
-            if W::MIN {
-                mh[i] = p[i].add(2).cast::<i16>().read_unaligned();
-            }
-        }
-        let wd = _mm_cvtph_ps(_mm_set_epi16(0, 0, 0, 0, dh[3], dh[2], dh[1], dh[0]));
-        let wm = _mm_cvtph_ps(_mm_set_epi16(0, 0, 0, 0, mh[3], mh[2], mh[1], mh[0]));
-        for j in 0..RN {
-            let ab = &*a.add(j * nb + l);
-            let bsums = _mm256_loadu_si256(ab.bsums.as_ptr().cast());
-            let corr = |i: usize| if RN == 1 { rows[i].corr } else { st[i].corr };
-            let mut isum = [zero; RM];
-            for i in 0..RM {
-                if !W::MIN {
-                    // Q6_K: −32·Σ scale·(sum of the 16-group), in pairs.
-                    isum[i] = _mm256_madd_epi16(corr(i), bsums);
-                }
-            }
-            for s in 0..8 {
-                let av = _mm256_loadu_si256(ab.qs.as_ptr().add(32 * s).cast());
-                for i in 0..RM {
-                    let (codes, scale) = if RN == 1 {
-                        (W::codes::<VNNI>(p[i], s), W::scale(&rows[i], s))
-                    } else {
-                        (st[i].codes[s], st[i].scales[s])
-                    };
-                    let pairs = _mm256_maddubs_epi16(codes, av);
-                    isum[i] = if VNNI {
-                        _mm256_dpwssd_epi32(isum[i], pairs, scale)
-                    } else {
-                        _mm256_add_epi32(isum[i], _mm256_madd_epi16(pairs, scale))
-                    };
-                }
-            }
-            // d·d_a for the RM rows (lanes 0..RM of both halves), and −dmin·d_a.
-            let sd = _mm_mul_ps(wd, _mm_set1_ps(ab.d));
-            let sd = _mm256_set_m128(sd, sd);
-            let sm = _mm_mul_ps(wm, _mm_set1_ps(-ab.d));
-            let sm = _mm256_set_m128(sm, sm);
-            for i in 0..RM {
-                acc[i][j] = _mm256_fmadd_ps(lane(sd, i), _mm256_cvtepi32_ps(isum[i]), acc[i][j]);
-                if W::MIN {
-                    let mins = _mm256_madd_epi16(corr(i), bsums);
-                    acc[i][j] = _mm256_fmadd_ps(lane(sm, i), _mm256_cvtepi32_ps(mins), acc[i][j]);
-                }
-            }
-        }
-    }
-    for i in 0..RM {
-        for j in 0..RN {
-            *out.add(j * out_stride + i) = hsum(acc[i][j]);
-        }
     }
 }

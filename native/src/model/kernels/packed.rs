@@ -1,0 +1,321 @@
+//! The K-quants (Q4_K, Q5_K, Q6_K) repacked at load for the SIMD kernels: 8 weight rows interleaved
+//! per super-block, so that one 256-bit register holds 4 consecutive codes of each of 8 rows and a
+//! u8×i8 dot product (`vpdpbusd`, or `vpmaddubsw` + `vpmaddwd`) against 4 activations broadcast to
+//! every lane leaves each row's partial sum in its own lane: no horizontal sums, every scale a vector
+//! of 8 rows' scales. The 6-bit scales are unpacked to bytes; nothing else changes size (Q4_K and
+//! Q5_K super-blocks grow by 4 bytes per row, 2.8 % and 2.3 %; Q6_K keeps its 210).
+//!
+//! A tile is 8 rows (the last one padded with zero rows) and its super-blocks follow each other, so
+//! decoding reads the matrix as one sequential stream, and each super-block in one ascending pass
+//! (Q6_K's top bits 1 KB after its low bits, read alongside them, ran at a third of the memory
+//! bandwidth). Per tile and super-block (`layout`), for groups g of 8 elements (0..32):
+//!
+//! - Q4_K / Q5_K: `d[8]`, `dmin[8]` (f16), `sc[8 sub-blocks][8 rows]`, `m[8][8]` (u8), then per
+//!   group `qs[8 rows][4]`: byte j = low 4 bits of element 8g + j | those of element 8g + 4 + j << 4;
+//!   Q5_K follows each group's `qs` with its fifth bits, two u32 masks: bit 4r + j of the first is
+//!   the fifth bit of element 8g + j of row r, of the second element 8g + 4 + j.
+//! - Q6_K: `d[8]` (f16), `sc[16 groups of 16][8 rows]` (i8), then per pair of groups (2p, 2p + 1)
+//!   their `qs` as above (low 4 bits) and `qh[8 rows][4]`: byte j holds the top 2 bits of elements
+//!   16p + j, 16p + 4 + j, 16p + 8 + j, 16p + 12 + j at bits 0, 2, 4, 6.
+//!
+//! `unpack_block` gives back the GGUF bytes of one row's super-block exactly (embedding lookups, tests).
+
+use crate::model::quant::{k_scales, Format, QK_K};
+
+/// Rows per tile.
+pub const ROWS: usize = 8;
+
+/// Byte offsets within a tile's super-block.
+#[derive(Debug, Clone, Copy)]
+pub struct Layout {
+    pub bytes: usize,
+    pub d: usize,
+    /// Q4_K/Q5_K: dmin.
+    pub dmin: usize,
+    pub sc: usize,
+    /// Q4_K/Q5_K: the minimums.
+    pub m: usize,
+    /// Where the groups start.
+    pub qs: usize,
+    /// Bytes of a group (Q5_K: its low bits then its fifth-bit masks) and of a pair of groups (Q6_K:
+    /// their low bits then their top bits).
+    pub group: usize,
+    pub pair: usize,
+}
+
+impl Layout {
+    /// Where group g's 32 bytes of low bits start.
+    #[inline(always)]
+    pub const fn qs_at(&self, g: usize) -> usize {
+        self.qs + self.pair * (g / 2) + self.group * (g % 2)
+    }
+
+    /// Q5_K: group g's two fifth-bit masks.
+    #[inline(always)]
+    pub const fn masks_at(&self, g: usize) -> usize {
+        self.qs_at(g) + 32
+    }
+
+    /// Q6_K: the top bits of groups 2p and 2p + 1.
+    #[inline(always)]
+    pub const fn top_at(&self, p: usize) -> usize {
+        self.qs + self.pair * p + 64
+    }
+}
+
+pub const fn layout(format: Format) -> Layout {
+    match format {
+        Format::Q6K => Layout {
+            bytes: 16 + 128 + 16 * 96,
+            d: 0,
+            dmin: 0,
+            sc: 16,
+            m: 0,
+            qs: 16 + 128,
+            group: 32,
+            pair: 96,
+        },
+        Format::Q5K => Layout {
+            bytes: 160 + 32 * 40,
+            d: 0,
+            dmin: 16,
+            sc: 32,
+            m: 96,
+            qs: 160,
+            group: 40,
+            pair: 80,
+        },
+        _ => Layout {
+            bytes: 160 + 32 * 32,
+            d: 0,
+            dmin: 16,
+            sc: 32,
+            m: 96,
+            qs: 160,
+            group: 32,
+            pair: 64,
+        },
+    }
+}
+
+/// Bytes of `rows` rows of `nb` super-blocks, packed.
+pub const fn packed_len(format: Format, rows: usize, nb: usize) -> usize {
+    rows.div_ceil(ROWS) * nb * layout(format).bytes
+}
+
+/// One row's super-block, unpacked: f16 bits of d and dmin, the 8 (Q6_K: 16) scales, the 8 minimums,
+/// the 256 codes (Q4_K 0..15, Q5_K 0..31, Q6_K 0..63 for q − 32).
+#[derive(Clone, Copy)]
+struct Block {
+    d: [u8; 2],
+    dmin: [u8; 2],
+    sc: [u8; 16],
+    m: [u8; 8],
+    q: [u8; QK_K],
+}
+
+impl Block {
+    const ZERO: Block = Block {
+        d: [0; 2],
+        dmin: [0; 2],
+        sc: [0; 16],
+        m: [0; 8],
+        q: [0; QK_K],
+    };
+}
+
+/// A GGUF super-block of `format` (`b`: its bytes) unpacked.
+fn decode(format: Format, b: &[u8]) -> Block {
+    let mut k = Block::ZERO;
+    match format {
+        Format::Q6K => {
+            k.d = [b[208], b[209]];
+            k.sc.copy_from_slice(&b[192..208]);
+            for n in 0..2 {
+                for t in 0..4 {
+                    for l in 0..32 {
+                        let byte = b[64 * n + 32 * (t & 1) + l];
+                        let low = if t < 2 { byte & 0x0f } else { byte >> 4 };
+                        let high = (b[128 + 32 * n + l] >> (2 * t)) & 3;
+                        k.q[128 * n + 32 * t + l] = low | high << 4;
+                    }
+                }
+            }
+        }
+        _ => {
+            k.d = [b[0], b[1]];
+            k.dmin = [b[2], b[3]];
+            let mut s = [0u8; 12];
+            s.copy_from_slice(&b[4..16]);
+            let (sc, m) = k_scales(s);
+            k.sc[..8].copy_from_slice(&sc.to_le_bytes());
+            k.m.copy_from_slice(&m.to_le_bytes());
+            let qs = if format == Format::Q5K { 48 } else { 16 };
+            for c in 0..4 {
+                for l in 0..32 {
+                    let byte = b[qs + 32 * c + l];
+                    k.q[64 * c + l] = byte & 0x0f;
+                    k.q[64 * c + 32 + l] = byte >> 4;
+                }
+            }
+            if format == Format::Q5K {
+                for s in 0..8 {
+                    for l in 0..32 {
+                        k.q[32 * s + l] |= ((b[16 + l] >> s) & 1) << 4;
+                    }
+                }
+            }
+        }
+    }
+    k
+}
+
+/// `decode` backwards: the GGUF bytes of a super-block.
+fn encode(format: Format, k: &Block, b: &mut [u8]) {
+    match format {
+        Format::Q6K => {
+            b[208..210].copy_from_slice(&k.d);
+            b[192..208].copy_from_slice(&k.sc);
+            b[..192].fill(0);
+            for n in 0..2 {
+                for t in 0..4 {
+                    for l in 0..32 {
+                        let q = k.q[128 * n + 32 * t + l];
+                        let at = 64 * n + 32 * (t & 1) + l;
+                        b[at] |= if t < 2 { q & 0x0f } else { (q & 0x0f) << 4 };
+                        b[128 + 32 * n + l] |= (q >> 4) << (2 * t);
+                    }
+                }
+            }
+        }
+        _ => {
+            b[0..2].copy_from_slice(&k.d);
+            b[2..4].copy_from_slice(&k.dmin);
+            // The 6-bit scales and minimums back into 12 bytes (`quant::k_scales` backwards).
+            for j in 0..4 {
+                b[4 + j] = (k.sc[j] & 63) | (k.sc[j + 4] >> 4) << 6;
+                b[8 + j] = (k.m[j] & 63) | (k.m[j + 4] >> 4) << 6;
+                b[12 + j] = (k.sc[j + 4] & 0x0f) | (k.m[j + 4] & 0x0f) << 4;
+            }
+            let qs = if format == Format::Q5K { 48 } else { 16 };
+            for c in 0..4 {
+                for l in 0..32 {
+                    b[qs + 32 * c + l] =
+                        (k.q[64 * c + l] & 0x0f) | (k.q[64 * c + 32 + l] & 0x0f) << 4;
+                }
+            }
+            if format == Format::Q5K {
+                for l in 0..32 {
+                    b[16 + l] = (0..8).fold(0, |h, s| h | ((k.q[32 * s + l] >> 4) & 1) << s);
+                }
+            }
+        }
+    }
+}
+
+/// Packs `rows` rows of `nb` GGUF super-blocks each (`bytes`, a K-quant `format`).
+pub fn pack(format: Format, bytes: &[u8], rows: usize, nb: usize) -> Vec<u8> {
+    let (lay, bb) = (layout(format), format.block_bytes());
+    let mut out = vec![0u8; packed_len(format, rows, nb)];
+    for (t, tile) in out.chunks_exact_mut(nb * lay.bytes).enumerate() {
+        for (l, sb) in tile.chunks_exact_mut(lay.bytes).enumerate() {
+            for r in 0..ROWS {
+                let row = t * ROWS + r;
+                let k = if row < rows {
+                    let at = (row * nb + l) * bb;
+                    decode(format, &bytes[at..at + bb])
+                } else {
+                    Block::ZERO
+                };
+                sb[lay.d + 2 * r..lay.d + 2 * r + 2].copy_from_slice(&k.d);
+                let groups = if format == Format::Q6K { 16 } else { 8 };
+                for h in 0..groups {
+                    sb[lay.sc + ROWS * h + r] = k.sc[h];
+                }
+                if format != Format::Q6K {
+                    sb[lay.dmin + 2 * r..lay.dmin + 2 * r + 2].copy_from_slice(&k.dmin);
+                    for h in 0..8 {
+                        sb[lay.m + ROWS * h + r] = k.m[h];
+                    }
+                }
+                for g in 0..32 {
+                    for j in 0..4 {
+                        let (lo, hi) = (k.q[8 * g + j], k.q[8 * g + 4 + j]);
+                        sb[lay.qs_at(g) + 4 * r + j] = (lo & 0x0f) | (hi & 0x0f) << 4;
+                        if format == Format::Q5K {
+                            let bit = 4 * r + j;
+                            let masks = lay.masks_at(g);
+                            sb[masks + bit / 8] |= (lo >> 4) << (bit % 8);
+                            sb[masks + 4 + bit / 8] |= (hi >> 4) << (bit % 8);
+                        }
+                    }
+                }
+                if format == Format::Q6K {
+                    for p in 0..16 {
+                        for j in 0..4 {
+                            let e = 16 * p + j;
+                            sb[lay.top_at(p) + 4 * r + j] = (k.q[e] >> 4)
+                                | (k.q[e + 4] >> 4) << 2
+                                | (k.q[e + 8] >> 4) << 4
+                                | (k.q[e + 12] >> 4) << 6;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The GGUF bytes of super-block `l` of row `row` of a packed matrix of `nb` super-blocks per row.
+pub fn unpack_block(
+    format: Format,
+    packed: &[u8],
+    nb: usize,
+    row: usize,
+    l: usize,
+    out: &mut [u8],
+) {
+    let lay = layout(format);
+    let (t, r) = (row / ROWS, row % ROWS);
+    let at = (t * nb + l) * lay.bytes;
+    let sb = &packed[at..at + lay.bytes];
+    let mut k = Block::ZERO;
+    k.d = [sb[lay.d + 2 * r], sb[lay.d + 2 * r + 1]];
+    let groups = if format == Format::Q6K { 16 } else { 8 };
+    for h in 0..groups {
+        k.sc[h] = sb[lay.sc + ROWS * h + r];
+    }
+    if format != Format::Q6K {
+        k.dmin = [sb[lay.dmin + 2 * r], sb[lay.dmin + 2 * r + 1]];
+        for h in 0..8 {
+            k.m[h] = sb[lay.m + ROWS * h + r];
+        }
+    }
+    for g in 0..32 {
+        for j in 0..4 {
+            let byte = sb[lay.qs_at(g) + 4 * r + j];
+            let (mut lo, mut hi) = (byte & 0x0f, byte >> 4);
+            if format == Format::Q5K {
+                let bit = 4 * r + j;
+                let masks = lay.masks_at(g);
+                lo |= ((sb[masks + bit / 8] >> (bit % 8)) & 1) << 4;
+                hi |= ((sb[masks + 4 + bit / 8] >> (bit % 8)) & 1) << 4;
+            }
+            k.q[8 * g + j] = lo;
+            k.q[8 * g + 4 + j] = hi;
+        }
+    }
+    if format == Format::Q6K {
+        for p in 0..16 {
+            for j in 0..4 {
+                let h = sb[lay.top_at(p) + 4 * r + j];
+                let e = 16 * p + j;
+                for (n, off) in [0, 4, 8, 12].into_iter().enumerate() {
+                    k.q[e + off] |= ((h >> (2 * n)) & 3) << 4;
+                }
+            }
+        }
+    }
+    encode(format, &k, out);
+}
