@@ -1,56 +1,57 @@
-//! The K-quants (Q4_K, Q5_K, Q6_K) repacked at load for the SIMD kernels: 8 weight rows interleaved
-//! per super-block, so that one 256-bit register holds 4 consecutive codes of each of 8 rows and a
-//! u8×i8 dot product (`vpdpbusd`, or `vpmaddubsw` + `vpmaddwd`) against 4 activations broadcast to
-//! every lane leaves each row's partial sum in its own lane: no horizontal sums, every scale a vector
-//! of 8 rows' scales. The 6-bit scales are unpacked to bytes; nothing else changes size (Q4_K and
-//! Q5_K super-blocks grow by 4 bytes per row, 2.8 % and 2.3 %; Q6_K keeps its 210).
+//! Weight matrices repacked at load for the SIMD kernels: 8 weight rows interleaved per block, so
+//! that one 256-bit register holds 4 consecutive codes of each of 8 rows and a u8×i8 dot product
+//! (`vpdpbusd`, or `vpmaddubsw` + `vpmaddwd`) against 4 activations broadcast to every lane leaves
+//! each row's partial sum in its own lane: no horizontal sums, every scale a vector of 8 rows'
+//! scales, 8 results stored at once. The sizes do not change, but for the K-quants' 6-bit scales,
+//! unpacked to bytes (Q4_K and Q5_K grow by 4 bytes per row and super-block: 2.8 % and 2.3 %).
 //!
-//! A tile is 8 rows (the last one padded with zero rows) and its super-blocks follow each other, so
-//! decoding reads the matrix as one sequential stream, and each super-block in one ascending pass
-//! (Q6_K's top bits 1 KB after its low bits, read alongside them, ran at a third of the memory
-//! bandwidth). Per tile and super-block (`layout`), for groups g of 8 elements (0..32):
+//! A tile is 8 rows (the last one padded with zero rows) and its blocks follow each other, so
+//! decoding reads the matrix as one sequential stream, and each block in one ascending pass (Q6_K's
+//! top bits 1 KB after its low bits, read alongside them, ran at a third of the memory bandwidth).
+//! Per tile and block (`layout`), with groups g of 8 elements (4 per block of 32, 32 per K-quant
+//! super-block of 256):
 //!
-//! - Q4_K / Q5_K: `d[8]`, `dmin[8]` (f16), `sc[8 sub-blocks][8 rows]`, `m[8][8]` (u8), then per
-//!   group `qs[8 rows][4]`: byte j = low 4 bits of element 8g + j | those of element 8g + 4 + j << 4;
-//!   Q5_K follows each group's `qs` with its fifth bits, two u32 masks: bit 4r + j of the first is
-//!   the fifth bit of element 8g + j of row r, of the second element 8g + 4 + j.
-//! - Q6_K: `d[8]` (f16), `sc[16 groups of 16][8 rows]` (i8), then per pair of groups (2p, 2p + 1)
-//!   their `qs` as above (low 4 bits) and `qh[8 rows][4]`: byte j holds the top 2 bits of elements
-//!   16p + j, 16p + 4 + j, 16p + 8 + j, 16p + 12 + j at bits 0, 2, 4, 6.
+//! - `d[8]` (f16), then Q4_1's `m[8]` (f16), or the K-quants' `dmin[8]` (f16), `sc[8 sub-blocks][8
+//!   rows]`, `m[8][8]` (u8; Q6_K: `sc[16 groups of 16][8 rows]`, i8);
+//! - per group, `qs[8 rows][4]`: byte j = low 4 bits of element 8g + j | those of element 8g + 4 + j
+//!   << 4 (Q4_0, Q4_1, Q5_0 codes as they are, Q8_0: two such registers of whole bytes, q + 128);
+//!   Q5_0 and Q5_K follow each group's `qs` with its fifth bits, two u32 masks: bit 4r + j of the
+//!   first is the fifth bit of element 8g + j of row r, of the second element 8g + 4 + j;
+//! - Q6_K: after each pair of groups (2p, 2p + 1), `qh[8 rows][4]`: byte j holds the top 2 bits of
+//!   elements 16p + j, 16p + 4 + j, 16p + 8 + j, 16p + 12 + j at bits 0, 2, 4, 6.
 //!
-//! `unpack_block` gives back the GGUF bytes of one row's super-block exactly (embedding lookups, tests).
+//! `unpack_block` gives back the GGUF bytes of one row's block exactly (embedding lookups, tests).
 
 use crate::model::quant::{k_scales, Format, QK_K};
 
 /// Rows per tile.
 pub const ROWS: usize = 8;
 
-/// Byte offsets within a tile's super-block.
+/// Byte offsets within a tile's block.
 #[derive(Debug, Clone, Copy)]
 pub struct Layout {
     pub bytes: usize,
     pub d: usize,
-    /// Q4_K/Q5_K: dmin.
+    /// Q4_1: m; the K-quants: dmin.
     pub dmin: usize,
+    /// The K-quants' scales and (Q4_K, Q5_K) minimums.
     pub sc: usize,
-    /// Q4_K/Q5_K: the minimums.
     pub m: usize,
     /// Where the groups start.
     pub qs: usize,
-    /// Bytes of a group (Q5_K: its low bits then its fifth-bit masks) and of a pair of groups (Q6_K:
-    /// their low bits then their top bits).
+    /// Bytes of a group (with Q5_0/Q5_K's masks) and of a pair of groups (with Q6_K's top bits).
     pub group: usize,
     pub pair: usize,
 }
 
 impl Layout {
-    /// Where group g's 32 bytes of low bits start.
+    /// Where group g's codes start.
     #[inline(always)]
     pub const fn qs_at(&self, g: usize) -> usize {
         self.qs + self.pair * (g / 2) + self.group * (g % 2)
     }
 
-    /// Q5_K: group g's two fifth-bit masks.
+    /// Q5_0, Q5_K: group g's two fifth-bit masks.
     #[inline(always)]
     pub const fn masks_at(&self, g: usize) -> usize {
         self.qs_at(g) + 32
@@ -64,47 +65,36 @@ impl Layout {
 }
 
 pub const fn layout(format: Format) -> Layout {
-    match format {
-        Format::Q6K => Layout {
-            bytes: 16 + 128 + 16 * 96,
-            d: 0,
-            dmin: 0,
-            sc: 16,
-            m: 0,
-            qs: 16 + 128,
-            group: 32,
-            pair: 96,
-        },
-        Format::Q5K => Layout {
-            bytes: 160 + 32 * 40,
-            d: 0,
-            dmin: 16,
-            sc: 32,
-            m: 96,
-            qs: 160,
-            group: 40,
-            pair: 80,
-        },
-        _ => Layout {
-            bytes: 160 + 32 * 32,
-            d: 0,
-            dmin: 16,
-            sc: 32,
-            m: 96,
-            qs: 160,
-            group: 32,
-            pair: 64,
-        },
+    let (header, group, pair, bytes) = match format {
+        Format::Q4_0 => (16, 32, 64, 16 + 4 * 32),
+        Format::Q4_1 => (32, 32, 64, 32 + 4 * 32),
+        Format::Q5_0 => (16, 40, 80, 16 + 4 * 40),
+        Format::Q8_0 => (16, 64, 128, 16 + 4 * 64),
+        Format::Q4K => (160, 32, 64, 160 + 32 * 32),
+        Format::Q5K => (160, 40, 80, 160 + 32 * 40),
+        Format::Q6K => (144, 32, 96, 144 + 16 * 96),
+    };
+    let q6 = matches!(format, Format::Q6K);
+    Layout {
+        bytes,
+        d: 0,
+        dmin: 16,
+        sc: if q6 { 16 } else { 32 },
+        m: 96,
+        qs: header,
+        group,
+        pair,
     }
 }
 
-/// Bytes of `rows` rows of `nb` super-blocks, packed.
+/// Bytes of `rows` rows of `nb` blocks, packed.
 pub const fn packed_len(format: Format, rows: usize, nb: usize) -> usize {
     rows.div_ceil(ROWS) * nb * layout(format).bytes
 }
 
-/// One row's super-block, unpacked: f16 bits of d and dmin, the 8 (Q6_K: 16) scales, the 8 minimums,
-/// the 256 codes (Q4_K 0..15, Q5_K 0..31, Q6_K 0..63 for q − 32).
+/// One row's block, unpacked: f16 bits of d and of Q4_1's m or the K-quants' dmin, the K-quants' 8
+/// (Q6_K: 16) scales and 8 minimums, the codes as they go into the dot product (Q4_0, Q4_1, Q4_K
+/// 0..15, Q5_0, Q5_K 0..31, Q6_K 0..63 for q − 32, Q8_0 q + 128).
 #[derive(Clone, Copy)]
 struct Block {
     d: [u8; 2],
@@ -124,10 +114,35 @@ impl Block {
     };
 }
 
-/// A GGUF super-block of `format` (`b`: its bytes) unpacked.
+/// A GGUF block of `format` (`b`: its bytes) unpacked.
 fn decode(format: Format, b: &[u8]) -> Block {
     let mut k = Block::ZERO;
+    k.d = [b[0], b[1]];
     match format {
+        Format::Q4_0 | Format::Q4_1 | Format::Q5_0 => {
+            let qs = match format {
+                Format::Q4_0 => 2,
+                Format::Q4_1 => 4,
+                _ => 6,
+            };
+            if format == Format::Q4_1 {
+                k.dmin = [b[2], b[3]];
+            }
+            let qh = u32::from_le_bytes([b[2], b[3], b[4], b[5]]);
+            for j in 0..16 {
+                k.q[j] = b[qs + j] & 0x0f;
+                k.q[j + 16] = b[qs + j] >> 4;
+                if format == Format::Q5_0 {
+                    k.q[j] |= (((qh >> j) & 1) as u8) << 4;
+                    k.q[j + 16] |= (((qh >> (j + 16)) & 1) as u8) << 4;
+                }
+            }
+        }
+        Format::Q8_0 => {
+            for (q, &v) in k.q.iter_mut().zip(&b[2..34]) {
+                *q = v ^ 0x80; // q + 128
+            }
+        }
         Format::Q6K => {
             k.d = [b[208], b[209]];
             k.sc.copy_from_slice(&b[192..208]);
@@ -142,8 +157,7 @@ fn decode(format: Format, b: &[u8]) -> Block {
                 }
             }
         }
-        _ => {
-            k.d = [b[0], b[1]];
+        Format::Q4K | Format::Q5K => {
             k.dmin = [b[2], b[3]];
             let mut s = [0u8; 12];
             s.copy_from_slice(&b[4..16]);
@@ -170,9 +184,33 @@ fn decode(format: Format, b: &[u8]) -> Block {
     k
 }
 
-/// `decode` backwards: the GGUF bytes of a super-block.
+/// `decode` backwards: the GGUF bytes of a block.
 fn encode(format: Format, k: &Block, b: &mut [u8]) {
+    b[0..2].copy_from_slice(&k.d);
     match format {
+        Format::Q4_0 | Format::Q4_1 | Format::Q5_0 => {
+            let qs = match format {
+                Format::Q4_0 => 2,
+                Format::Q4_1 => 4,
+                _ => 6,
+            };
+            if format == Format::Q4_1 {
+                b[2..4].copy_from_slice(&k.dmin);
+            }
+            let mut qh = 0u32;
+            for j in 0..16 {
+                b[qs + j] = (k.q[j] & 0x0f) | (k.q[j + 16] & 0x0f) << 4;
+                qh |= ((k.q[j] >> 4) as u32 & 1) << j | ((k.q[j + 16] >> 4) as u32 & 1) << (j + 16);
+            }
+            if format == Format::Q5_0 {
+                b[2..6].copy_from_slice(&qh.to_le_bytes());
+            }
+        }
+        Format::Q8_0 => {
+            for (v, &q) in b[2..34].iter_mut().zip(&k.q) {
+                *v = q ^ 0x80;
+            }
+        }
         Format::Q6K => {
             b[208..210].copy_from_slice(&k.d);
             b[192..208].copy_from_slice(&k.sc);
@@ -188,8 +226,7 @@ fn encode(format: Format, k: &Block, b: &mut [u8]) {
                 }
             }
         }
-        _ => {
-            b[0..2].copy_from_slice(&k.d);
+        Format::Q4K | Format::Q5K => {
             b[2..4].copy_from_slice(&k.dmin);
             // The 6-bit scales and minimums back into 12 bytes (`quant::k_scales` backwards).
             for j in 0..4 {
@@ -213,38 +250,53 @@ fn encode(format: Format, k: &Block, b: &mut [u8]) {
     }
 }
 
-/// Packs `rows` rows of `nb` GGUF super-blocks each (`bytes`, a K-quant `format`).
+/// Scale groups per block whose scales the header holds per row (K-quants).
+const fn scale_groups(format: Format) -> usize {
+    match format {
+        Format::Q6K => 16,
+        Format::Q4K | Format::Q5K => 8,
+        _ => 0,
+    }
+}
+
+/// Packs `rows` rows of `nb` GGUF blocks each (`bytes`, of `format`).
 pub fn pack(format: Format, bytes: &[u8], rows: usize, nb: usize) -> Vec<u8> {
     let (lay, bb) = (layout(format), format.block_bytes());
+    let groups = format.block_len() / 8;
     let mut out = vec![0u8; packed_len(format, rows, nb)];
     for (t, tile) in out.chunks_exact_mut(nb * lay.bytes).enumerate() {
         for (l, sb) in tile.chunks_exact_mut(lay.bytes).enumerate() {
             for r in 0..ROWS {
                 let row = t * ROWS + r;
-                let k = if row < rows {
-                    let at = (row * nb + l) * bb;
-                    decode(format, &bytes[at..at + bb])
-                } else {
-                    Block::ZERO
-                };
+                if row >= rows {
+                    continue; // a padding row: zeros
+                }
+                let at = (row * nb + l) * bb;
+                let k = decode(format, &bytes[at..at + bb]);
                 sb[lay.d + 2 * r..lay.d + 2 * r + 2].copy_from_slice(&k.d);
-                let groups = if format == Format::Q6K { 16 } else { 8 };
-                for h in 0..groups {
+                if matches!(format, Format::Q4_1 | Format::Q4K | Format::Q5K) {
+                    sb[lay.dmin + 2 * r..lay.dmin + 2 * r + 2].copy_from_slice(&k.dmin);
+                }
+                for h in 0..scale_groups(format) {
                     sb[lay.sc + ROWS * h + r] = k.sc[h];
                 }
-                if format != Format::Q6K {
-                    sb[lay.dmin + 2 * r..lay.dmin + 2 * r + 2].copy_from_slice(&k.dmin);
+                if matches!(format, Format::Q4K | Format::Q5K) {
                     for h in 0..8 {
                         sb[lay.m + ROWS * h + r] = k.m[h];
                     }
                 }
-                for g in 0..32 {
+                for g in 0..groups {
                     for j in 0..4 {
                         let (lo, hi) = (k.q[8 * g + j], k.q[8 * g + 4 + j]);
-                        sb[lay.qs_at(g) + 4 * r + j] = (lo & 0x0f) | (hi & 0x0f) << 4;
-                        if format == Format::Q5K {
-                            let bit = 4 * r + j;
-                            let masks = lay.masks_at(g);
+                        let at = lay.qs_at(g) + 4 * r + j;
+                        if format == Format::Q8_0 {
+                            sb[at] = lo;
+                            sb[at + 32] = hi;
+                        } else {
+                            sb[at] = (lo & 0x0f) | (hi & 0x0f) << 4;
+                        }
+                        if matches!(format, Format::Q5_0 | Format::Q5K) {
+                            let (bit, masks) = (4 * r + j, lay.masks_at(g));
                             sb[masks + bit / 8] |= (lo >> 4) << (bit % 8);
                             sb[masks + 4 + bit / 8] |= (hi >> 4) << (bit % 8);
                         }
@@ -267,7 +319,7 @@ pub fn pack(format: Format, bytes: &[u8], rows: usize, nb: usize) -> Vec<u8> {
     out
 }
 
-/// The GGUF bytes of super-block `l` of row `row` of a packed matrix of `nb` super-blocks per row.
+/// The GGUF bytes of block `l` of row `row` of a packed matrix of `nb` blocks per row.
 pub fn unpack_block(
     format: Format,
     packed: &[u8],
@@ -282,23 +334,27 @@ pub fn unpack_block(
     let sb = &packed[at..at + lay.bytes];
     let mut k = Block::ZERO;
     k.d = [sb[lay.d + 2 * r], sb[lay.d + 2 * r + 1]];
-    let groups = if format == Format::Q6K { 16 } else { 8 };
-    for h in 0..groups {
+    if matches!(format, Format::Q4_1 | Format::Q4K | Format::Q5K) {
+        k.dmin = [sb[lay.dmin + 2 * r], sb[lay.dmin + 2 * r + 1]];
+    }
+    for h in 0..scale_groups(format) {
         k.sc[h] = sb[lay.sc + ROWS * h + r];
     }
-    if format != Format::Q6K {
-        k.dmin = [sb[lay.dmin + 2 * r], sb[lay.dmin + 2 * r + 1]];
+    if matches!(format, Format::Q4K | Format::Q5K) {
         for h in 0..8 {
             k.m[h] = sb[lay.m + ROWS * h + r];
         }
     }
-    for g in 0..32 {
+    for g in 0..format.block_len() / 8 {
         for j in 0..4 {
-            let byte = sb[lay.qs_at(g) + 4 * r + j];
-            let (mut lo, mut hi) = (byte & 0x0f, byte >> 4);
-            if format == Format::Q5K {
-                let bit = 4 * r + j;
-                let masks = lay.masks_at(g);
+            let at = lay.qs_at(g) + 4 * r + j;
+            let (mut lo, mut hi) = if format == Format::Q8_0 {
+                (sb[at], sb[at + 32])
+            } else {
+                (sb[at] & 0x0f, sb[at] >> 4)
+            };
+            if matches!(format, Format::Q5_0 | Format::Q5K) {
+                let (bit, masks) = (4 * r + j, lay.masks_at(g));
                 lo |= ((sb[masks + bit / 8] >> (bit % 8)) & 1) << 4;
                 hi |= ((sb[masks + 4 + bit / 8] >> (bit % 8)) & 1) << 4;
             }
