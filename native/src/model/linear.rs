@@ -161,7 +161,7 @@ impl Linear {
                 #[cfg(target_arch = "x86_64")]
                 if kernels::packs() {
                     let nb = cols / format.block_len();
-                    let tiles = kernels::packed::pack(format, &bytes, rows, nb);
+                    let tiles = kernels::packed::pack(format, bytes, rows, nb);
                     return Ok(Linear {
                         rows,
                         cols,

@@ -259,64 +259,126 @@ const fn scale_groups(format: Format) -> usize {
     }
 }
 
-/// Packs `rows` rows of `nb` GGUF blocks each (`bytes`, of `format`).
-pub fn pack(format: Format, bytes: &[u8], rows: usize, nb: usize) -> Vec<u8> {
+/// Packs `rows` rows of `nb` GGUF blocks each (`bytes`, of `format`), in the same buffer: a packed
+/// tile is never smaller than the 8 rows it holds, so tiles are written from the last one back, each
+/// over bytes whose rows have been read (the whole matrix is never held twice; Gemma-3's embedding
+/// table is 178 MB).
+pub fn pack(format: Format, mut bytes: Vec<u8>, rows: usize, nb: usize) -> Vec<u8> {
+    let (tile_bytes, row_bytes) = (nb * layout(format).bytes, nb * format.block_bytes());
+    let tiles = rows.div_ceil(ROWS);
+    debug_assert!(tile_bytes >= ROWS * row_bytes && bytes.len() >= rows * row_bytes);
+    bytes.resize(tiles * tile_bytes, 0);
+    let mut src = vec![0u8; ROWS * row_bytes];
+    for t in (0..tiles).rev() {
+        let n = (rows - t * ROWS).min(ROWS);
+        src[..n * row_bytes]
+            .copy_from_slice(&bytes[t * ROWS * row_bytes..(t * ROWS + n) * row_bytes]);
+        let dst = &mut bytes[t * tile_bytes..(t + 1) * tile_bytes];
+        dst.fill(0);
+        pack_tile(format, &src[..n * row_bytes], n, nb, dst);
+    }
+    bytes
+}
+
+/// One tile: `n` ≤ 8 rows of `nb` GGUF blocks (`src`) into `dst` (zeroed).
+fn pack_tile(format: Format, src: &[u8], n: usize, nb: usize, dst: &mut [u8]) {
     let (lay, bb) = (layout(format), format.block_bytes());
-    let groups = format.block_len() / 8;
-    let mut out = vec![0u8; packed_len(format, rows, nb)];
-    for (t, tile) in out.chunks_exact_mut(nb * lay.bytes).enumerate() {
-        for (l, sb) in tile.chunks_exact_mut(lay.bytes).enumerate() {
-            for r in 0..ROWS {
-                let row = t * ROWS + r;
-                if row >= rows {
-                    continue; // a padding row: zeros
+    if format.block_len() == 32 {
+        // The 32-element formats, the bulk of the weights (embedding tables of up to 178 MB): each
+        // packed byte straight from the file's, without unpacking the block first.
+        let (qs, q5) = match format {
+            Format::Q4_0 => (2, false),
+            Format::Q4_1 => (4, false),
+            Format::Q5_0 => (6, true),
+            _ => (2, false),
+        };
+        for (l, sb) in dst.chunks_exact_mut(lay.bytes).enumerate() {
+            for r in 0..n {
+                let b = &src[(r * nb + l) * bb..(r * nb + l + 1) * bb];
+                sb[lay.d + 2 * r..lay.d + 2 * r + 2].copy_from_slice(&b[0..2]);
+                if format == Format::Q4_1 {
+                    sb[lay.dmin + 2 * r..lay.dmin + 2 * r + 2].copy_from_slice(&b[2..4]);
                 }
-                let at = (row * nb + l) * bb;
-                let k = decode(format, &bytes[at..at + bb]);
-                sb[lay.d + 2 * r..lay.d + 2 * r + 2].copy_from_slice(&k.d);
-                if matches!(format, Format::Q4_1 | Format::Q4K | Format::Q5K) {
-                    sb[lay.dmin + 2 * r..lay.dmin + 2 * r + 2].copy_from_slice(&k.dmin);
-                }
-                for h in 0..scale_groups(format) {
-                    sb[lay.sc + ROWS * h + r] = k.sc[h];
-                }
-                if matches!(format, Format::Q4K | Format::Q5K) {
-                    for h in 0..8 {
-                        sb[lay.m + ROWS * h + r] = k.m[h];
+                let qh = u32::from_le_bytes([b[2], b[3], b[4], b[5]]);
+                // Element e's low 4 bits: byte e of qs (e < 16, low nibble) or e − 16 (high).
+                let nib = |e: usize| {
+                    if e < 16 {
+                        b[qs + e] & 0x0f
+                    } else {
+                        b[qs + e - 16] >> 4
                     }
-                }
-                for g in 0..groups {
+                };
+                for g in 0..4 {
+                    let at = lay.qs_at(g) + 4 * r;
                     for j in 0..4 {
-                        let (lo, hi) = (k.q[8 * g + j], k.q[8 * g + 4 + j]);
-                        let at = lay.qs_at(g) + 4 * r + j;
+                        let (e0, e1) = (8 * g + j, 8 * g + 4 + j);
                         if format == Format::Q8_0 {
-                            sb[at] = lo;
-                            sb[at + 32] = hi;
+                            sb[at + j] = b[2 + e0] ^ 0x80;
+                            sb[at + 32 + j] = b[2 + e1] ^ 0x80;
                         } else {
-                            sb[at] = (lo & 0x0f) | (hi & 0x0f) << 4;
-                        }
-                        if matches!(format, Format::Q5_0 | Format::Q5K) {
-                            let (bit, masks) = (4 * r + j, lay.masks_at(g));
-                            sb[masks + bit / 8] |= (lo >> 4) << (bit % 8);
-                            sb[masks + 4 + bit / 8] |= (hi >> 4) << (bit % 8);
+                            sb[at + j] = nib(e0) | nib(e1) << 4;
                         }
                     }
+                    if q5 {
+                        // Bits 4r..4r+4 of the group's masks: the fifth bits of its 4 + 4 elements.
+                        let masks = lay.masks_at(g);
+                        let (lo, hi) = ((qh >> (8 * g)) & 0xf, (qh >> (8 * g + 4)) & 0xf);
+                        let (byte, shift) = (r / 2, 4 * (r % 2));
+                        sb[masks + byte] |= (lo as u8) << shift;
+                        sb[masks + 4 + byte] |= (hi as u8) << shift;
+                    }
                 }
-                if format == Format::Q6K {
-                    for p in 0..16 {
-                        for j in 0..4 {
-                            let e = 16 * p + j;
-                            sb[lay.top_at(p) + 4 * r + j] = (k.q[e] >> 4)
-                                | (k.q[e + 4] >> 4) << 2
-                                | (k.q[e + 8] >> 4) << 4
-                                | (k.q[e + 12] >> 4) << 6;
-                        }
+            }
+        }
+        return;
+    }
+    let groups = format.block_len() / 8;
+    for (l, sb) in dst.chunks_exact_mut(lay.bytes).enumerate() {
+        for r in 0..n {
+            let at = (r * nb + l) * bb;
+            let k = decode(format, &src[at..at + bb]);
+            sb[lay.d + 2 * r..lay.d + 2 * r + 2].copy_from_slice(&k.d);
+            if matches!(format, Format::Q4_1 | Format::Q4K | Format::Q5K) {
+                sb[lay.dmin + 2 * r..lay.dmin + 2 * r + 2].copy_from_slice(&k.dmin);
+            }
+            for h in 0..scale_groups(format) {
+                sb[lay.sc + ROWS * h + r] = k.sc[h];
+            }
+            if matches!(format, Format::Q4K | Format::Q5K) {
+                for h in 0..8 {
+                    sb[lay.m + ROWS * h + r] = k.m[h];
+                }
+            }
+            for g in 0..groups {
+                for j in 0..4 {
+                    let (lo, hi) = (k.q[8 * g + j], k.q[8 * g + 4 + j]);
+                    let at = lay.qs_at(g) + 4 * r + j;
+                    if format == Format::Q8_0 {
+                        sb[at] = lo;
+                        sb[at + 32] = hi;
+                    } else {
+                        sb[at] = (lo & 0x0f) | (hi & 0x0f) << 4;
+                    }
+                    if matches!(format, Format::Q5_0 | Format::Q5K) {
+                        let (bit, masks) = (4 * r + j, lay.masks_at(g));
+                        sb[masks + bit / 8] |= (lo >> 4) << (bit % 8);
+                        sb[masks + 4 + bit / 8] |= (hi >> 4) << (bit % 8);
+                    }
+                }
+            }
+            if format == Format::Q6K {
+                for p in 0..16 {
+                    for j in 0..4 {
+                        let e = 16 * p + j;
+                        sb[lay.top_at(p) + 4 * r + j] = (k.q[e] >> 4)
+                            | (k.q[e + 4] >> 4) << 2
+                            | (k.q[e + 8] >> 4) << 4
+                            | (k.q[e + 12] >> 4) << 6;
                     }
                 }
             }
         }
     }
-    out
 }
 
 /// The GGUF bytes of block `l` of row `row` of a packed matrix of `nb` blocks per row.

@@ -162,7 +162,7 @@ fn check(
         }
     }
     #[cfg(target_arch = "x86_64")]
-    let tiles = packed::pack(format, bytes, rows, nb);
+    let tiles = packed::pack(format, bytes.to_vec(), rows, nb);
     for isa in simd_isas() {
         let mut out = vec![f32::NAN; rows * cols];
         #[cfg(target_arch = "x86_64")]
@@ -237,7 +237,7 @@ fn packed_blocks_unpack_to_the_file_bytes() {
     for format in ALL {
         for (rows, nb) in [(1, 1), (8, 2), (13, 3)] {
             let bytes = random_blocks(format, rows * nb, rows as u32 + 11);
-            let tiles = packed::pack(format, &bytes, rows, nb);
+            let tiles = packed::pack(format, bytes.clone(), rows, nb);
             assert_eq!(tiles.len(), packed::packed_len(format, rows, nb));
             let bb = format.block_bytes();
             let mut back = vec![0u8; bb];
@@ -314,7 +314,7 @@ fn kernel_speed() {
             ActKind::Supers => (Acts::Supers(&supers), k / QK_K),
         };
         let mut out = vec![0f32; rows * cols];
-        let tiles = packed::pack(format, &bytes, rows, nb);
+        let tiles = packed::pack(format, bytes.clone(), rows, nb);
         let run = |rows: usize, cols: usize, out: &mut [f32]| {
             let p = PackedInputs {
                 format,
