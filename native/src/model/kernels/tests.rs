@@ -1,3 +1,4 @@
+#[cfg(target_arch = "x86_64")]
 use super::cpu::detect;
 use super::*;
 use crate::model::quant::{dequantize_row, quantize_row, quantize_row_k, QK, QK_K};
@@ -49,6 +50,7 @@ fn random_blocks(format: Format, blocks: usize, seed: u32) -> Vec<u8> {
     bytes
 }
 
+#[cfg(target_arch = "x86_64")]
 const ALL: [Format; 7] = [
     Format::Q4_0,
     Format::Q4_1,
@@ -72,6 +74,7 @@ fn dtype(format: Format) -> GgmlDType {
 }
 
 /// The ISAs this CPU can run besides the scalar reference.
+#[cfg(target_arch = "x86_64")]
 fn simd_isas() -> Vec<Isa> {
     match detect() {
         Isa::Vnni => vec![Isa::Avx2, Isa::Vnni],
@@ -161,22 +164,20 @@ fn check(
             magnitudes[j * rows + i] = magnitude;
         }
     }
+    // The SIMD kernels, on the packed layout (x86-64 only).
     #[cfg(target_arch = "x86_64")]
-    let tiles = packed::pack(format, bytes.to_vec(), rows, nb);
     for isa in simd_isas() {
+        let tiles = packed::pack(format, bytes.to_vec(), rows, nb);
         let mut out = vec![f32::NAN; rows * cols];
-        #[cfg(target_arch = "x86_64")]
-        {
-            let pi = PackedInputs {
-                format,
-                tiles: &tiles,
-                rows,
-                a: p.a,
-                cols,
-                nb,
-            };
-            gemm_packed(isa, &pi, &mut out, rows);
-        }
+        let pi = PackedInputs {
+            format,
+            tiles: &tiles,
+            rows,
+            a: p.a,
+            cols,
+            nb,
+        };
+        gemm_packed(isa, &pi, &mut out, rows);
         for ((got, want), m) in out.iter().zip(&reference).zip(&magnitudes) {
             // Only the order of the f32 additions differs (the integer sums are exact).
             assert!(

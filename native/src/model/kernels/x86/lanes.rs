@@ -254,7 +254,7 @@ impl Super for Q6K {
         // One register of top bits serves groups 2p and 2p + 1: bits 0, 2 (even g), 4, 6 (odd).
         let h = _mm256_loadu_si256(b.add(Self::L.top_at(g / 2)).cast());
         let top = _mm256_set1_epi8(0x30);
-        let (hlo, hhi) = if g % 2 == 0 {
+        let (hlo, hhi) = if g.is_multiple_of(2) {
             (_mm256_slli_epi16::<4>(h), _mm256_slli_epi16::<2>(h))
         } else {
             (h, _mm256_srli_epi16::<2>(h))
