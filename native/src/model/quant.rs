@@ -1,8 +1,9 @@
 //! GGUF's block formats that our own kernels run on, and the int8 activation blocks they multiply
 //! with: the 32-element formats Q4_0, Q4_1, Q5_0, Q8_0 (the bulk of SmolLM2, Qwen2.5 and Gemma-3
 //! files) and the 256-element K-quants Q4_K, Q5_K, Q6_K (the "_M" files' ffn_down, attn_output,
-//! attn_v). On x86-64 every matrix in these formats runs on our kernels (`kernels`); elsewhere
-//! `linear` sends the ones candle has NEON kernels for to candle.
+//! attn_v). On x86-64 every matrix in these formats runs on our SIMD kernels, repacked at load
+//! (`kernels::packed`), or on the scalar reference below on the file's layout; elsewhere `linear`
+//! sends the ones candle has NEON kernels for to candle.
 //!
 //! Layouts (ggml-common.h; little-endian, f16 scales, only 2-byte aligned):
 //! - Q4_0 `d, qs[16]` = d·(q−8); Q4_1 `d, m, qs[16]` = d·q + m; Q5_0 `d, qh[4], qs[16]` = d·(q5−16);

@@ -1,11 +1,14 @@
-//! Our CPU kernels: products of GGUF block weights with int8 activation blocks (`gemm`), in SIMD
-//! chosen at run time, and the f16 arithmetic of attention over the KV cache.
+//! Our CPU kernels: products of GGUF block weights with int8 activation blocks, in SIMD chosen at run
+//! time, and the f16 arithmetic of attention over the KV cache.
 //!
 //! - `cpu`: which kernel set this CPU runs (`isa()`).
-//! - `scalar`: the reference product, for CPUs without AVX2 and as the tests' yardstick (and, on
-//!   other architectures, for the formats candle has no SIMD kernel for: Q4_1, Q5_0).
-//! - `x86`: the AVX2 and AVX-512 VNNI products of every format of `quant::Format` (the 32-element
-//!   formats and the K-quants Q4_K, Q5_K, Q6_K): one tiled loop, built for each ISA.
+//! - `packed`: the layout the SIMD products read, every quantized matrix repacked at load with 8 rows
+//!   interleaved (`pack`; `unpack_block` back to the file's bytes). x86-64 only.
+//! - `x86`: the AVX2 and AVX-512 VNNI products on it (`gemm_packed`), for every format of
+//!   `quant::Format`: one loop, built for each ISA.
+//! - `scalar`: the reference product on the file's layout (`gemm`), for x86 CPUs without AVX2, for
+//!   the formats that stay ours on other targets (Q4_1, Q5_0: `linear::route`), and as the tests'
+//!   yardstick.
 //! - `f16`: f32 ↔ f16 rows (the KV cache), in F16C where the build targets it.
 //! - `attention`: one group of query heads over one KV head's cache (`attention_x86`: in AVX-512 or
 //!   AVX2, chosen at run time).
@@ -17,6 +20,8 @@ mod attention;
 mod attention_x86;
 mod cpu;
 mod f16;
+#[cfg(target_arch = "x86_64")]
+pub mod packed;
 mod scalar;
 #[cfg(test)]
 pub(crate) mod tests;
@@ -40,18 +45,23 @@ pub enum Acts<'a> {
 }
 
 impl Acts<'_> {
-    fn kind(&self) -> ActKind {
+    pub fn kind(&self) -> ActKind {
         match self {
             Acts::Blocks(_) => ActKind::Blocks,
             Acts::Supers(_) => ActKind::Supers,
         }
     }
 
-    fn len(&self) -> usize {
+    /// Blocks (of either kind).
+    pub fn len(&self) -> usize {
         match self {
             Acts::Blocks(a) => a.len(),
             Acts::Supers(a) => a.len(),
         }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -76,11 +86,11 @@ impl GemmInputs<'_> {
 }
 
 /// `out[j * out_stride + i] = Σ_k W[i][k] · A[j][k]` for the weight rows i and activation rows j of
-/// `p`.
-pub fn gemm(isa: Isa, p: &GemmInputs, out: &mut [f32], out_stride: usize) {
+/// `p`, on the file's layout: the scalar kernel (the SIMD ones read packed matrices, `gemm_packed`).
+pub fn gemm(p: &GemmInputs, out: &mut [f32], out_stride: usize) {
     assert!(p.cols == 0 || p.rows == 0 || out.len() >= (p.cols - 1) * out_stride + p.rows);
     // SAFETY: `out` holds every element the product writes (checked above).
-    unsafe { gemm_into(isa, p, out.as_mut_ptr(), out_stride) }
+    unsafe { gemm_into(p, out.as_mut_ptr(), out_stride) }
 }
 
 /// `gemm` into a raw output, so that threads can each fill their own columns of one buffer.
@@ -88,9 +98,8 @@ pub fn gemm(isa: Isa, p: &GemmInputs, out: &mut [f32], out_stride: usize) {
 /// # Safety
 /// `out[j * out_stride + i]` must be valid for writes for every i < rows, j < cols, and not written by
 /// anyone else meanwhile.
-pub unsafe fn gemm_into(isa: Isa, p: &GemmInputs, out: *mut f32, out_stride: usize) {
-    let row_bytes = p.row_bytes();
-    assert!(p.w.len() >= p.rows * row_bytes && p.a.len() >= p.cols * p.nb);
+pub unsafe fn gemm_into(p: &GemmInputs, out: *mut f32, out_stride: usize) {
+    assert!(p.w.len() >= p.rows * p.row_bytes() && p.a.len() >= p.cols * p.nb);
     assert!(
         p.a.kind() == p.format.acts(),
         "{:?} needs {:?} activations",
@@ -98,36 +107,62 @@ pub unsafe fn gemm_into(isa: Isa, p: &GemmInputs, out: *mut f32, out_stride: usi
         p.format.acts()
     );
     assert!(out_stride >= p.rows);
-    #[cfg(target_arch = "x86_64")]
-    if isa != Isa::Scalar {
-        fn product<A>(
-            p: &GemmInputs,
-            a: &[A],
-            out: *mut f32,
-            out_stride: usize,
-        ) -> x86::Product<A> {
-            x86::Product {
-                w: p.w.as_ptr(),
-                row_bytes: p.row_bytes(),
-                rows: p.rows,
-                a: a.as_ptr(),
-                cols: p.cols,
-                nb: p.nb,
-                out,
-                out_stride,
-            }
-        }
-        // SAFETY: the CPU has the features (isa() checked them at run time); the asserts above keep
-        // the tiles inside `w` and `a` (whose kind is the format's), the caller vouches for `out`.
-        unsafe {
-            match p.a {
-                Acts::Blocks(a) => x86::gemm(isa, p.format, product(p, a, out, out_stride)),
-                Acts::Supers(a) => x86::gemm_k(isa, p.format, product(p, a, out, out_stride)),
-            }
-        };
-        return;
-    }
-    let _ = isa;
     // SAFETY: the caller vouches for `out`.
     unsafe { scalar::gemm(p, out, out_stride) }
+}
+
+/// Whether matrices are packed (`packed`) for this CPU: wherever the SIMD kernels run.
+pub fn packs() -> bool {
+    cfg!(target_arch = "x86_64") && isa() != Isa::Scalar
+}
+
+/// A product with a packed matrix: `rows` weight rows (from a tile boundary) in `tiles`, each `nb`
+/// blocks of `format`, and `cols` activation rows of `nb` blocks in `a`.
+#[cfg(target_arch = "x86_64")]
+#[derive(Debug, Clone, Copy)]
+pub struct PackedInputs<'a> {
+    pub format: Format,
+    pub tiles: &'a [u8],
+    pub rows: usize,
+    pub a: Acts<'a>,
+    pub cols: usize,
+    pub nb: usize,
+}
+
+/// `gemm` for a packed matrix (`isa` must not be `Scalar`: `packs`).
+#[cfg(target_arch = "x86_64")]
+pub fn gemm_packed(isa: Isa, p: &PackedInputs, out: &mut [f32], out_stride: usize) {
+    assert!(p.cols == 0 || p.rows == 0 || out.len() >= (p.cols - 1) * out_stride + p.rows);
+    // SAFETY: `out` holds every element the product writes (checked above).
+    unsafe { gemm_packed_into(isa, p, out.as_mut_ptr(), out_stride) }
+}
+
+/// `gemm_into` for a packed matrix.
+///
+/// # Safety
+/// As `gemm_into`.
+#[cfg(target_arch = "x86_64")]
+pub unsafe fn gemm_packed_into(isa: Isa, p: &PackedInputs, out: *mut f32, out_stride: usize) {
+    assert!(isa != Isa::Scalar && p.a.kind() == p.format.acts());
+    assert!(p.tiles.len() >= packed::packed_len(p.format, p.rows, p.nb));
+    assert!(p.a.len() >= p.cols * p.nb && out_stride >= p.rows);
+    fn product<A>(p: &PackedInputs, a: &[A], out: *mut f32, out_stride: usize) -> x86::Packed<A> {
+        x86::Packed {
+            w: p.tiles.as_ptr(),
+            rows: p.rows,
+            a: a.as_ptr(),
+            cols: p.cols,
+            nb: p.nb,
+            out,
+            out_stride,
+        }
+    }
+    // SAFETY: the CPU has the features (isa() checked them at run time); the asserts above keep the
+    // tiles inside `tiles` and `a` (whose kind is the format's), the caller vouches for `out`.
+    unsafe {
+        match p.a {
+            Acts::Blocks(a) => x86::gemm(isa, p.format, product(p, a, out, out_stride)),
+            Acts::Supers(a) => x86::gemm_k(isa, p.format, product(p, a, out, out_stride)),
+        }
+    }
 }

@@ -1,3 +1,4 @@
+#[cfg(target_arch = "x86_64")]
 use super::cpu::detect;
 use super::*;
 use crate::model::quant::{dequantize_row, quantize_row, quantize_row_k, QK, QK_K};
@@ -27,26 +28,39 @@ fn activations(n: usize, seed: u32) -> Vec<f32> {
         .collect()
 }
 
-/// Random bytes as K-quant super-blocks: every bit pattern of codes, scales and minimums occurs
-/// (6-bit scales and minimums up to 63, Q6_K scales down to −128); the f16 d and dmin are set to
-/// small finite values.
-fn random_k_blocks(format: Format, blocks: usize, seed: u32) -> Vec<u8> {
+/// Random bytes as blocks of `format`: every bit pattern of codes, scales and minimums occurs (6-bit
+/// scales and minimums up to 63, Q6_K scales down to −128, Q8_0 codes down to −128); the f16 scales
+/// are set to small finite values.
+fn random_blocks(format: Format, blocks: usize, seed: u32) -> Vec<u8> {
     let mut bytes: Vec<u8> = pseudo(blocks * format.block_bytes(), seed)
         .iter()
         .map(|v| ((v + 1.0) * 127.9) as u8)
         .collect();
     for (i, b) in bytes.chunks_exact_mut(format.block_bytes()).enumerate() {
         let d = half::f16::from_f32(0.001 + 0.0005 * (i % 7) as f32).to_le_bytes();
-        let dmin = half::f16::from_f32(0.002 + 0.0003 * (i % 5) as f32).to_le_bytes();
-        if format == Format::Q6K {
-            b[208..210].copy_from_slice(&d);
-        } else {
-            b[0..2].copy_from_slice(&d);
-            b[2..4].copy_from_slice(&dmin);
+        let m = half::f16::from_f32(0.002 + 0.0003 * (i % 5) as f32).to_le_bytes();
+        match format {
+            Format::Q6K => b[208..210].copy_from_slice(&d),
+            Format::Q4_1 | Format::Q4K | Format::Q5K => {
+                b[0..2].copy_from_slice(&d);
+                b[2..4].copy_from_slice(&m);
+            }
+            _ => b[0..2].copy_from_slice(&d),
         }
     }
     bytes
 }
+
+#[cfg(target_arch = "x86_64")]
+const ALL: [Format; 7] = [
+    Format::Q4_0,
+    Format::Q4_1,
+    Format::Q5_0,
+    Format::Q8_0,
+    Format::Q4K,
+    Format::Q5K,
+    Format::Q6K,
+];
 
 fn dtype(format: Format) -> GgmlDType {
     match format {
@@ -61,6 +75,7 @@ fn dtype(format: Format) -> GgmlDType {
 }
 
 /// The ISAs this CPU can run besides the scalar reference.
+#[cfg(target_arch = "x86_64")]
 fn simd_isas() -> Vec<Isa> {
     match detect() {
         Isa::Vnni => vec![Isa::Avx2, Isa::Vnni],
@@ -121,7 +136,7 @@ fn check(
         nb,
     };
     let mut reference = vec![0f32; rows * cols];
-    gemm(Isa::Scalar, &p, &mut reference, rows);
+    gemm(&p, &mut reference, rows);
     // The activations' quantization step of each element: its rounding error is at most half of it
     // (0.6 with the f16 rounding of ActBlock's scale).
     let step: Vec<f32> = (0..cols * k)
@@ -150,9 +165,20 @@ fn check(
             magnitudes[j * rows + i] = magnitude;
         }
     }
+    // The SIMD kernels, on the packed layout (x86-64 only).
+    #[cfg(target_arch = "x86_64")]
     for isa in simd_isas() {
+        let tiles = packed::pack(format, bytes.to_vec(), rows, nb);
         let mut out = vec![f32::NAN; rows * cols];
-        gemm(isa, &p, &mut out, rows);
+        let pi = PackedInputs {
+            format,
+            tiles: &tiles,
+            rows,
+            a: p.a,
+            cols,
+            nb,
+        };
+        gemm_packed(isa, &pi, &mut out, rows);
         for ((got, want), m) in out.iter().zip(&reference).zip(&magnitudes) {
             // Only the order of the f32 additions differs (the integer sums are exact).
             assert!(
@@ -169,7 +195,8 @@ fn check(
 const SHAPES: [(usize, usize); 7] = [(1, 1), (4, 1), (7, 3), (9, 5), (8, 8), (13, 1), (5, 9)];
 
 /// Every ISA available here agrees with the scalar reference, and the reference with the f32 dot
-/// of candle's own dequantization, for each 32-element format and for tile edges.
+/// of candle's own dequantization, for each 32-element format and for tile edges, on weights
+/// quantized by candle from f32 and on random bytes (Q8_0 codes down to −128).
 #[test]
 fn kernels_match_the_reference_for_every_format_and_shape() -> candle_core::Result<()> {
     for k in [96, 576] {
@@ -178,6 +205,8 @@ fn kernels_match_the_reference_for_every_format_and_shape() -> candle_core::Resu
                 let wf = Tensor::from_vec(pseudo(rows * k, 1), (rows, k), &Device::Cpu)?;
                 let bytes = QTensor::quantize(&wf, dtype(format))?.data()?.into_owned();
                 check(format, &bytes, rows, cols, k)?;
+                let random = random_blocks(format, rows * k / QK, 3 + rows as u32);
+                check(format, &random, rows, cols, k)?;
             }
         }
     }
@@ -194,7 +223,7 @@ fn k_quant_kernels_match_the_reference() -> candle_core::Result<()> {
                 let wf = Tensor::from_vec(pseudo(rows * k, 1), (rows, k), &Device::Cpu)?;
                 let bytes = QTensor::quantize(&wf, dtype(format))?.data()?.into_owned();
                 check(format, &bytes, rows, cols, k)?;
-                let random = random_k_blocks(format, rows * k / QK_K, 7 + n as u32);
+                let random = random_blocks(format, rows * k / QK_K, 7 + n as u32);
                 check(format, &random, rows, cols, k)?;
             }
         }
@@ -202,10 +231,34 @@ fn k_quant_kernels_match_the_reference() -> candle_core::Result<()> {
     Ok(())
 }
 
+/// Packing loses nothing: every row's blocks come back as the file's bytes (random bytes: every bit
+/// of codes, scales and minimums), padding rows included in the tile count.
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn packed_blocks_unpack_to_the_file_bytes() {
+    for format in ALL {
+        for (rows, nb) in [(1, 1), (8, 2), (13, 3)] {
+            let bytes = random_blocks(format, rows * nb, rows as u32 + 11);
+            let tiles = packed::pack(format, bytes.clone(), rows, nb);
+            assert_eq!(tiles.len(), packed::packed_len(format, rows, nb));
+            let bb = format.block_bytes();
+            let mut back = vec![0u8; bb];
+            for r in 0..rows {
+                for l in 0..nb {
+                    packed::unpack_block(format, &tiles, nb, r, l, &mut back);
+                    let at = (r * nb + l) * bb;
+                    assert_eq!(back, bytes[at..at + bb], "{format:?} row {r} block {l}");
+                }
+            }
+        }
+    }
+}
+
 /// Not a test: the speed of each format's product on this machine, single thread. Decoding (one
 /// activation row) over 96 MB of weights, far more than the caches, in GB/s of weights read; prefill
 /// (64 activation rows) in multiply-adds per second. Run:
 /// `cargo test --release --lib kernel_speed -- --ignored --nocapture`.
+#[cfg(target_arch = "x86_64")]
 #[test]
 #[ignore]
 fn kernel_speed() {
@@ -240,25 +293,14 @@ fn kernel_speed() {
         Format::Q5K,
         Format::Q6K,
     ] {
+        // SPEED_ONLY=Q6K: that format only.
+        if std::env::var("SPEED_ONLY").is_ok_and(|f| f != format!("{format:?}")) {
+            continue;
+        }
         let row_bytes = format.row_bytes(k);
-        let rows = (96 << 20) / row_bytes / 4 * 4;
+        let rows = (env("SPEED_MB", 96) << 20) / row_bytes / 8 * 8;
         // Random bytes with sane scales in every block: the speed does not depend on the values.
-        let bytes = match format.acts() {
-            ActKind::Supers => random_k_blocks(format, rows * k / QK_K, 1),
-            ActKind::Blocks => {
-                let mut b: Vec<u8> = pseudo(rows * row_bytes, 1)
-                    .iter()
-                    .map(|v| ((v + 1.0) * 127.9) as u8)
-                    .collect();
-                for blk in b.chunks_exact_mut(format.block_bytes()) {
-                    blk[0..2].copy_from_slice(&half::f16::from_f32(0.01).to_le_bytes());
-                    if format == Format::Q4_1 {
-                        blk[2..4].copy_from_slice(&half::f16::from_f32(-0.05).to_le_bytes());
-                    }
-                }
-                b
-            }
-        };
+        let bytes = random_blocks(format, rows * k / format.block_len(), 1);
         let cols = env("SPEED_COLS", 64);
         let x = activations(cols * k, 2);
         let mut blocks = vec![ActBlock::default(); cols * k / QK];
@@ -274,45 +316,40 @@ fn kernel_speed() {
             ActKind::Supers => (Acts::Supers(&supers), k / QK_K),
         };
         let mut out = vec![0f32; rows * cols];
-        let decode = GemmInputs {
-            format,
-            w: &bytes,
-            rows,
-            a,
-            cols: 1,
-            nb,
+        let tiles = packed::pack(format, bytes.clone(), rows, nb);
+        let run = |rows: usize, cols: usize, out: &mut [f32]| {
+            let p = PackedInputs {
+                format,
+                tiles: &tiles,
+                rows,
+                a,
+                cols,
+                nb,
+            };
+            gemm_packed(isa, &p, out, rows)
         };
-        gemm(isa, &decode, &mut out, rows);
+        run(rows, 1, &mut out);
         let reps = 5;
         let t0 = std::time::Instant::now();
         for _ in 0..reps {
-            gemm(isa, &decode, &mut out, rows);
+            run(rows, 1, &mut out);
         }
         let s = t0.elapsed().as_secs_f64() / reps as f64;
         let gbs = bytes.len() as f64 / s / 1e9;
         // The same from L2 (512 KB, repeated): what the kernel does when memory is not the limit.
-        let crows = ((512 << 10) / row_bytes).min(rows) / 4 * 4;
-        let cached = GemmInputs {
-            rows: crows,
-            ..decode
-        };
+        let crows = ((512 << 10) / row_bytes).min(rows) / 8 * 8;
         let t0 = std::time::Instant::now();
         for _ in 0..200 {
-            gemm(isa, &cached, &mut out, crows);
+            run(crows, 1, &mut out);
         }
         let cgbs = (crows * row_bytes * 200) as f64 / t0.elapsed().as_secs_f64() / 1e9;
         // Prefill on 8 MB of the weights (they come from L2/L3 and memory as in a layer's product).
-        let prows = env("SPEED_ROWS", ((8 << 20) / row_bytes).min(rows) / 4 * 4);
-        let prefill = GemmInputs {
-            rows: prows,
-            cols,
-            ..decode
-        };
-        gemm(isa, &prefill, &mut out, prows);
+        let prows = env("SPEED_ROWS", ((8 << 20) / row_bytes).min(rows) / 8 * 8);
+        run(prows, cols, &mut out);
         let preps = (1 << 30) / (prows * cols * k) + 1;
         let t0 = std::time::Instant::now();
         for _ in 0..preps {
-            gemm(isa, &prefill, &mut out, prows);
+            run(prows, cols, &mut out);
         }
         let ps = t0.elapsed().as_secs_f64() / preps as f64;
         let gmacs = (prows * cols * k) as f64 / ps / 1e9;
