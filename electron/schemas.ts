@@ -272,4 +272,6 @@ export const assessmentSchema = z.strictObject({
   tutorRead: z.strictObject({ end: z.number().int().nonnegative() }).optional(),
   /** Whether it went into the history (false: healthCheck().store.error says why). */
   saved: z.boolean(),
+  /** Tokens the model ran (prompts not cached, and what it wrote). */
+  usage: z.strictObject({ promptTokens: z.number().int().nonnegative(), generatedTokens: z.number().int().nonnegative() }),
 });

@@ -174,6 +174,16 @@ export interface Assessment {
   tutorRead?: { end: number };
   /** Whether it went into the history; false: healthCheck().store.error says why (the feedback is still given). */
   saved: boolean;
+  /**
+   * Tokens the model ran: `promptTokens` of the prompts (a prefix still cached from the last request,
+   * such as the same essay, is not run and not counted) and `generatedTokens` of the comments and summary it wrote.
+   */
+  usage: Usage;
+}
+
+export interface Usage {
+  promptTokens: number;
+  generatedTokens: number;
 }
 
 export interface EngineConfig {

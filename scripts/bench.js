@@ -3,8 +3,9 @@
 // counts and ~500-token prompt, in one run. Every measurement is a fresh child process (load time and
 // peak RSS are its own); the two engines alternate, and each figure is the median of --reps runs.
 // Before each run the bench waits for an idle machine; a run during which other processes used more
-// than 10 % of a core is marked contended. Besides the ~500-token prompt, each model and thread count
-// is measured at depth: 128 tokens decoded after a 2,048-token prompt.
+// than 10 % of a core is marked contended. The workload is the product's: the essay-feedback request in
+// each model's chat template (~520 tokens), 128 tokens decoded; each model and thread count is also
+// measured at depth (128 tokens decoded after a 2,048-token prompt) and on assessEssay end to end.
 //
 //   npm run bench [-- --models smollm2,qwen2,gemma3] [--threads 1,2] [--reps 3] [--no-llama] [--no-contention]
 //                   [--no-depth] [--only engine|feedback] [--baseline-ref <git ref>] [--help]
@@ -224,6 +225,26 @@ async function feedbackBench(results) {
   results.assess = { baselineRef, ours: summarize(assess.ours, ['assessMs', 'comments']), baseline: summarize(assess.baseline, ['assessMs', 'comments']), runs: assess };
 }
 
+/**
+ * The assessment end to end (assessEssay on the example essay: checker, constrained comments, summary),
+ * wall time and the tokens the model ran. llama.cpp cannot run our assessment; its reference is the
+ * time its measured essay-workload rates (same run, same threads) need for the same prompt and
+ * generated tokens.
+ */
+async function assessBench(id, model, threads, llama) {
+  const runs = [];
+  for (let rep = 0; rep < reps; rep++) {
+    await waitForIdle();
+    const r = await runChild(OURS, [model.file, String(threads), 'assess']);
+    runs.push(r);
+    const label = `${id} t${threads} assessEssay #${rep + 1}`;
+    console.log(r.error ? `  ${label}: ERROR ${r.error}` : `  ${label}: ${fmt(r.assessMs)} ms, ${r.promptTokens} prompt + ${r.generatedTokens} generated tokens, ${r.comments} comments${r.contended ? ' (contended)' : ''}`);
+  }
+  const ours = summarize(runs, ['assessMs', 'promptTokens', 'generatedTokens', 'comments']);
+  const llamaMs = llama ? (1000 * ours.promptTokens) / llama.prefillTps + (1000 * ours.generatedTokens) / llama.decodeTps : NaN;
+  return { ours, llamaRatesMs: llamaMs, ratio: ratio(llamaMs, ours.assessMs), runs };
+}
+
 /** Decode at depth: DECODE_TOKENS after a DEPTH_TOKENS prompt, both engines alternating, fresh processes. */
 async function depthBench(id, model, threads) {
   const runs = { ours: [], llama: [] };
@@ -316,6 +337,7 @@ async function engineBench(results) {
         extras.push(await runChild(OURS, [model.file, String(threads), 'extras']));
       }
       entry.extras = summarize(extras, ['healthP99Ms', 'healthMaxMs', 'cancelPrefillMs', 'cancelDecodeMs', 'chatTtftFirstMs', 'chatTtftSecondMs', 'chatSecondRatio']);
+      entry.assess = await assessBench(id, model, threads, llama);
       results.models.push(entry);
     }
   }
@@ -354,7 +376,7 @@ async function engineBench(results) {
 function printTables(r) {
   if (r.check) printFeedback(r);
   if (!r.startup) return;
-  const contended = r.models.some((m) => m.ours.contended || m.llama?.contended || m.depth?.ours.contended || m.depth?.llama?.contended) || r.startup.contended;
+  const contended = r.models.some((m) => m.ours.contended || m.llama?.contended || m.depth?.ours.contended || m.depth?.llama?.contended || m.assess?.ours.contended) || r.startup.contended;
   console.log(`\n## Samsara vs node-llama-cpp — ${r.date.slice(0, 10)}, ${r.cpu}, medians of ${r.reps}${contended ? ' (SOME RUNS CONTENDED)' : ''}\n`);
   console.log('| model | threads | engine | load ms | TTFT ms | prefill tok/s | decode tok/s | peak RSS MB |');
   console.log('|---|---|---|---|---|---|---|---|');
@@ -396,6 +418,16 @@ function printTables(r) {
       console.log(`| ${m.label} | ${fmt(bytes / 1e6)} | ${pct(m.limits.ours?.decode)} | ${pct(m.limits.llama?.decode)} | ${pct(m.limits.ours?.prefill)} | ${pct(m.limits.llama?.prefill)} |`);
     }
   }
+  if (r.models.some((m) => m.assess)) {
+    console.log(`\nassessEssay end to end on examples/essay.txt (the checker, the model's comments under the JSON schema, the summary): wall time and the tokens the model ran; llama.cpp's reference is the time its measured rates above (same run, same threads) need for those tokens:\n`);
+    console.log('| model | threads | Samsara ms | prompt tokens | generated tokens | comments | llama.cpp at its rates ms | ratio |');
+    console.log('|---|---|---|---|---|---|---|---|');
+    for (const m of r.models) {
+      const a = m.assess;
+      if (!a) continue;
+      console.log(`| ${m.label} | ${m.threads} | ${fmt(a.ours.assessMs)} | ${fmt(a.ours.promptTokens)} | ${fmt(a.ours.generatedTokens)} | ${fmt(a.ours.comments)} | ${fmt(a.llamaRatesMs)} | **${fmt(a.ratio, 2)}×** |${a.ours.contended ? ' contended' : ''}`);
+    }
+  }
   console.log('\n| model | threads | healthCheck p99 / max during generation | cancel in prefill | cancel in decode | chat TTFT 1st → 2nd question (ratio) |');
   console.log('|---|---|---|---|---|---|');
   for (const m of r.models) {
@@ -422,7 +454,7 @@ function printTables(r) {
     }
   }
   for (const m of r.models) {
-    for (const [engine, s] of [['Samsara', m.ours], ['node-llama-cpp', m.llama], ['extras', m.extras], ['Samsara at depth', m.depth?.ours], ['node-llama-cpp at depth', m.depth?.llama]]) {
+    for (const [engine, s] of [['Samsara', m.ours], ['node-llama-cpp', m.llama], ['extras', m.extras], ['assessEssay', m.assess?.ours], ['Samsara at depth', m.depth?.ours], ['node-llama-cpp at depth', m.depth?.llama]]) {
       if (s?.errors) console.log(`errors (${m.id}, ${m.threads} threads, ${engine}): ${s.errors.join('; ')}`);
     }
   }

@@ -296,6 +296,7 @@ fn constrained_feedback_is_valid_json_with_verbatim_quotes() {
             kv: &mut kv,
             control: &control,
             on_token: None,
+            usage: Default::default(),
         };
         let (items, json) = constrained::decode(&mut ctx, &prompt, &essay, &limits)
             .unwrap_or_else(|e| panic!("decode: {e}"));

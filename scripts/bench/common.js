@@ -33,33 +33,53 @@ function editAt(chars, i) {
   return Math.floor((chars.length * (i + 1)) / (CHECK_EDITS + 1));
 }
 
-/** ~500 tokens (SmolLM2: 470): the example essay with a lead-in, run as a raw completion by both. */
-const PROMPT = `Here is a student's essay.\n\n${ESSAY}\n\nA teacher's detailed feedback on this essay:\n\n`;
+/** The product's prompts (system turn, feedback request): the workload is what assessEssay sends. */
+const PROMPTS = JSON.parse(fs.readFileSync(path.join(ROOT, 'native', 'src', 'tasks', 'prompts.json'), 'utf8'));
+
+/**
+ * A system turn and one user turn in the model's chat template, ready for the assistant's answer. The
+ * templates of the bench's models, as their GGUF files render them (native/tests/chat_templates.rs
+ * checks ours against them); Gemma has no system role, so it leads the user turn, and its template
+ * writes the BOS token. Both engines tokenize it with special tokens parsed and add a BOS token where
+ * the model asks for one and the text has none.
+ */
+function inChatTemplate(template, system, user) {
+  if (template === 'gemma') return `<bos><start_of_turn>user\n${system}\n\n${user}<end_of_turn>\n<start_of_turn>model\n`;
+  return `<|im_start|>system\n${system}<|im_end|>\n<|im_start|>user\n${user}<|im_end|>\n<|im_start|>assistant\n`;
+}
+/** The essay-feedback request in `template` (~490 tokens with the example essay). */
+const promptFor = (template, essay = ESSAY) => inChatTemplate(template, PROMPTS.system, `Here is my essay:\n\n${essay}\n\n${PROMPTS.assess}`);
 /** Tokens generated for the decode figure (past end-of-generation, like llama-bench). */
 const DECODE_TOKENS = 128;
 /** Context before the "decode at depth" figure: DECODE_TOKENS are generated after a prompt this long
  * ($SAMSARA_BENCH_DEPTH to measure another depth). */
 const DEPTH_TOKENS = Number(process.env.SAMSARA_BENCH_DEPTH) || 2048;
 
-/** The longest text of at most DEPTH_TOKENS tokens by `count` (an engine's own tokenizer): PROMPT
- * over and over, cut at a word. */
-function depthPrompt(count) {
-  const words = Array(Math.ceil(DEPTH_TOKENS / 150)).fill(PROMPT).join('').split(/(?<=\s)/);
+/** The longest feedback request of at most DEPTH_TOKENS tokens by `count` (an engine's own
+ * tokenizer): the essay over and over, cut at a word, in `template`. */
+function depthPrompt(template, count) {
+  const words = Array(Math.ceil(DEPTH_TOKENS / 150)).fill(ESSAY).join('\n\n').split(/(?<=\s)/);
+  const prompt = (n) => promptFor(template, words.slice(0, n).join('').trim());
   let [lo, hi] = [0, words.length];
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
-    if (count(words.slice(0, mid).join('')) <= DEPTH_TOKENS) lo = mid;
+    if (count(prompt(mid)) <= DEPTH_TOKENS) lo = mid;
     else hi = mid - 1;
   }
-  return words.slice(0, lo).join('');
+  return prompt(lo);
 }
 
 /** The bench's models by short name; their files come from models/manifest.json (by architecture). */
 const MODELS = {
-  smollm2: { label: 'SmolLM2-135M Q4_1', file: modelPath('llama') },
-  qwen2: { label: 'Qwen2.5-0.5B Q4_K_M', file: modelPath('qwen2') },
-  gemma3: { label: 'Gemma-3-270M Q4_K_M', file: modelPath('gemma3') },
+  smollm2: { label: 'SmolLM2-135M Q4_1', file: modelPath('llama'), template: 'chatml' },
+  qwen2: { label: 'Qwen2.5-0.5B Q4_K_M', file: modelPath('qwen2'), template: 'chatml' },
+  gemma3: { label: 'Gemma-3-270M Q4_K_M', file: modelPath('gemma3'), template: 'gemma' },
 };
+
+/** The chat template of a bench model's file (a file not in MODELS: ChatML). */
+function templateOf(file) {
+  return Object.values(MODELS).find((m) => path.resolve(m.file) === path.resolve(file))?.template ?? 'chatml';
+}
 
 function median(xs) {
   const v = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
@@ -106,4 +126,4 @@ function report(result) {
   process.stdout.write(`@@RESULT ${JSON.stringify({ ...result, cpuMs: (cpu.user + cpu.system) / 1000 })}\n`);
 }
 
-module.exports = { CHECK_EDITS, CHECK_WARMUP, checkEssay, editAt, ROOT, ESSAY, PROMPT, DECODE_TOKENS, DEPTH_TOKENS, depthPrompt, MODELS, median, quantile, peakRssMb, report, cpuSnapshot, contendedSince };
+module.exports = { CHECK_EDITS, CHECK_WARMUP, checkEssay, editAt, ROOT, ESSAY, promptFor, templateOf, DECODE_TOKENS, DEPTH_TOKENS, depthPrompt, MODELS, median, quantile, peakRssMb, report, cpuSnapshot, contendedSince };

@@ -1,12 +1,13 @@
 // Benchmark child for node-llama-cpp (llama.cpp's prebuilt CPU binary, as Node developers get it):
-// `node llama.js <model.gguf> <threads> [speed|depth]`. Same prompt, same greedy decoding, same
+// `node llama.js <model.gguf> <threads> [speed|depth]`. Same prompt (the essay-feedback request in the
+// model's chat template), same greedy decoding, same
 // measurements as ours.js `speed` (or `depth`: the prompt of DEPTH_TOKENS tokens, in a 4,096-token
 // context): model load (+ context), time to first token / prefill tok/s, decode tok/s over 128
 // tokens, peak RSS. Out of the box: llama.cpp's default KV cache (F16) and batch size.
 // node-llama-cpp is the bench's own pinned dependency (scripts/bench/package.json and its lock, installed
 // by scripts/bench.js into scripts/bench/node_modules). It is an ES module only: loaded with import().
 'use strict';
-const { PROMPT, DECODE_TOKENS, DEPTH_TOKENS, depthPrompt, peakRssMb, report, cpuSnapshot, contendedSince } = require('./common');
+const { promptFor, templateOf, DECODE_TOKENS, DEPTH_TOKENS, depthPrompt, peakRssMb, report, cpuSnapshot, contendedSince } = require('./common');
 
 process.env.NODE_LLAMA_CPP_SKIP_DOWNLOAD ??= 'true';
 
@@ -33,7 +34,12 @@ async function main() {
   const loadMs = performance.now() - t;
   const sequence = context.getSequence();
   const bos = model.tokens.shouldPrependBosToken && model.tokens.bos != null ? [model.tokens.bos] : [];
-  const tokenize = (text) => [...bos, ...model.tokenize(text, false)];
+  // Chat markers are the template's tokens, as in ours.js.
+  const tokenize = (text) => {
+    const ids = model.tokenize(text, true);
+    return ids[0] === bos[0] ? ids : [...bos, ...ids];
+  };
+  const template = templateOf(modelPath);
 
   async function generate(ids, n) {
     await sequence.clearHistory();
@@ -47,7 +53,7 @@ async function main() {
   }
 
   await generate(tokenize('One, two, three,'), 8); // warm-up, as ours.js
-  const ids = tokenize(depth ? depthPrompt((text) => model.tokenize(text, false).length) : PROMPT);
+  const ids = tokenize(depth ? depthPrompt(template, (text) => tokenize(text).length) : promptFor(template));
   const window = cpuSnapshot();
   const { start, stamps } = await generate(ids, DECODE_TOKENS);
   const contention = contendedSince(window);

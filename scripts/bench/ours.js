@@ -1,20 +1,25 @@
 // Benchmark child for Samsara's addon: `node ours.js <model.gguf> <threads> <measure>`.
-//   speed: model load, time to first token / prefill tok/s on PROMPT, decode tok/s over 128 tokens, peak RSS
+//   speed: model load, time to first token / prefill tok/s on the essay-feedback request in the model's chat
+//          template (common.js promptFor), decode tok/s over 128 tokens, peak RSS
 //   depth: the same on a prompt of DEPTH_TOKENS (2,048) tokens: decode tok/s at that depth
 //   extras: healthCheck p99 during generation, cancel latency in prefill and decode, second chat turn TTFT
 //   startup: addon require + first healthCheck; first request → model ready
 //   check: checkText on a 1,000-word essay: its first check after warm-up, then one check after each
 //          of CHECK_EDITS one-character edits (live checking while typing); no model
-//   assess: assessEssay on the example essay after load and warm-up (run against a baseline addon too,
-//          with SAMSARA_NATIVE_PATH)
+//   assess: assessEssay on the example essay after load and warm-up: wall time and the tokens the model
+//          ran (run against a baseline addon too, with SAMSARA_NATIVE_PATH)
 // A fresh process per run: load time and peak RSS are this run's own.
 'use strict';
 const t0 = performance.now();
 const path = require('node:path');
-const { CHECK_EDITS, CHECK_WARMUP, checkEssay, editAt, ESSAY, PROMPT, DECODE_TOKENS, depthPrompt, ROOT, median, quantile, peakRssMb, report, cpuSnapshot, contendedSince } = require('./common');
+const { CHECK_EDITS, CHECK_WARMUP, checkEssay, editAt, ESSAY, promptFor, templateOf, DECODE_TOKENS, depthPrompt, ROOT, median, quantile, peakRssMb, report, cpuSnapshot, contendedSince } = require('./common');
 
 const [modelPath, threadsArg, measure] = process.argv.slice(2);
 const threads = Number(threadsArg);
+const template = templateOf(modelPath);
+const PROMPT = promptFor(template);
+/** Chat markers in the prompts are the template's tokens. */
+const count = (native, text) => native.tokenize(text, { parseSpecialTokens: true }).length;
 
 async function main() {
   const native = require(path.join(ROOT, 'native'));
@@ -58,7 +63,7 @@ async function main() {
     const window = cpuSnapshot();
     const s = performance.now();
     const r = await native.assessEssay({ fileId: `bench-${Math.random()}`, text: ESSAY });
-    report({ ...contendedSince(window), assessMs: performance.now() - s, comments: r.comments.length });
+    report({ ...contendedSince(window), assessMs: performance.now() - s, comments: r.comments.length, ...r.usage });
     return;
   }
   const loadMs = performance.now() - t;
@@ -66,13 +71,13 @@ async function main() {
   await native.complete({ prompt: 'One, two, three,', maxTokens: 8, temperature: 0 });
 
   if (measure === 'speed' || measure === 'depth') {
-    const prompt = measure === 'depth' ? depthPrompt((text) => native.tokenize(text).length) : PROMPT;
-    const promptTokens = native.tokenize(prompt).length;
+    const prompt = measure === 'depth' ? depthPrompt(template, (text) => count(native, text)) : PROMPT;
+    const promptTokens = count(native, prompt);
     let first = 0;
     const window = cpuSnapshot();
     t = performance.now();
     const r = await native.complete(
-      { prompt, maxTokens: DECODE_TOKENS, temperature: 0, ignoreEos: true },
+      { prompt, parseSpecialTokens: true, maxTokens: DECODE_TOKENS, temperature: 0, ignoreEos: true },
       { onToken: () => { if (!first) first = performance.now(); } },
     );
     const end = performance.now();
@@ -99,7 +104,7 @@ async function main() {
   const health = [];
   let done = false;
   const gen = native
-    .complete({ prompt: PROMPT, maxTokens: 64, temperature: 0, ignoreEos: true })
+    .complete({ prompt: PROMPT, parseSpecialTokens: true, maxTokens: 64, temperature: 0, ignoreEos: true })
     .finally(() => (done = true));
   while (!done) {
     const s = performance.now();
@@ -149,7 +154,7 @@ async function cancelAfter(native, prompt, maxTokens, arm) {
     native.cancel(requestId);
   };
   const p = native.complete(
-    { prompt, maxTokens, temperature: 0, ignoreEos: true },
+    { prompt, parseSpecialTokens: true, maxTokens, temperature: 0, ignoreEos: true },
     { requestId, onToken: () => { if (++count >= wanted) onCount(); } },
   );
   arm(fire, (n, fn) => {

@@ -48,6 +48,12 @@ test('assessEssay returns comments of the declared shape and a summary', async (
   for (const k of ['avgSentenceLength', 'fleschReadingEase', 'fleschKincaidGrade']) assert.equal(typeof m[k], 'number');
   assert.match(r.summary ?? '', /65 words in 2 paragraphs/, 'the summary builds on the metrics');
   assert.ok(r.comments.some((c) => c.source === 'model'), 'the model contributed');
+  // Usage: the essay was read and an answer written; asked again, the cached essay is not read twice.
+  const essayTokens = native.tokenize(SHORT_ESSAY).length;
+  assert.ok(r.usage.promptTokens > essayTokens, `promptTokens ${r.usage.promptTokens} > the essay's ${essayTokens}`);
+  assert.ok(r.usage.generatedTokens > 10, `generatedTokens ${r.usage.generatedTokens}`);
+  const again = await native.assessEssay({ fileId: 'homework.txt', text: SHORT_ESSAY });
+  assert.ok(again.usage.promptTokens < r.usage.promptTokens - essayTokens, `again: ${again.usage.promptTokens} prompt tokens`);
 });
 
 test('anchors are UTF-16 offsets with accents, emoji and CJK', async () => {

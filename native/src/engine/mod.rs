@@ -33,6 +33,17 @@ pub struct JobCtx<'a> {
     pub kv: &'a mut KvState,
     pub control: &'a JobControl,
     pub on_token: Option<&'a mut (dyn FnMut(&str) + Send)>,
+    /// Tokens the model has run for this job so far (tasks/generate.rs counts them).
+    pub usage: Usage,
+}
+
+/// Tokens the model ran for a request: the prompts' tokens (a prefix reused from the cache is not
+/// run, so not counted) and every token after them (the answer, and text a schema forces into it).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Usage {
+    pub prompt_tokens: usize,
+    pub generated_tokens: usize,
 }
 
 impl JobCtx<'_> {
@@ -436,6 +447,7 @@ impl Engine {
                     on_token: on_token
                         .as_mut()
                         .map(|f| f.as_mut() as &mut (dyn FnMut(&str) + Send)),
+                    usage: Usage::default(),
                 };
                 work(&mut ctx)
             }));

@@ -80,6 +80,7 @@ pub fn assess(ctx: &mut JobCtx, input: AssessInput) -> Result<Assessment> {
         dialect: analysis.dialect,
         tutor_read,
         saved: false,
+        usage: ctx.usage,
     };
     // A failed save marks the store degraded (healthCheck says why) and `saved` false; the feedback
     // is still given.

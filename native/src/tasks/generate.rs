@@ -104,8 +104,10 @@ a shorter text.",
         if tokens.len() >= max_new {
             break Finish::Length;
         }
-        logits = feed(ctx, &[next])?;
+        logits = run(ctx, &[next])?;
     };
+    // Every token kept, the last one too (it is never run).
+    ctx.usage.generated_tokens += tokens.len();
     if sent < text.len() {
         let rest = text[sent..].to_string();
         ctx.emit(&rest);
@@ -131,11 +133,17 @@ pub fn prefill(ctx: &mut JobCtx, prompt: &[u32]) -> Result<Vec<f32>> {
         common = common.saturating_sub(1);
     }
     ctx.kv.truncate(common);
-    feed(ctx, &prompt[common..])
+    ctx.usage.prompt_tokens += prompt.len() - common;
+    run(ctx, &prompt[common..])
 }
 
-/// Appends tokens to the cache; the logits of the position after the last one.
+/// Appends tokens after the prompt (generated or forced); the logits of the position after the last one.
 pub fn feed(ctx: &mut JobCtx, tokens: &[u32]) -> Result<Vec<f32>> {
+    ctx.usage.generated_tokens += tokens.len();
+    run(ctx, tokens)
+}
+
+fn run(ctx: &mut JobCtx, tokens: &[u32]) -> Result<Vec<f32>> {
     let model = ctx.model.clone();
     let control = ctx.control;
     let mut check = || control.check();

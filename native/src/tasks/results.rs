@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::{Category, Dialect, Metrics};
+pub use crate::engine::Usage;
 use crate::tasks::generate::Finish;
 use crate::tasks::requests::utf16_len;
 
@@ -68,6 +69,8 @@ pub struct Assessment {
     pub tutor_read: Option<TutorRead>,
     /// Whether it went into the history (false: healthCheck().store.error says why).
     pub saved: bool,
+    /// Tokens the model ran: the essay prompts and the comments and summary it wrote.
+    pub usage: Usage,
 }
 
 /// The part of the essay the model read: from the start to `end` (a UTF-16 offset).
