@@ -257,6 +257,55 @@ fn bad_files_are_engine_down_naming_the_file() {
 /// The model's feedback decoded under the schema: the JSON text it produced parses, matches the items,
 /// respects the bounds, and every quote is a verbatim span of the essay — also when the bounds cut
 /// the model off.
+/// A prompt whose answer is already complete: SmolLM2's greedy next token ends the turn. A chat reply
+/// (require_text) passes over that ending until it has written something; usage counts both runs.
+#[test]
+fn a_reply_that_must_have_text_passes_over_an_immediate_end() {
+    use samsara_native::engine::{JobControl, JobCtx, Usage};
+    use samsara_native::tasks::generate::{generate, GenParams};
+    use std::sync::Arc;
+
+    let m = Arc::new(smollm2());
+    let prompt = m
+        .codec
+        .encode(
+            "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nHello! How can I help you today?",
+            true,
+        )
+        .unwrap_or_else(|e| panic!("prompt: {e}"));
+    let mut kv = m.net.new_state();
+    let control = JobControl::new(300_000);
+    let mut run = |require_text: bool| {
+        let mut ctx = JobCtx {
+            model: m.clone(),
+            kv: &mut kv,
+            control: &control,
+            on_token: None,
+            usage: Default::default(),
+        };
+        let params = GenParams {
+            require_text,
+            ..GenParams::greedy(12)
+        };
+        let out = generate(&mut ctx, &prompt, &params).unwrap_or_else(|e| panic!("generate: {e}"));
+        (out.text, ctx.usage)
+    };
+    let (plain, usage) = run(false);
+    assert_eq!(plain, "", "the model ends its turn at once");
+    assert_eq!(
+        usage,
+        Usage {
+            prompt_tokens: prompt.len(),
+            generated_tokens: 0
+        }
+    );
+    let (text, usage) = run(true);
+    assert!(!text.trim().is_empty(), "an answer with text: {text:?}");
+    // The prompt is cached from the first run: only its last token runs again.
+    assert_eq!(usage.prompt_tokens, 1);
+    assert!(usage.generated_tokens > 0 && usage.generated_tokens <= 12);
+}
+
 #[test]
 fn constrained_feedback_is_valid_json_with_verbatim_quotes() {
     use samsara_native::engine::{JobControl, JobCtx};

@@ -158,18 +158,24 @@ fn answer(
     let ids = model.chat_tokens(&messages)?;
     let params = GenParams {
         stop_on_repeat: true,
+        require_text: true,
         ..GenParams::greedy(CHAT_MAX_TOKENS)
     };
     let out = generate(ctx, &ids, &params)?;
     let reply = ground(out.text.trim(), essay, asks_to_quote(&input.message));
-    // Nothing left after the check: the model had only invented words to offer.
-    let reply = if reply.is_empty() && essay.is_some() {
-        "I could not find that in your essay. Try naming the paragraph or the idea, and I'll look again.".to_string()
-    } else {
-        reply
-    };
+    let reply = or_nothing_left(reply, essay.is_some());
     // The past messages the answer was given with (older ones did not fit the context).
     Ok((reply, out.finish, messages.len() - 2))
+}
+
+/// Nothing left after grounding: the model had only invented words to offer (without an essay,
+/// every quotation is invented). Say so instead of giving an empty reply.
+fn or_nothing_left(reply: String, has_essay: bool) -> String {
+    match (reply.is_empty(), has_essay) {
+        (false, _) => reply,
+        (true, true) => "I could not find that in your essay. Try naming the paragraph or the idea, and I'll look again.".to_string(),
+        (true, false) => "I can't see an essay yet, so I have nothing of yours to quote. Paste it into the editor, then ask me again and I'll answer about your own words.".to_string(),
+    }
 }
 
 /// The answer to "which mistakes did I make?": the checker's findings, most of them listed.
@@ -259,6 +265,19 @@ pub fn conversation(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reply_grounding_emptied_is_never_empty() {
+        assert_eq!(or_nothing_left("A tip.".into(), false), "A tip.");
+        // A quotation invented without an essay (the whole reply, removed) gets a plain answer.
+        let no_essay = or_nothing_left(String::new(), false);
+        assert!(no_essay.contains("can't see an essay"), "{no_essay}");
+        let essay = or_nothing_left(String::new(), true);
+        assert!(
+            essay.contains("could not find that in your essay"),
+            "{essay}"
+        );
+    }
 
     fn msg(role: Role, content: &str) -> ChatMessage {
         ChatMessage {

@@ -20,6 +20,7 @@ pub fn complete(ctx: &mut JobCtx, input: CompleteInput) -> Result<Completion> {
         stop: input.stop.unwrap_or_default(),
         ignore_eos: input.ignore_eos.unwrap_or(false),
         stop_on_repeat: false,
+        require_text: false,
     };
     let out = generate(ctx, &ids, &params)?;
     Ok(Completion {

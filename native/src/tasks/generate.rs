@@ -13,6 +13,9 @@ pub struct GenParams {
     pub ignore_eos: bool,
     /// End when the model starts a sentence it already wrote (small models loop when greedy).
     pub stop_on_repeat: bool,
+    /// Not before some text: end-of-generation is passed over while the answer is blank (a greedy
+    /// small model sometimes ends its turn at once, and an empty reply helps no one).
+    pub require_text: bool,
 }
 
 impl GenParams {
@@ -25,6 +28,7 @@ impl GenParams {
             stop: Vec::new(),
             ignore_eos: false,
             stop_on_repeat: false,
+            require_text: false,
         }
     }
 }
@@ -82,7 +86,15 @@ a shorter text.",
     let max_stop = p.stop.iter().map(|s| s.len()).max().unwrap_or(0);
     let finish = loop {
         ctx.check()?;
-        let next = sampler.next(&logits)?;
+        let mut next = sampler.next(&logits)?;
+        if p.require_text && codec.is_end_of_generation(next) && text.trim().is_empty() {
+            for &id in &codec.end_of_generation {
+                if let Some(l) = logits.get_mut(id as usize) {
+                    *l = f32::NEG_INFINITY;
+                }
+            }
+            next = sampler.next(&logits)?;
+        }
         if !p.ignore_eos && codec.is_end_of_generation(next) {
             break Finish::Stop;
         }
