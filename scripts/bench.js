@@ -126,7 +126,7 @@ function runChild(cmd, childArgs, env = {}) {
 
 const OURS = path.join(__dirname, 'bench', 'ours.js');
 const LLAMA = path.join(__dirname, 'bench', 'llama.js');
-const SPEED_KEYS = ['loadMs', 'ttftMs', 'prefillTps', 'decodeTps', 'peakRssMb'];
+const SPEED_KEYS = ['loadMs', 'ttftMs', 'prefillTps', 'decodeTps', 'peakRssMb', 'promptTokens'];
 
 function summarize(runs, keys) {
   const ok = runs.filter((r) => !r.error);
@@ -283,12 +283,25 @@ function machineLimits() {
   return limits;
 }
 
-/** Decode as a fraction of the read bandwidth, prefill as a fraction of the int8 peak (1 thread). */
+/** KV-cache bytes a decoded token reads on average over the DECODE_TOKENS after `promptTokens`
+ * (every position on full layers, at most the window on sliding ones). */
+function kvBytesPerToken(m, promptTokens) {
+  const at = promptTokens + (DECODE_TOKENS - 1) / 2;
+  const perLayer = m.kvBytesPerPosition / m.layers;
+  const sliding = m.slidingWindow ? m.slidingLayers : 0;
+  return perLayer * ((m.layers - sliding) * at + sliding * Math.min(at, m.slidingWindow ?? at));
+}
+
+/** Decode as a fraction of the read bandwidth (the weights, and the weights with the KV cache they
+ * attend over), prefill as a fraction of the int8 peak (1 thread). */
 function limitShares(limits, file, s) {
   const m = limits?.models.find((x) => x.file === path.basename(file));
   if (!m || !s) return null;
+  const kv = kvBytesPerToken(m, s.promptTokens);
   return {
     decode: (m.decodeBytesPerToken * s.decodeTps) / (limits.bandwidthGBs * 1e9),
+    decodeWithKv: ((m.decodeBytesPerToken + kv) * s.decodeTps) / (limits.bandwidthGBs * 1e9),
+    kvBytesPerToken: kv,
     prefill: (m.macsPerToken * s.prefillTps) / (limits.int8GMACs * 1e9),
   };
 }
@@ -408,14 +421,14 @@ function printTables(r) {
   }
   if (r.limits && r.models.some((m) => m.limits)) {
     const L = r.limits;
-    console.log(`\nDistance to the limit (1 thread): decode = weight bytes per token × tok/s ÷ one core's read bandwidth (${L.bandwidthGBs} GB/s); prefill = multiply-adds per token × tok/s ÷ one core's int8 peak (${L.int8GMACs} GMAC/s, ${L.int8Instruction}):\n`);
-    console.log('| model | MB read per token | Samsara decode | node-llama-cpp decode | Samsara prefill | node-llama-cpp prefill |');
-    console.log('|---|---|---|---|---|---|');
+    console.log(`\nDistance to the limit (1 thread): decode = weight bytes per token × tok/s ÷ one core's read bandwidth (${L.bandwidthGBs} GB/s), and with the f16 KV cache each token also reads (average over the ${DECODE_TOKENS} decoded tokens); prefill = multiply-adds per token × tok/s ÷ one core's int8 peak (${L.int8GMACs} GMAC/s, ${L.int8Instruction}):\n`);
+    console.log('| model | weight MB per token | Samsara decode | node-llama-cpp decode | + KV MB per token | Samsara decode with KV | node-llama-cpp with KV | Samsara prefill | node-llama-cpp prefill |');
+    console.log('|---|---|---|---|---|---|---|---|---|');
     const pct = (x) => (x == null ? '—' : `${fmt(100 * x)} %`);
     for (const m of r.models) {
       if (!m.limits) continue;
       const bytes = L.models.find((x) => x.file === path.basename(MODELS[m.id].file))?.decodeBytesPerToken;
-      console.log(`| ${m.label} | ${fmt(bytes / 1e6)} | ${pct(m.limits.ours?.decode)} | ${pct(m.limits.llama?.decode)} | ${pct(m.limits.ours?.prefill)} | ${pct(m.limits.llama?.prefill)} |`);
+      console.log(`| ${m.label} | ${fmt(bytes / 1e6)} | ${pct(m.limits.ours?.decode)} | ${pct(m.limits.llama?.decode)} | ${fmt(m.limits.ours?.kvBytesPerToken / 1e6, 1)} | ${pct(m.limits.ours?.decodeWithKv)} | ${pct(m.limits.llama?.decodeWithKv)} | ${pct(m.limits.ours?.prefill)} | ${pct(m.limits.llama?.prefill)} |`);
     }
   }
   if (r.models.some((m) => m.assess)) {

@@ -10,7 +10,10 @@
 //!   pair our kernels use without VNNI); the best of 5 runs.
 //! - per model: `decodeBytesPerToken`, the weight bytes one decoded token reads (every matrix once:
 //!   the embedding table only for its one row, unless it is also the output matrix), and
-//!   `macsPerToken`, the multiply-adds of the matrices per token (what prefill is made of).
+//!   `macsPerToken`, the multiply-adds of the matrices per token (what prefill is made of), and
+//!   `kvBytesPerPosition` (f16 keys and values of every layer) with `slidingWindow` and
+//!   `slidingLayers`: a decoded token also reads the cache, those bytes for each position it attends
+//!   to (a sliding-window layer at most its window).
 //!
 //! Decode is bound by memory: (bytes per token × tok/s) ÷ bandwidth is how close an engine comes.
 //! Prefill is bound by arithmetic: (MACs per token × tok/s) ÷ int8 peak.
@@ -18,7 +21,8 @@
 use std::path::Path;
 use std::time::Instant;
 
-use samsara_native::model::gguf::GgufFile;
+use samsara_native::model::gguf::{GgufFile, Meta};
+use samsara_native::model::hparams::HParams;
 use serde_json::{json, Value};
 
 const BUFFER_BYTES: usize = 1 << 30;
@@ -141,6 +145,12 @@ unsafe fn int8_avx2() -> f64 {
 /// Bytes of weights one decoded token reads, and multiply-adds per token, from the file's tensors.
 fn model_costs(path: &Path) -> Result<Value, String> {
     let f = GgufFile::open(path).map_err(|e| e.to_string())?;
+    let hp = HParams::from_meta(&Meta {
+        map: f.metadata(),
+        path,
+    })
+    .map_err(|e| e.to_string())?;
+    let sliding_layers = (0..hp.n_layer).filter(|&l| hp.is_sliding(l)).count();
     let infos = &f.content.tensor_infos;
     let tied = !infos.contains_key("output.weight");
     let (mut bytes, mut macs) = (0u64, 0u64);
@@ -162,6 +172,10 @@ fn model_costs(path: &Path) -> Result<Value, String> {
         "file": path.file_name().map(|n| n.to_string_lossy().into_owned()),
         "decodeBytesPerToken": bytes,
         "macsPerToken": macs,
+        "kvBytesPerPosition": hp.n_layer * hp.n_kv_head * hp.head_dim * 2 * 2,
+        "slidingWindow": hp.sliding_window,
+        "slidingLayers": sliding_layers,
+        "layers": hp.n_layer,
     }))
 }
 

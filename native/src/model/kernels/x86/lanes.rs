@@ -340,6 +340,8 @@ unsafe fn tile32<W: Block32, const RN: usize, const VNNI: bool>(
                 _mm256_setzero_si256()
             }
         });
+        // Decoding (one activation row): odd groups sum apart, two dependency chains instead of one.
+        let mut odd = [_mm256_setzero_si256(); RN];
         for g in 0..4 {
             let mut codes = W::codes::<VNNI>(b, g);
             if W::SIGNED && !VNNI {
@@ -351,10 +353,17 @@ unsafe fn tile32<W: Block32, const RN: usize, const VNNI: bool>(
             }
             for j in 0..RN {
                 let q = acts[j].qs.as_ptr().add(8 * g).cast::<u8>();
-                isum[j] = group_dot::<VNNI>(isum[j], codes, q, W::SIGNED);
+                if RN == 1 && g % 2 == 1 {
+                    odd[j] = group_dot::<VNNI>(odd[j], codes, q, W::SIGNED);
+                } else {
+                    isum[j] = group_dot::<VNNI>(isum[j], codes, q, W::SIGNED);
+                }
             }
         }
         for j in 0..RN {
+            if RN == 1 {
+                isum[j] = _mm256_add_epi32(isum[j], odd[j]);
+            }
             let scale = _mm256_mul_ps(d, _mm256_set1_ps(acts[j].d));
             acc[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[j]), scale, acc[j]);
             if W::MIN {
@@ -396,14 +405,23 @@ unsafe fn tile_k<W: Super, const RN: usize, const VNNI: bool>(
                 _mm256_setzero_ps()
             };
             let mut isum = [_mm256_setzero_si256(); RN];
+            // Decoding: odd groups sum apart (two dependency chains), as in tile32.
+            let mut odd = [_mm256_setzero_si256(); RN];
             for g in h * per_group..(h + 1) * per_group {
                 let codes = W::codes::<VNNI>(b, g);
                 for j in 0..RN {
                     let q = acts[j].qs.as_ptr().add(8 * g).cast::<u8>();
-                    isum[j] = group_dot::<VNNI>(isum[j], codes, q, false);
+                    if RN == 1 && g % 2 == 1 {
+                        odd[j] = group_dot::<VNNI>(odd[j], codes, q, false);
+                    } else {
+                        isum[j] = group_dot::<VNNI>(isum[j], codes, q, false);
+                    }
                 }
             }
             for j in 0..RN {
+                if RN == 1 {
+                    isum[j] = _mm256_add_epi32(isum[j], odd[j]);
+                }
                 let da = acts[j].d;
                 let sum = W::group_sum(acts[j], h) as f32;
                 let mut f = _mm256_cvtepi32_ps(isum[j]);
