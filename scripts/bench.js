@@ -8,7 +8,10 @@
 // measured at depth (128 tokens decoded after a 2,048-token prompt) and on assessEssay end to end.
 //
 //   npm run bench [-- --models smollm2,qwen2,gemma3] [--threads 1,2] [--reps 3] [--no-llama] [--no-contention]
-//                   [--no-depth] [--only engine|feedback] [--baseline-ref <git ref>] [--help]
+//                   [--no-depth] [--only engine|feedback] [--baseline-ref <git ref>] [--quick] [--help]
+//
+// --quick: the default model, 1 thread, 1 run each, no contention runs, engine only (~2 min; CI on
+// the runners we can't measure here, such as arm64).
 //
 // node-llama-cpp is the bench's own dependency, pinned in scripts/bench/package.json and its committed
 // package-lock.json; the first run installs it into scripts/bench/node_modules (prebuilt CPU binaries, no
@@ -41,13 +44,14 @@ const opt = (name, fallback) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : fallback;
 };
-const modelIds = opt('models', Object.keys(MODELS).join(',')).split(',');
-const threadCounts = opt('threads', '1,2').split(',').map(Number);
-const reps = Math.max(1, Number(opt('reps', '3')));
+const quick = args.includes('--quick');
+const modelIds = opt('models', quick ? 'smollm2' : Object.keys(MODELS).join(',')).split(',');
+const threadCounts = opt('threads', quick ? '1' : '1,2').split(',').map(Number);
+const reps = Math.max(1, Number(opt('reps', quick ? '1' : '3')));
 const withLlama = !args.includes('--no-llama');
-const withContention = !args.includes('--no-contention');
+const withContention = !quick && !args.includes('--no-contention');
 const withDepth = !args.includes('--no-depth');
-const only = opt('only', null);
+const only = opt('only', quick ? 'engine' : null);
 /** The last landed build before the checker (Harper) work: the assessment-latency baseline. */
 const baselineRef = opt('baseline-ref', '7b7b76c');
 function llamaInstalled() {
@@ -160,11 +164,19 @@ async function main() {
   console.log(`\nbench: wrote artifacts/bench/latest.json`);
 }
 
-/** The addon of `ref`, built once into artifacts/bench/baseline-<ref>/ (a git worktree, its own target). */
+/** The addon of `ref` with its own JS wrapper (native/index.js of that commit, which loads the
+ * index.node beside it), built once into artifacts/bench/baseline-<ref>/ (a git worktree, its own target).
+ * Returns the folder, for ours.js's $SAMSARA_BENCH_NATIVE_DIR. */
 function ensureBaseline(ref) {
   const dir = path.join(ROOT, 'artifacts', 'bench', `baseline-${ref}`);
   const node = path.join(dir, 'index.node');
-  if (fs.existsSync(node)) return node;
+  const wrapper = path.join(dir, 'index.js');
+  if (!fs.existsSync(wrapper) && fs.existsSync(node)) {
+    const js = spawnSync('git', ['show', `${ref}:native/index.js`], { cwd: ROOT, encoding: 'utf8' });
+    if (js.status !== 0) throw new Error(`git show ${ref}:native/index.js failed`);
+    fs.writeFileSync(wrapper, js.stdout);
+  }
+  if (fs.existsSync(node)) return dir;
   console.log(`bench: building the baseline addon at ${ref} (a cold release build, ~6 min)…`);
   fs.mkdirSync(dir, { recursive: true });
   const src = path.join(dir, 'src');
@@ -175,8 +187,9 @@ function ensureBaseline(ref) {
   if (built.status !== 0) throw new Error('the baseline build failed');
   const lib = { win32: 'samsara_native.dll', darwin: 'libsamsara_native.dylib' }[process.platform] ?? 'libsamsara_native.so';
   fs.copyFileSync(path.join(target, 'release', lib), node);
+  fs.copyFileSync(path.join(src, 'native', 'index.js'), wrapper);
   git('worktree', 'remove', '--force', src);
-  return node;
+  return dir;
 }
 
 /** Harper alone on the checker bench's essay and edits. */
@@ -216,7 +229,7 @@ async function feedbackBench(results) {
   for (let rep = 0; rep < assessReps; rep++) {
     for (const which of rep % 2 === 0 ? ['ours', 'baseline'] : ['baseline', 'ours']) {
       await waitForIdle();
-      const env = which === 'baseline' ? { SAMSARA_NATIVE_PATH: baseline } : {};
+      const env = which === 'baseline' ? { SAMSARA_BENCH_NATIVE_DIR: baseline } : {};
       const r = await runChild(OURS, [MODELS.smollm2.file, '1', 'assess'], env);
       assess[which].push(r);
       console.log(`  assessEssay ${which} #${rep + 1}: ${fmt(r.assessMs)} ms, ${r.comments ?? '?'} comments${r.contended ? ' (contended)' : ''}${r.error ? ` ERROR ${r.error}` : ''}`);
@@ -421,7 +434,7 @@ function printTables(r) {
   }
   if (r.limits && r.models.some((m) => m.limits)) {
     const L = r.limits;
-    console.log(`\nDistance to the limit (1 thread): decode = weight bytes per token × tok/s ÷ one core's read bandwidth (${L.bandwidthGBs} GB/s), and with the f16 KV cache each token also reads (average over the ${DECODE_TOKENS} decoded tokens); prefill = multiply-adds per token × tok/s ÷ one core's int8 peak (${L.int8GMACs} GMAC/s, ${L.int8Instruction}):\n`);
+    console.log(`\nDistance to the limit (1 thread): decode = weight bytes per token × tok/s ÷ one core's read bandwidth (${L.bandwidthGBs} GB/s), and with the f16 KV cache each token also reads (average over the ${DECODE_TOKENS} decoded tokens); prefill = the layers' multiply-adds per prompt token × tok/s ÷ one core's int8 peak (${L.int8GMACs} GMAC/s, ${L.int8Instruction}):\n`);
     console.log('| model | weight MB per token | Samsara decode | node-llama-cpp decode | + KV MB per token | Samsara decode with KV | node-llama-cpp with KV | Samsara prefill | node-llama-cpp prefill |');
     console.log('|---|---|---|---|---|---|---|---|---|');
     const pct = (x) => (x == null ? '—' : `${fmt(100 * x)} %`);

@@ -10,7 +10,8 @@
 //!   pair our kernels use without VNNI); the best of 5 runs.
 //! - per model: `decodeBytesPerToken`, the weight bytes one decoded token reads (every matrix once:
 //!   the embedding table only for its one row, unless it is also the output matrix), and
-//!   `macsPerToken`, the multiply-adds of the matrices per token (what prefill is made of), and
+//!   `macsPerToken`, the multiply-adds of the layers' matrices per prompt token (what prefill is made
+//!   of: the output matrix runs once per request, for the last position only, in both engines), and
 //!   `kvBytesPerPosition` (f16 keys and values of every layer) with `slidingWindow` and
 //!   `slidingLayers`: a decoded token also reads the cache, those bytes for each position it attends
 //!   to (a sliding-window layer at most its window).
@@ -166,7 +167,9 @@ fn model_costs(path: &Path) -> Result<Value, String> {
             continue;
         }
         bytes += size;
-        macs += elems;
+        if name != "output.weight" && name != "token_embd.weight" {
+            macs += elems;
+        }
     }
     Ok(json!({
         "file": path.file_name().map(|n| n.to_string_lossy().into_owned()),

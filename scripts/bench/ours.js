@@ -7,7 +7,7 @@
 //   check: checkText on a 1,000-word essay: its first check after warm-up, then one check after each
 //          of CHECK_EDITS one-character edits (live checking while typing); no model
 //   assess: assessEssay on the example essay after load and warm-up: wall time and the tokens the model
-//          ran (run against a baseline addon too, with SAMSARA_NATIVE_PATH)
+//          ran (run against a baseline build too, with SAMSARA_BENCH_NATIVE_DIR)
 // A fresh process per run: load time and peak RSS are this run's own.
 'use strict';
 const t0 = performance.now();
@@ -22,7 +22,8 @@ const PROMPT = promptFor(template);
 const count = (native, text) => native.tokenize(text, { parseSpecialTokens: true }).length;
 
 async function main() {
-  const native = require(path.join(ROOT, 'native'));
+  // $SAMSARA_BENCH_NATIVE_DIR: another build's wrapper and addon (the assessment baseline).
+  const native = require(process.env.SAMSARA_BENCH_NATIVE_DIR || path.join(ROOT, 'native'));
   if (measure === 'startup') {
     await native.healthCheck();
     const requireAndHealthMs = performance.now() - t0;
@@ -56,9 +57,8 @@ async function main() {
   let t = performance.now();
   if (measure === 'assess') {
     await native.loadModel();
-    // The checker warms up beside the model load in this build; let it finish (the baseline addon,
-    // loaded through SAMSARA_NATIVE_PATH, has none).
-    if (!process.env.SAMSARA_NATIVE_PATH) await native.checkText({ text: 'Warm.' });
+    // The checker warms up beside the model load in this build; let it finish (the baseline has none).
+    if (!process.env.SAMSARA_BENCH_NATIVE_DIR) await native.checkText({ text: 'Warm.' });
     await native.assessEssay({ fileId: 'bench-warm', text: CHECK_WARMUP });
     const window = cpuSnapshot();
     const s = performance.now();
