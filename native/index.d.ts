@@ -47,7 +47,39 @@ export interface HealthReport {
   kernels: 'avx512-vnni' | 'avx2' | 'scalar';
   /** How many times a model load was started in this process. */
   modelLoads: number;
+  /**
+   * Where chat, the model's comments and summaries are computed. For a remote server: its address and
+   * model, and the last reachability probe (`GET {baseUrl}/models`, in the background, cached for 30 s:
+   * healthCheck never waits on the network). Never the API key.
+   */
+  provider: ProviderReport;
 }
+
+export interface ProviderReport {
+  kind: 'local' | 'openai-compatible';
+  baseUrl?: string;
+  model?: string;
+  reachable?: boolean;
+  /** ISO-8601 time of the last probe. */
+  checkedAt?: string;
+  error?: string;
+}
+
+/** An OpenAI-compatible server (vLLM, Ollama, llama.cpp's server), or the local model. */
+export type ProviderConfig =
+  | { kind: 'local' }
+  | {
+      kind: 'openai-compatible';
+      /** The API's root, e.g. `https://llm.school.example/v1` (requests go to `{baseUrl}/chat/completions`). */
+      baseUrl: string;
+      /** The server's model name. */
+      model: string;
+      /** Sent as a Bearer token; never in errors, logs or healthCheck. */
+      apiKey?: string;
+      /** One HTTP request's limit, default 60000 (100–600000). */
+      timeoutMs?: number;
+      fallbackToLocal?: boolean;
+    };
 
 export interface RequestOptions {
   /** Your id for cancel(); generated when absent. Must not be in use. */
@@ -202,6 +234,8 @@ export interface EngineConfig {
   queueCapacity?: number;
   /** The English essays are checked in (default 'auto', $SAMSARA_DIALECT). Takes effect at the next check. */
   dialect?: Dialect;
+  /** Chat on a remote OpenAI-compatible server instead of the local model; default local. */
+  provider?: ProviderConfig;
 }
 
 export interface CompleteInput {

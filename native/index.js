@@ -112,7 +112,10 @@ function configure(opts) {
 
 async function healthCheck() {
   const r = JSON.parse(raw.healthCheck());
-  return { ...r, timestamp: new Date().toISOString() };
+  // The provider's last probe comes as epoch milliseconds; the report's times are ISO 8601.
+  const { checkedAtMs, ...provider } = r.provider ?? { kind: 'local' };
+  if (checkedAtMs !== undefined) provider.checkedAt = new Date(checkedAtMs).toISOString();
+  return { ...r, provider, timestamp: new Date().toISOString() };
 }
 
 function tokenize(text, opts) {

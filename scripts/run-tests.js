@@ -24,7 +24,7 @@ if (only && !GROUPS.includes(only)) {
 }
 
 /** Where the node:test suites live (tests/addon: the addon's JS API; the Rust tests are native/tests/). */
-const NODE_DIRS = ['tests/contract', 'tests/addon', 'tests/service', 'tests/electron', 'tests/models', 'tests/renderer', 'tests/eval', 'tests/reliability'];
+const NODE_DIRS = ['tests/contract', 'tests/addon', 'tests/service', 'tests/electron', 'tests/models', 'tests/renderer', 'tests/eval', 'tests/reliability', 'tests/provider'];
 
 /**
  * The fast tier: suites that need no model (a folder ending in / means all of its suites). They run

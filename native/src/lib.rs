@@ -10,6 +10,7 @@ pub mod error;
 pub mod fuzz_targets;
 pub mod manifest;
 pub mod model;
+pub mod provider;
 pub mod sampling;
 pub mod store;
 pub mod tasks;

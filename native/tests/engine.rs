@@ -43,6 +43,7 @@ fn a_panicking_job_is_answered_and_the_worker_survives() {
         store_path: None,
         queue_capacity: None,
         dialect: None,
+        provider: None,
     };
     if let Err(e) = engine().configure(patch) {
         panic!("configure: {e}");

@@ -6,6 +6,7 @@ use serde::Deserialize;
 
 use crate::analysis::Dialect;
 use crate::error::{EngineError, Result};
+use crate::provider::{Provider, ProviderPatch};
 
 pub const DEFAULT_QUEUE_CAPACITY: usize = 16;
 pub const MAX_THREADS: usize = 256;
@@ -21,6 +22,8 @@ pub struct Config {
     pub dialect: Dialect,
     /// Bumped whenever a setting that needs a reload changes (model path, context size).
     pub model_generation: u64,
+    /// Where chat, the model's comments and summaries are computed (local unless configured).
+    pub provider: Provider,
 }
 
 fn env_usize(name: &str) -> Option<usize> {
@@ -49,6 +52,7 @@ impl Default for Config {
                 .and_then(|d| serde_json::from_value(serde_json::Value::String(d)).ok())
                 .unwrap_or_default(),
             model_generation: 0,
+            provider: Provider::Local,
         }
     }
 }
@@ -62,6 +66,7 @@ pub struct ConfigPatch {
     pub store_path: Option<String>,
     pub queue_capacity: Option<u64>,
     pub dialect: Option<Dialect>,
+    pub provider: Option<ProviderPatch>,
 }
 
 impl Config {
@@ -109,6 +114,9 @@ impl Config {
         }
         if let Some(d) = p.dialect {
             next.dialect = d;
+        }
+        if let Some(provider) = p.provider {
+            next.provider = provider.into_provider()?;
         }
         if next.model_path != self.model_path || next.context_size != self.context_size {
             next.model_generation += 1;

@@ -196,6 +196,8 @@ pub struct HealthReport {
     /// The matrix kernels in use: "avx512-vnni", "avx2" or "scalar".
     pub kernels: &'static str,
     pub model_loads: u64,
+    /// Where chat, comments and summaries go; a remote server's last reachability probe.
+    pub provider: crate::provider::ProviderReport,
 }
 
 #[derive(Debug, Serialize)]
@@ -353,6 +355,7 @@ impl Engine {
             },
             kernels: crate::model::kernels::isa().name(),
             model_loads: self.loads.load(Ordering::Relaxed),
+            provider: cfg.provider.report(),
         }
     }
 

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use crate::analysis::{self, Finding};
 use crate::engine::{engine, JobCtx};
 use crate::error::{EngineError, Result};
+use crate::provider::{self, Provider};
 use crate::store::chat::{self as history, ChatMessage, Role};
 use crate::store::text_hash;
 use crate::tasks::check::{dialect_or_default, personal_words};
@@ -155,17 +156,35 @@ fn answer(
     let messages = conversation(system, &past, &input.message, budget, |m| {
         model.chat_tokens(m).map(|ids| ids.len())
     })?;
-    let ids = model.chat_tokens(&messages)?;
-    let params = GenParams {
-        stop_on_repeat: true,
-        require_text: true,
-        ..GenParams::greedy(CHAT_MAX_TOKENS)
+    let (text, finish) = match engine().config().provider {
+        // The school's server writes the answer; the grounding below is the same.
+        Provider::Remote(remote) => {
+            let control = ctx.control;
+            let out = provider::http::chat(
+                &remote,
+                &messages,
+                CHAT_MAX_TOKENS,
+                None,
+                control,
+                &mut |delta| ctx.emit(delta),
+            )?;
+            (out.text, out.finish)
+        }
+        Provider::Local => {
+            let ids = model.chat_tokens(&messages)?;
+            let params = GenParams {
+                stop_on_repeat: true,
+                require_text: true,
+                ..GenParams::greedy(CHAT_MAX_TOKENS)
+            };
+            let out = generate(ctx, &ids, &params)?;
+            (out.text, out.finish)
+        }
     };
-    let out = generate(ctx, &ids, &params)?;
-    let reply = ground(out.text.trim(), essay, asks_to_quote(&input.message));
+    let reply = ground(text.trim(), essay, asks_to_quote(&input.message));
     let reply = or_nothing_left(reply, essay.is_some());
     // The past messages the answer was given with (older ones did not fit the context).
-    Ok((reply, out.finish, messages.len() - 2))
+    Ok((reply, finish, messages.len() - 2))
 }
 
 /// Nothing left after grounding: the model had only invented words to offer (without an essay,
