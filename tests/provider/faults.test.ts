@@ -207,3 +207,82 @@ test('configure refuses a bad provider with INVALID_REQUEST and keeps the one be
   }
   assert.equal((await native.healthCheck()).provider.baseUrl, base, 'the provider before is kept');
 });
+
+/** Streams `content` as the server's answer, in a few deltas. */
+function answerWith(content: string): (req: http.IncomingMessage, res: http.ServerResponse) => void {
+  return (_req, res) => {
+    sse(res);
+    const cut = Math.ceil(content.length / 3);
+    for (let i = 0; i < content.length; i += cut) res.write(delta(content.slice(i, i + cut)));
+    res.write(delta('', 'stop'));
+    res.end('data: [DONE]\n\n');
+  };
+}
+
+test('assessEssay: the comments are asked for with response_format json_schema; quotes are kept verbatim, moved to the one loose match, or dropped; the checker runs locally', async () => {
+  useServer();
+  const comments = {
+    comments: [
+      { quote: 'the the hardest', comment: 'Delete the second "the" in "the the hardest".' },
+      { quote: 'THE RESULTS WAS NOT DRAMATIC', comment: 'Use "were": "results" is plural.' },
+      { quote: 'a sentence the essay never had', comment: 'This "sentence" is invented and must go.' },
+      { quote: '', comment: 'Add a short conclusion that answers the question in the title.' },
+    ],
+  };
+  const requests: string[] = [];
+  handler = (req, res) => {
+    requests.push(seen.at(-1)!.body);
+    const body = JSON.parse(seen.at(-1)!.body);
+    // The summary is a plain request; the comments carry the schema.
+    if (!body.response_format) return answerWith('The essay argues its case with clear, well-ordered reasons.')(req, res);
+    answerWith(JSON.stringify(comments))(req, res);
+  };
+  const r = await native.assessEssay({ fileId: 'remote-assess', text: ESSAY });
+  const withSchema = requests.map((b) => JSON.parse(b)).find((b) => b.response_format);
+  assert.equal(withSchema.response_format.type, 'json_schema');
+  assert.deepEqual(withSchema.response_format.json_schema.schema.required, ['comments']);
+  assert.equal(withSchema.stream, true);
+  const model = r.comments.filter((c) => c.source === 'model');
+  const quotes = model.map((c) => c.anchor?.quote ?? null);
+  assert.ok(quotes.includes('the the hardest'), `verbatim kept: ${JSON.stringify(quotes)}`);
+  assert.ok(quotes.includes('The results was not dramatic'), `re-anchored to the essay's words: ${JSON.stringify(quotes)}`);
+  assert.ok(!model.some((c) => c.content.includes('invented')), 'a quote not in the essay is dropped');
+  for (const c of r.comments.filter((c) => c.anchor)) assert.equal(ESSAY.slice(c.anchor!.start, c.anchor!.end), c.anchor!.quote);
+  assert.ok(r.comments.some((c) => c.source === 'rules'), 'the checker ran locally');
+  assert.ok(r.summary.startsWith('The essay argues its case'), r.summary);
+});
+
+test('assessEssay: an answer that is not the schema\'s JSON is asked for once more; twice → ENGINE_INVALID_RESPONSE', async () => {
+  useServer();
+  let schemaRequests = 0;
+  const good = JSON.stringify({ comments: [{ quote: 'the the hardest', comment: 'Delete the second "the" in "the the hardest".' }] });
+  handler = (req, res) => {
+    const body = JSON.parse(seen.at(-1)!.body);
+    if (!body.response_format) return answerWith('A clear essay.')(req, res);
+    schemaRequests += 1;
+    answerWith(schemaRequests === 1 ? '{"comments": [{"quote": "unfinished' : good)(req, res);
+  };
+  const r = await native.assessEssay({ fileId: 'remote-retry', text: ESSAY });
+  assert.equal(schemaRequests, 2, 'asked once more');
+  assert.ok(r.comments.some((c) => c.source === 'model' && c.anchor?.quote === 'the the hardest'));
+
+  schemaRequests = 0;
+  handler = (req, res) => {
+    const body = JSON.parse(seen.at(-1)!.body);
+    if (!body.response_format) return answerWith('A clear essay.')(req, res);
+    schemaRequests += 1;
+    answerWith('Here are my thoughts: the essay is good.')(req, res);
+  };
+  const e = await rejectsWith(native.assessEssay({ fileId: 'remote-bad', text: ESSAY }), 'ENGINE_INVALID_RESPONSE', 'JSON');
+  clean(e);
+  assert.equal(schemaRequests, 2);
+});
+
+test('generateFeedbackSummary through the provider: its sentence, streamed, then the facts', async () => {
+  useServer();
+  handler = answerWith('Your essay makes a clear, well-supported argument.');
+  const deltas: string[] = [];
+  const r = await native.generateFeedbackSummary({ fileId: 'remote-summary', text: ESSAY }, { onToken: (t) => deltas.push(t) });
+  assert.ok(r.summary.startsWith('Your essay makes a clear, well-supported argument.'), r.summary);
+  assert.ok(deltas.length >= 2, `streamed in ${deltas.length} deltas`);
+});

@@ -7,6 +7,7 @@
 //! The API key is a secret: it goes into the Authorization header and nowhere else — not into errors,
 //! logs, healthCheck or `Debug`.
 
+pub mod feedback;
 pub mod http;
 
 use std::fmt;

@@ -13,6 +13,7 @@ use std::sync::mpsc;
 use crate::analysis::{self, Analysis, Category, Finding};
 use crate::engine::{engine, quick, JobCtx};
 use crate::error::Result;
+use crate::provider::{self, Provider};
 use crate::store::assessments::{self, NewAssessment};
 use crate::store::text_hash;
 use crate::store::thread::Write;
@@ -66,8 +67,22 @@ pub fn assess(ctx: &mut JobCtx, input: AssessInput) -> Result<Assessment> {
         task.push_str("\nAlso: ");
         task.push_str(extra);
     }
-    let ids = ctx.model.chat_tokens(&essay_turn(&essay, &task))?;
-    let (items, _json) = constrained::decode(ctx, &ids, &input.text, &MODEL_LIMITS)?;
+    let messages = essay_turn(&essay, &task);
+    let items = match engine().config().provider {
+        // The school's server writes the comments under the same JSON schema; its quotes are
+        // anchored in the essay as ours are.
+        Provider::Remote(remote) => provider::feedback::comments(
+            &remote,
+            &messages,
+            &input.text,
+            &MODEL_LIMITS,
+            ctx.control,
+        )?,
+        Provider::Local => {
+            let ids = ctx.model.chat_tokens(&messages)?;
+            constrained::decode(ctx, &ids, &input.text, &MODEL_LIMITS)?.0
+        }
+    };
     let analysis = checked();
     let mut comments = rule_comments(&input.text, &analysis.findings);
     // A clean essay and a model with nothing usable to add give no comments: the summary says so.

@@ -40,7 +40,7 @@ const AFTER_COMMENT: &str = r#""}"#;
 const NEXT_ITEM: &str = r#",{"quote":""#;
 const END: &str = "]}";
 /// Quotes shorter than this are not worth a highlight ("The" is not; "definately" is).
-const MIN_QUOTE_CHARS: usize = 6;
+pub const MIN_QUOTE_CHARS: usize = 6;
 /// How many of the most likely tokens are checked before scanning the whole vocabulary.
 const TOP_K: usize = 256;
 /// Logit penalty for repeating a token already in the current string (small models loop).

@@ -3,8 +3,9 @@
 //! and found, so a summary is never empty or generic.
 
 use crate::analysis::{self, Category, Metrics};
-use crate::engine::JobCtx;
+use crate::engine::{engine, JobCtx};
 use crate::error::Result;
+use crate::provider::{self, Provider};
 use crate::tasks::assess::{essay_turn, MODEL_ESSAY_TOKENS};
 use crate::tasks::fit_essay;
 use crate::tasks::generate::{generate, GenParams};
@@ -30,11 +31,26 @@ pub fn summarize(
     metrics: &Metrics,
 ) -> Result<String> {
     let essay = fit_essay(ctx, text, SUMMARY_MAX_TOKENS, MODEL_ESSAY_TOKENS)?;
-    let ids = ctx
-        .model
-        .chat_tokens(&essay_turn(&essay, &PROMPTS.summary))?;
-    let out = generate(ctx, &ids, &GenParams::greedy(SUMMARY_MAX_TOKENS))?;
-    let mut summary = strength_sentence(&out.text, text).unwrap_or_default();
+    let messages = essay_turn(&essay, &PROMPTS.summary);
+    let said = match engine().config().provider {
+        Provider::Remote(remote) => {
+            let control = ctx.control;
+            provider::http::chat(
+                &remote,
+                &messages,
+                SUMMARY_MAX_TOKENS,
+                None,
+                control,
+                &mut |delta| ctx.emit(delta),
+            )?
+            .text
+        }
+        Provider::Local => {
+            let ids = ctx.model.chat_tokens(&messages)?;
+            generate(ctx, &ids, &GenParams::greedy(SUMMARY_MAX_TOKENS))?.text
+        }
+    };
+    let mut summary = strength_sentence(&said, text).unwrap_or_default();
     if !summary.is_empty() {
         summary.push(' ');
     }

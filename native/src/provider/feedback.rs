@@ -1,0 +1,230 @@
+//! The model's comments from a remote server: requested with `response_format` json_schema (the shape
+//! our constrained decoder writes locally), then checked as if they were ours. A quote that is not a
+//! verbatim span of the essay is moved to the one span that matches it but for case, spacing and
+//! quotation marks; when there is no such span, or more than one, the comment is dropped. A response
+//! that is not JSON of the schema is asked for once more.
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{http, Remote};
+use crate::engine::JobControl;
+use crate::error::{EngineError, Result};
+use crate::tasks::constrained::{Item, Limits, MIN_QUOTE_CHARS};
+use crate::template::Message;
+
+/// Tokens the server may write for the comments.
+const MAX_TOKENS: usize = 700;
+
+/// The JSON schema of the answer, with the local decoder's limits.
+pub fn schema(limits: &Limits) -> Value {
+    json!({
+        "type": "object",
+        "properties": {
+            "comments": {
+                "type": "array",
+                "maxItems": limits.max_items,
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "quote": { "type": "string", "maxLength": limits.max_quote_bytes },
+                        "comment": { "type": "string", "maxLength": limits.max_comment_bytes },
+                    },
+                    "required": ["quote", "comment"],
+                    "additionalProperties": false,
+                },
+            },
+        },
+        "required": ["comments"],
+        "additionalProperties": false,
+    })
+}
+
+#[derive(Deserialize)]
+struct Answer {
+    comments: Vec<Raw>,
+}
+
+#[derive(Deserialize)]
+struct Raw {
+    #[serde(default)]
+    quote: String,
+    comment: String,
+}
+
+/// The comments the server gives for `messages` (which hold `essay`), anchored in the essay.
+pub fn comments(
+    remote: &Remote,
+    messages: &[Message],
+    essay: &str,
+    limits: &Limits,
+    control: &JobControl,
+) -> Result<Vec<Item>> {
+    let schema = schema(limits);
+    let mut last = None;
+    for _ in 0..2 {
+        let out = http::chat(
+            remote,
+            messages,
+            MAX_TOKENS,
+            Some(&schema),
+            control,
+            &mut |_| {},
+        )?;
+        match serde_json::from_str::<Answer>(out.text.trim()) {
+            Ok(answer) => return Ok(items(answer, essay, limits)),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(EngineError::InvalidResponse(format!(
+        "The server at {} did not answer with the feedback's JSON shape, twice ({}).",
+        remote.host,
+        last.map(|e| e.classify_name()).unwrap_or("no answer")
+    )))
+}
+
+trait ClassifyName {
+    fn classify_name(&self) -> &'static str;
+}
+
+impl ClassifyName for serde_json::Error {
+    fn classify_name(&self) -> &'static str {
+        match self.classify() {
+            serde_json::error::Category::Io => "unreadable",
+            serde_json::error::Category::Syntax => "not JSON",
+            serde_json::error::Category::Data => "JSON of another shape",
+            serde_json::error::Category::Eof => "cut-off JSON",
+        }
+    }
+}
+
+fn items(answer: Answer, essay: &str, limits: &Limits) -> Vec<Item> {
+    answer
+        .comments
+        .into_iter()
+        .take(limits.max_items)
+        .filter_map(|raw| {
+            let quote = raw.quote.trim();
+            let quote = if quote.chars().count() < MIN_QUOTE_CHARS {
+                None
+            } else {
+                // Not in the essay, even loosely, or in several places: the comment is dropped.
+                Some(anchor(quote, essay)?)
+            };
+            let (comment, truncated) = cut(raw.comment.trim(), limits.max_comment_bytes);
+            Some(Item {
+                quote,
+                comment,
+                truncated,
+            })
+        })
+        .collect()
+}
+
+fn cut(s: &str, max: usize) -> (String, bool) {
+    if s.len() <= max {
+        return (s.to_string(), false);
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    (s[..end].to_string(), true)
+}
+
+/// The essay span `quote` stands for: itself where it is verbatim (its first place), else the one
+/// span equal to it but for case, runs of spaces and curly quotation marks.
+pub fn anchor(quote: &str, essay: &str) -> Option<(usize, String)> {
+    if let Some(at) = essay.find(quote) {
+        return Some((at, quote.to_string()));
+    }
+    let (text, offsets) = loose(essay);
+    let (q, _) = loose(quote);
+    let q = q.trim();
+    if q.is_empty() {
+        return None;
+    }
+    let mut found = text.match_indices(q).map(|(i, _)| i);
+    let start = found.next()?;
+    if found.next().is_some() {
+        return None;
+    }
+    let from = offsets[start];
+    let last = offsets[start + q.len() - 1];
+    let to = last + essay[last..].chars().next().map_or(1, char::len_utf8);
+    Some((from, essay[from..to].to_string()))
+}
+
+/// `s` lower-cased, with curly quotes made straight and each run of whitespace one space, and for
+/// each byte of that the byte offset in `s` of the character it came from.
+fn loose(s: &str) -> (String, Vec<usize>) {
+    let mut out = String::with_capacity(s.len());
+    let mut offsets = Vec::with_capacity(s.len());
+    let mut space = false;
+    for (i, c) in s.char_indices() {
+        if c.is_whitespace() {
+            if !space {
+                out.push(' ');
+                offsets.push(i);
+            }
+            space = true;
+            continue;
+        }
+        space = false;
+        let c = match c {
+            '‘' | '’' => '\'',
+            '“' | '”' => '"',
+            c => c,
+        };
+        for l in c.to_lowercase() {
+            let before = out.len();
+            out.push(l);
+            offsets.extend(std::iter::repeat_n(i, out.len() - before));
+        }
+    }
+    (out, offsets)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ESSAY: &str =
+        "My town need a new library.\nThe  old one is “too small” for us. The old one is dark.";
+
+    #[test]
+    fn quotes_are_verbatim_or_moved_to_the_one_loose_match_or_dropped() {
+        assert_eq!(
+            anchor("need a new library", ESSAY),
+            Some((8, "need a new library".into()))
+        );
+        // Case, spacing and curly quotes differ: the essay's own words come back.
+        let (at, q) = anchor("the old one is \"too small\"", ESSAY).unwrap_or_default();
+        assert_eq!(q, "The  old one is “too small”");
+        assert_eq!(&ESSAY[at..at + q.len()], q);
+        // Twice in the essay, loosely: ambiguous.
+        assert_eq!(anchor("the OLD one is", ESSAY), None);
+        assert_eq!(anchor("a brand new library", ESSAY), None);
+    }
+
+    #[test]
+    fn an_answer_is_cut_to_the_limits_and_loses_the_comments_it_cannot_anchor() {
+        let limits = Limits {
+            max_items: 2,
+            max_quote_bytes: 100,
+            max_comment_bytes: 20,
+            min_comment_bytes: 4,
+        };
+        let answer: Answer = serde_json::from_value(json!({"comments": [
+            {"quote": "MY TOWN NEED", "comment": "Use 'needs': the town is singular."},
+            {"quote": "invented words here", "comment": "Dropped."},
+            {"quote": "", "comment": "Add a conclusion."},
+            {"quote": "", "comment": "Past the limit."},
+        ]}))
+        .unwrap_or_else(|e| panic!("{e}"));
+        let got = items(answer, ESSAY, &limits);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].quote, Some((0, "My town need".into())));
+        assert!(got[0].truncated && got[0].comment.len() <= 20);
+    }
+}
