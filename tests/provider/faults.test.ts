@@ -68,7 +68,7 @@ test('a streamed answer: every delta reaches onToken as it arrives, the request 
     let i = 0;
     const next = () => {
       if (i < parts.length) {
-        res.write(delta(parts[i], i === parts.length - 1 ? 'stop' : null));
+        res.write(delta(parts[i]!, i === parts.length - 1 ? 'stop' : null));
         i += 1;
         setTimeout(next, 30);
       } else res.end('data: [DONE]\n\n');
@@ -80,7 +80,7 @@ test('a streamed answer: every delta reaches onToken as it arrives, the request 
   assert.equal(r.reply, 'Start your conclusion with your main point.');
   assert.equal(r.finishReason, 'stop');
   assert.deepEqual(deltas.map(([t]) => t), ['Start your ', 'conclusion with ', 'your main point.']);
-  assert.ok(deltas[2][1] - deltas[0][1] >= 40, 'the deltas arrived apart, as they were sent');
+  assert.ok(deltas[2]![1] - deltas[0]![1] >= 40, 'the deltas arrived apart, as they were sent');
   const req = seen.filter((s) => s.url === '/v1/chat/completions').at(-1)!;
   assert.equal(req.auth, `Bearer ${KEY}`);
   const sent = JSON.parse(req.body);
