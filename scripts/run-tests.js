@@ -110,7 +110,7 @@ const steps = [
     env: noModels,
   },
   {
-    name: `node:test suites with the model (${modelFiles.length} files: addon, service, electron, eval, reliability)`,
+    name: `node:test suites with the model (${modelFiles.length} files: addon, service, electron, models, eval, reliability, provider)`,
     groups: ['node'],
     cmd: process.execPath,
     args: nodeTest(modelFiles),
