@@ -561,6 +561,16 @@ mod tests {
         false
     }
 
+    /// The messages' text in rendered segments.
+    fn contents(segs: &[Segment]) -> Vec<&str> {
+        segs.iter()
+            .filter_map(|s| match s {
+                Segment::Content(c) => Some(c.as_str()),
+                Segment::Template(_) => None,
+            })
+            .collect()
+    }
+
     fn chatml() -> ChatTemplate {
         ChatTemplate::new(None, Arch::Llama, &no_tokens, String::new(), String::new())
     }
@@ -630,14 +640,7 @@ mod tests {
         ];
         let t = ChatTemplate::builtin(Builtin::Llama3, "<B>".into(), String::new());
         let segs = t.render(&msgs, false)?;
-        let contents: Vec<&str> = segs
-            .iter()
-            .filter_map(|s| match s {
-                Segment::Content(c) => Some(c.as_str()),
-                Segment::Template(_) => None,
-            })
-            .collect();
-        assert_eq!(contents, ["S", "U"]);
+        assert_eq!(contents(&segs), ["S", "U"]);
         assert_eq!(
             flatten(&segs),
             "<B><|start_header_id|>system<|end_header_id|>\n\nS<|eot_id|>\
@@ -645,14 +648,7 @@ mod tests {
              <|start_header_id|>user<|end_header_id|>\n\n<|eot_id|>"
         );
         let segs = chatml().render(&msgs, false)?;
-        let contents: Vec<&str> = segs
-            .iter()
-            .filter_map(|s| match s {
-                Segment::Content(c) => Some(c.as_str()),
-                Segment::Template(_) => None,
-            })
-            .collect();
-        assert_eq!(contents, [" \tS\n", "\n U \n", "  "]);
+        assert_eq!(contents(&segs), [" \tS\n", "\n U \n", "  "]);
         // One-sided stripping keeps the other side.
         let t = ChatTemplate::custom(
             "{% for m in messages %}[{{ m.content.lstrip() }}|{{ m.content.rstrip() }}]{% endfor %}",

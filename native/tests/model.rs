@@ -54,6 +54,21 @@ fn no_stop() -> Result<(), EngineError> {
     Ok(())
 }
 
+/// A job's context on `m` with this cache and control, streaming nowhere.
+fn job<'a>(
+    m: &std::sync::Arc<LoadedModel>,
+    kv: &'a mut samsara_native::model::transformer::KvState,
+    control: &'a samsara_native::engine::JobControl,
+) -> samsara_native::engine::JobCtx<'a> {
+    samsara_native::engine::JobCtx {
+        model: m.clone(),
+        kv,
+        control,
+        on_token: None,
+        usage: Default::default(),
+    }
+}
+
 fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
     a.iter()
         .zip(b)
@@ -261,7 +276,7 @@ fn bad_files_are_engine_down_naming_the_file() {
 /// (require_text) passes over that ending until it has written something; usage counts both runs.
 #[test]
 fn a_reply_that_must_have_text_passes_over_an_immediate_end() {
-    use samsara_native::engine::{JobControl, JobCtx, Usage};
+    use samsara_native::engine::{JobControl, Usage};
     use samsara_native::tasks::generate::{generate, GenParams};
     use std::sync::Arc;
 
@@ -276,13 +291,7 @@ fn a_reply_that_must_have_text_passes_over_an_immediate_end() {
     let mut kv = m.net.new_state();
     let control = JobControl::new(300_000);
     let mut run = |require_text: bool| {
-        let mut ctx = JobCtx {
-            model: m.clone(),
-            kv: &mut kv,
-            control: &control,
-            on_token: None,
-            usage: Default::default(),
-        };
+        let mut ctx = job(&m, &mut kv, &control);
         let params = GenParams {
             require_text,
             ..GenParams::greedy(12)
@@ -308,7 +317,7 @@ fn a_reply_that_must_have_text_passes_over_an_immediate_end() {
 
 #[test]
 fn constrained_feedback_is_valid_json_with_verbatim_quotes() {
-    use samsara_native::engine::{JobControl, JobCtx};
+    use samsara_native::engine::JobControl;
     use samsara_native::tasks::constrained::{self, Limits};
     use std::sync::Arc;
 
@@ -340,13 +349,7 @@ fn constrained_feedback_is_valid_json_with_verbatim_quotes() {
     ] {
         let mut kv = m.net.new_state();
         let control = JobControl::new(300_000);
-        let mut ctx = JobCtx {
-            model: m.clone(),
-            kv: &mut kv,
-            control: &control,
-            on_token: None,
-            usage: Default::default(),
-        };
+        let mut ctx = job(&m, &mut kv, &control);
         let (items, json) = constrained::decode(&mut ctx, &prompt, &essay, &limits)
             .unwrap_or_else(|e| panic!("decode: {e}"));
         let v: serde_json::Value =

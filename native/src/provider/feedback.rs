@@ -79,22 +79,16 @@ pub fn comments(
     Err(EngineError::InvalidResponse(format!(
         "The server at {} did not answer with the feedback's JSON shape, twice ({}).",
         remote.host,
-        last.map(|e| e.classify_name()).unwrap_or("no answer")
+        last.map_or("no answer", |e| what_was_wrong(&e))
     )))
 }
 
-trait ClassifyName {
-    fn classify_name(&self) -> &'static str;
-}
-
-impl ClassifyName for serde_json::Error {
-    fn classify_name(&self) -> &'static str {
-        match self.classify() {
-            serde_json::error::Category::Io => "unreadable",
-            serde_json::error::Category::Syntax => "not JSON",
-            serde_json::error::Category::Data => "JSON of another shape",
-            serde_json::error::Category::Eof => "cut-off JSON",
-        }
+fn what_was_wrong(e: &serde_json::Error) -> &'static str {
+    match e.classify() {
+        serde_json::error::Category::Io => "unreadable",
+        serde_json::error::Category::Syntax => "not JSON",
+        serde_json::error::Category::Data => "JSON of another shape",
+        serde_json::error::Category::Eof => "cut-off JSON",
     }
 }
 

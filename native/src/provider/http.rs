@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::Remote;
-use crate::engine::JobControl;
+use crate::engine::{JobControl, JobCtx};
 use crate::error::{EngineError, Result};
 use crate::tasks::generate::Finish;
 use crate::template::Message;
@@ -138,6 +138,19 @@ pub fn chat(
             text,
             finish: finish.unwrap_or(Finish::Stop),
         })
+    })
+}
+
+/// `chat` for a job, its text streamed to the job's onToken: the remote answer to `messages`.
+pub fn answer(
+    ctx: &mut JobCtx,
+    remote: &Remote,
+    messages: &[Message],
+    max_tokens: usize,
+) -> Result<Streamed> {
+    let control = ctx.control;
+    chat(remote, messages, max_tokens, None, control, &mut |delta| {
+        ctx.emit(delta)
     })
 }
 

@@ -96,7 +96,7 @@ pub enum Provider {
 }
 
 /// healthCheck().provider.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ProviderReport {
     pub kind: &'static str,
@@ -182,11 +182,7 @@ impl Provider {
         let Provider::Remote(remote) = self else {
             return ProviderReport {
                 kind: "local",
-                base_url: None,
-                model: None,
-                reachable: None,
-                checked_at_ms: None,
-                error: None,
+                ..Default::default()
             };
         };
         let mut p = remote.health.lock().unwrap_or_else(|e| e.into_inner());

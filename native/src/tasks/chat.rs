@@ -159,15 +159,7 @@ fn answer(
     let (text, finish) = match engine().config().provider {
         // The school's server writes the answer; the grounding below is the same.
         Provider::Remote(remote) => {
-            let control = ctx.control;
-            let out = provider::http::chat(
-                &remote,
-                &messages,
-                CHAT_MAX_TOKENS,
-                None,
-                control,
-                &mut |delta| ctx.emit(delta),
-            )?;
+            let out = provider::http::answer(ctx, &remote, &messages, CHAT_MAX_TOKENS)?;
             (out.text, out.finish)
         }
         Provider::Local => {

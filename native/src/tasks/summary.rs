@@ -34,16 +34,7 @@ pub fn summarize(
     let messages = essay_turn(&essay, &PROMPTS.summary);
     let said = match engine().config().provider {
         Provider::Remote(remote) => {
-            let control = ctx.control;
-            provider::http::chat(
-                &remote,
-                &messages,
-                SUMMARY_MAX_TOKENS,
-                None,
-                control,
-                &mut |delta| ctx.emit(delta),
-            )?
-            .text
+            provider::http::answer(ctx, &remote, &messages, SUMMARY_MAX_TOKENS)?.text
         }
         Provider::Local => {
             let ids = ctx.model.chat_tokens(&messages)?;

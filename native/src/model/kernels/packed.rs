@@ -114,17 +114,23 @@ impl Block {
     };
 }
 
+/// Where a 32-element format's 16 bytes of 4-bit codes start in its GGUF block (after d, and Q4_1's m
+/// or Q5_0's fifth bits).
+fn codes_at(format: Format) -> usize {
+    match format {
+        Format::Q4_0 => 2,
+        Format::Q4_1 => 4,
+        _ => 6,
+    }
+}
+
 /// A GGUF block of `format` (`b`: its bytes) unpacked.
 fn decode(format: Format, b: &[u8]) -> Block {
     let mut k = Block::ZERO;
     k.d = [b[0], b[1]];
     match format {
         Format::Q4_0 | Format::Q4_1 | Format::Q5_0 => {
-            let qs = match format {
-                Format::Q4_0 => 2,
-                Format::Q4_1 => 4,
-                _ => 6,
-            };
+            let qs = codes_at(format);
             if format == Format::Q4_1 {
                 k.dmin = [b[2], b[3]];
             }
@@ -189,11 +195,7 @@ fn encode(format: Format, k: &Block, b: &mut [u8]) {
     b[0..2].copy_from_slice(&k.d);
     match format {
         Format::Q4_0 | Format::Q4_1 | Format::Q5_0 => {
-            let qs = match format {
-                Format::Q4_0 => 2,
-                Format::Q4_1 => 4,
-                _ => 6,
-            };
+            let qs = codes_at(format);
             if format == Format::Q4_1 {
                 b[2..4].copy_from_slice(&k.dmin);
             }

@@ -153,10 +153,16 @@ trait Super {
     /// Scale groups per super-block: 8 of 32 elements (Q4_K, Q5_K) or 16 of 16 (Q6_K).
     const GROUPS: usize;
     unsafe fn codes<const VNNI: bool>(b: *const u8, g: usize) -> (__m256i, __m256i);
-    /// The 8 rows' scales of scale group `h`, as f32.
-    unsafe fn scales(b: *const u8, h: usize) -> __m256;
-    /// The activation's exact sum over scale group `h`.
-    fn group_sum(a: &ActSuper, h: usize) -> i32;
+    /// The 8 rows' scales of scale group `h`, as f32 (Q4_K, Q5_K: unsigned bytes).
+    #[inline(always)]
+    unsafe fn scales(b: *const u8, h: usize) -> __m256 {
+        bytes_f32::<false>(b.add(Self::L.sc + ROWS * h))
+    }
+    /// The activation's exact sum over scale group `h` (Q4_K, Q5_K: two 16-element sums).
+    #[inline(always)]
+    fn group_sum(a: &ActSuper, h: usize) -> i32 {
+        a.bsums[2 * h] as i32 + a.bsums[2 * h + 1] as i32
+    }
 }
 
 pub(super) struct Q4_0;
@@ -214,14 +220,6 @@ impl Super for Q4K {
     unsafe fn codes<const VNNI: bool>(b: *const u8, g: usize) -> (__m256i, __m256i) {
         nibbles(b, Self::L.qs_at(g))
     }
-    #[inline(always)]
-    unsafe fn scales(b: *const u8, h: usize) -> __m256 {
-        bytes_f32::<false>(b.add(Self::L.sc + ROWS * h))
-    }
-    #[inline(always)]
-    fn group_sum(a: &ActSuper, h: usize) -> i32 {
-        a.bsums[2 * h] as i32 + a.bsums[2 * h + 1] as i32
-    }
 }
 
 pub(super) struct Q5K;
@@ -232,14 +230,6 @@ impl Super for Q5K {
     #[inline(always)]
     unsafe fn codes<const VNNI: bool>(b: *const u8, g: usize) -> (__m256i, __m256i) {
         fifth_bits::<VNNI>(b, Self::L, g, nibbles(b, Self::L.qs_at(g)))
-    }
-    #[inline(always)]
-    unsafe fn scales(b: *const u8, h: usize) -> __m256 {
-        bytes_f32::<false>(b.add(Self::L.sc + ROWS * h))
-    }
-    #[inline(always)]
-    fn group_sum(a: &ActSuper, h: usize) -> i32 {
-        a.bsums[2 * h] as i32 + a.bsums[2 * h + 1] as i32
     }
 }
 
