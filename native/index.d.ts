@@ -30,8 +30,10 @@ export interface ModelInfo {
 
 export interface HealthReport {
   /**
-   * ok: ready or loadable; degraded: works, but history is not being saved as asked (see `store`);
-   * down: the model failed to load or its file is missing.
+   * ok: ready or loadable; degraded: works, but history is not being saved as asked (see `store`), or
+   * a remote provider's fallback is in use or unusable; down: the model failed to load or its file is
+   * missing, or, with a remote provider, its last probe could not reach it (and no local fallback can
+   * stand in).
    */
   status: 'ok' | 'degraded' | 'down';
   version: string;
@@ -78,8 +80,21 @@ export type ProviderConfig =
       apiKey?: string;
       /** One HTTP request's limit, default 60000 (100–600000). */
       timeoutMs?: number;
+      /**
+       * When the server fails (unreachable, refused, busy, a server error or a garbled answer) before
+       * any text was streamed and the request still has time, the local model answers instead, and the
+       * result's `fallbackReason` says why. Default false.
+       */
       fallbackToLocal?: boolean;
     };
+
+/** Which provider wrote a result's model part. */
+export interface Answered {
+  /** 'openai-compatible': the configured server; 'local': this computer's model (or the checker alone). */
+  answeredBy: 'local' | 'openai-compatible';
+  /** Present when the server failed and the local model answered instead (fallbackToLocal): the server's error. */
+  fallbackReason?: string;
+}
 
 export interface RequestOptions {
   /** Your id for cancel(); generated when absent. Must not be in use. */
@@ -173,7 +188,7 @@ export interface StoredAssessment {
   metrics?: EssayMetrics;
 }
 
-export interface ChatReply {
+export interface ChatReply extends Answered {
   reply: string;
   /** 'length': the answer was cut off by the token limit. */
   finishReason: 'stop' | 'length';
@@ -193,7 +208,7 @@ export interface ChatMessage {
   createdAt: string;
 }
 
-export interface Assessment {
+export interface Assessment extends Answered {
   comments: Comment[];
   summary: string;
   metrics: EssayMetrics;
@@ -262,6 +277,14 @@ export interface CompleteResult {
 export function configure(opts: EngineConfig): void;
 export function loadModel(options?: Omit<RequestOptions, 'onToken'>): Promise<ModelInfo>;
 export function healthCheck(): Promise<HealthReport>;
+/**
+ * `GET {baseUrl}/models` of an OpenAI-compatible server with these settings (the model may be left out):
+ * the ids it offers, for a settings page's "Test connection". Errors as for requests (ENGINE_DOWN when
+ * unreachable or the key is refused, …), naming the host, never the key.
+ */
+export function listProviderModels(
+  provider: Omit<Extract<ProviderConfig, { kind: 'openai-compatible' }>, 'model' | 'fallbackToLocal'> & { model?: string },
+): Promise<string[]>;
 export function assessEssay(
   input: { fileId: string; text: string; instruction?: string; dialect?: Dialect },
   options?: RequestOptions,
@@ -273,7 +296,7 @@ export function chat(
 export function generateFeedbackSummary(
   input: { fileId: string; text: string; comments?: Comment[] },
   options?: RequestOptions,
-): Promise<{ summary: string }>;
+): Promise<{ summary: string } & Answered>;
 export function complete(input: CompleteInput, options?: RequestOptions): Promise<CompleteResult>;
 export function tokenize(text: string, options?: { parseSpecialTokens?: boolean }): number[];
 export function detokenize(ids: number[]): string;

@@ -110,6 +110,11 @@ function configure(opts) {
   raw.configure(toJson('configure', opts));
 }
 
+/** GET {baseUrl}/models of an OpenAI-compatible server: the model ids it offers ("Test connection"). */
+async function listProviderModels(provider) {
+  return JSON.parse(await raw.listProviderModels(toJson('listProviderModels', provider)));
+}
+
 async function healthCheck() {
   const r = JSON.parse(raw.healthCheck());
   // The provider's last probe comes as epoch milliseconds; the report's times are ISO 8601.
@@ -182,6 +187,7 @@ async function shutdown() {
 
 module.exports = {
   configure,
+  listProviderModels,
   loadModel: (options) => run('loadModel', undefined, options),
   healthCheck,
   assessEssay: (input, options) => run('assessEssay', input, options),

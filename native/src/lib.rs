@@ -166,14 +166,49 @@ fn complete(cx: FunctionContext) -> JsResult<JsPromise> {
 }
 
 fn load_model(cx: FunctionContext) -> JsResult<JsPromise> {
-    // The checker's dictionary is built meanwhile on the quick thread, so the first check is fast too.
-    let _ = engine::quick::run(Box::new(analysis::checker::warm_up));
     queue_action(cx, "loadModel", |_| {
-        // The worker has loaded the model before this runs; report it as healthCheck does.
-        Ok(Box::new(|_ctx: &mut JobCtx| {
+        Ok(Box::new(|ctx: &mut JobCtx| {
+            let loaded = ctx.model();
+            // Then the checker's dictionary, on the quick thread, so the first check is fast too. Not
+            // during the load: both at once keep two cores busy, and healthCheck waited for a core.
+            let _ = engine::quick::run(Box::new(analysis::checker::warm_up));
+            loaded?;
             to_json(&engine().health().model)
         }))
     })
+}
+
+/// (providerJson) → Promise<modelsJson>: `GET {baseUrl}/models` on a thread of its own (it waits on
+/// the network, so neither the JS thread nor the quick thread may).
+fn list_provider_models(mut cx: FunctionContext) -> JsResult<JsPromise> {
+    let json = cx.argument::<JsString>(0)?.value(&mut cx);
+    let (deferred, promise) = cx.promise();
+    let patch = match parse::<provider::ProviderPatch>("listProviderModels", &json) {
+        Ok(p) => p,
+        Err(e) => {
+            reject(&mut cx, deferred, &e)?;
+            return Ok(promise);
+        }
+    };
+    let channel = cx.channel();
+    let listing = move || {
+        let result = catch_unwind(AssertUnwindSafe(|| patch.list_models()))
+            .unwrap_or_else(|_| {
+                Err(EngineError::ActionFailed(
+                    "The model list could not be read.".into(),
+                ))
+            })
+            .and_then(|models| to_json(&models));
+        deferred.settle_with(&channel, move |mut cx| match result {
+            Ok(json) => Ok(cx.string(json)),
+            Err(e) => throw(&mut cx, &e),
+        });
+    };
+    // If the thread can't start, the dropped Deferred rejects the promise (Neon does that).
+    let _ = std::thread::Builder::new()
+        .name("samsara-provider-list".into())
+        .spawn(listing);
+    Ok(promise)
 }
 
 fn health_check(mut cx: FunctionContext) -> JsResult<JsString> {
@@ -440,6 +475,7 @@ fn main(mut cx: ModuleContext) -> NeonResult<()> {
     cx.export_function("loadModel", load_model)?;
     cx.export_function("healthCheck", health_check)?;
     cx.export_function("configure", configure)?;
+    cx.export_function("listProviderModels", list_provider_models)?;
     cx.export_function("tokenize", tokenize)?;
     cx.export_function("detokenize", detokenize)?;
     cx.export_function("listAssessments", list_assessments)?;

@@ -57,7 +57,7 @@ fn a_panicking_job_is_answered_and_the_worker_survives() {
     assert!(!err.to_string().contains("essay text"), "{err}");
     assert!(err.to_string().contains("tests/engine.rs:"), "{err}");
     let ok = run(Box::new(|ctx| {
-        Ok(json!({ "vocab": ctx.model.codec.vocab_size }).to_string())
+        Ok(json!({ "vocab": ctx.model()?.codec.vocab_size }).to_string())
     }))
     .expect("next job runs");
     let ok: Value = serde_json::from_str(&ok).expect("JSON");

@@ -1,7 +1,8 @@
 // The provider against a fault server written here (a stand-in for the OpenAI-compatible layer: the
 // real llama.cpp server is the provider's other test): streamed chat, each HTTP and stream fault with
-// its code, cancel and timeout closing the connection, the reachability probe, and the API key never
-// showing. The chat's prompt is built with the local model's tokenizer, so the default model is loaded.
+// its code, cancel and timeout closing the connection, the reachability probe, the API key never
+// showing, the json_object form for servers that refuse json_schema, and the fallback to the local
+// model (loaded here for it).
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -79,6 +80,7 @@ test('a streamed answer: every delta reaches onToken as it arrives, the request 
   const r = await native.chat({ message: 'How do I end my essay?', contextText: ESSAY }, { onToken: (t) => deltas.push([t, performance.now()]) });
   assert.equal(r.reply, 'Start your conclusion with your main point.');
   assert.equal(r.finishReason, 'stop');
+  assert.equal(r.answeredBy, 'openai-compatible');
   assert.deepEqual(deltas.map(([t]) => t), ['Start your ', 'conclusion with ', 'your main point.']);
   assert.ok(deltas[2]![1] - deltas[0]![1] >= 40, 'the deltas arrived apart, as they were sent');
   const req = seen.filter((s) => s.url === '/v1/chat/completions').at(-1)!;
@@ -285,4 +287,48 @@ test('generateFeedbackSummary through the provider: its sentence, streamed, then
   const r = await native.generateFeedbackSummary({ fileId: 'remote-summary', text: ESSAY }, { onToken: (t) => deltas.push(t) });
   assert.ok(r.summary.startsWith('Your essay makes a clear, well-supported argument.'), r.summary);
   assert.ok(deltas.length >= 2, `streamed in ${deltas.length} deltas`);
+});
+
+test('a server that refuses response_format json_schema is asked in the json_object form, and only in it from then on', async () => {
+  useServer();
+  const forms: string[] = [];
+  const good = JSON.stringify({ comments: [{ quote: 'the the hardest', comment: 'Delete the second "the" in "the the hardest".' }] });
+  handler = (req, res) => {
+    const body = JSON.parse(seen.at(-1)!.body);
+    if (!body.response_format) return answerWith('A clear essay.')(req, res);
+    forms.push(body.response_format.type);
+    // llama-cpp-python's server: json_schema fails its request validation (HTTP 500).
+    if (body.response_format.type === 'json_schema') return res.writeHead(500).end('{"error":"validation"}');
+    assert.deepEqual(body.response_format.schema.required, ['comments']);
+    answerWith(good)(req, res);
+  };
+  const r = await native.assessEssay({ fileId: 'remote-json-object', text: ESSAY });
+  assert.ok(r.comments.some((c) => c.source === 'model' && c.anchor?.quote === 'the the hardest'));
+  await native.assessEssay({ fileId: 'remote-json-object', text: ESSAY });
+  assert.deepEqual(forms, ['json_schema', 'json_object', 'json_object']);
+});
+
+test('fallbackToLocal: a server that fails before any text → the local model answers, and the result says why; off by default', async () => {
+  native.configure({ provider: { kind: 'openai-compatible', baseUrl: base, model: 'school-model', apiKey: KEY, fallbackToLocal: true } });
+  handler = (_req, res) => res.writeHead(503).end();
+  const r = await native.chat({ message: 'How do I end my essay?', contextText: ESSAY });
+  assert.equal(r.answeredBy, 'local');
+  assert.ok(r.fallbackReason?.includes('busy') && r.fallbackReason.includes('127.0.0.1'), r.fallbackReason);
+  assert.ok(!r.fallbackReason.includes(KEY));
+  assert.ok(r.reply.length > 0);
+  const s = await native.generateFeedbackSummary({ fileId: 'remote-fallback', text: ESSAY });
+  assert.equal(s.answeredBy, 'local');
+
+  // After streamed text, the answer can't be replaced: the error stands.
+  handler = (_req, res) => {
+    sse(res);
+    res.write(delta('Your essay '));
+    setTimeout(() => res.socket?.destroy(), 30);
+  };
+  await rejectsWith(native.chat({ message: 'One tip?' }, { onToken: () => {} }), 'ENGINE_DOWN');
+
+  // Off by default: the server's error is the answer.
+  useServer();
+  handler = (_req, res) => res.writeHead(503).end();
+  await rejectsWith(native.chat({ message: 'One tip?' }), 'ENGINE_BUSY');
 });

@@ -20,21 +20,51 @@ use serde::Serialize;
 
 use crate::error::{EngineError, Result};
 use crate::model::{self, transformer::KvState, LoadedModel};
+use crate::provider::Provider;
 use crate::store::thread::{Retry, StoreThread};
 use crate::store::StoreReport;
 use crate::tokenizer::TextCodec;
 use config::{Config, ConfigPatch};
 pub use control::{JobControl, StopReason};
 
+/// The worker's local model and its KV cache, kept between jobs so that a shared prompt prefix is
+/// not computed again.
+#[derive(Default)]
+pub struct Local {
+    model: Option<Arc<LoadedModel>>,
+    kv: KvState,
+    /// A model given by a test: used as it is, never loaded from the settings.
+    fixed: bool,
+}
+
+impl Local {
+    /// A job context's model that is not the engine's (tests, examples).
+    pub fn with_model(model: Arc<LoadedModel>) -> Local {
+        Local {
+            kv: model.net.new_state(),
+            model: Some(model),
+            fixed: true,
+        }
+    }
+}
+
 /// What a job sees while it runs on the worker.
 pub struct JobCtx<'a> {
-    pub model: Arc<LoadedModel>,
-    /// The worker's KV cache, kept between jobs so a shared prompt prefix is not computed again.
-    pub kv: &'a mut KvState,
+    local: &'a mut Local,
+    /// `loadModel()`: retries a failed load even when the settings did not change.
+    force_load: bool,
     pub control: &'a JobControl,
     pub on_token: Option<&'a mut (dyn FnMut(&str) + Send)>,
-    /// Tokens the model has run for this job so far (tasks/generate.rs counts them).
+    /// Tokens the model has run for this job so far (tasks/generate.rs counts them; a remote server's
+    /// own counts are added when it reports them).
     pub usage: Usage,
+    /// Where this job's model answers come from: the configured provider when the job started, local
+    /// once the server failed and fallbackToLocal took over.
+    pub provider: Provider,
+    /// Why the server's answer was replaced by the local model's (fallbackToLocal).
+    pub fallback: Option<String>,
+    /// Whether text went to onToken already (a fallback never follows streamed text).
+    pub emitted: bool,
 }
 
 /// Tokens the model ran for a request: the prompts' tokens (a prefix reused from the cache is not
@@ -46,17 +76,60 @@ pub struct Usage {
     pub generated_tokens: usize,
 }
 
-impl JobCtx<'_> {
+impl<'a> JobCtx<'a> {
+    /// A job on `local`'s model, with the configured provider, streaming nowhere.
+    pub fn new(local: &'a mut Local, control: &'a JobControl) -> Self {
+        JobCtx {
+            local,
+            force_load: false,
+            control,
+            on_token: None,
+            usage: Usage::default(),
+            provider: engine().config().provider,
+            fallback: None,
+            emitted: false,
+        }
+    }
+
     pub fn check(&self) -> Result<()> {
         self.control.check()
     }
 
     pub fn emit(&mut self, text: &str) {
+        if text.is_empty() {
+            return;
+        }
         if let Some(f) = self.on_token.as_mut() {
-            if !text.is_empty() {
-                f(text);
+            f(text);
+            self.emitted = true;
+        }
+    }
+
+    /// The local model, loaded on this (worker) thread the first time a job needs it: a job that the
+    /// remote provider answers never waits for it.
+    pub fn model(&mut self) -> Result<Arc<LoadedModel>> {
+        if !self.local.fixed {
+            let m = engine().ensure_model(self.force_load)?;
+            self.control.check()?;
+            if !self
+                .local
+                .model
+                .as_ref()
+                .is_some_and(|o| Arc::ptr_eq(o, &m))
+            {
+                self.local.kv = m.net.new_state();
+                self.local.model = Some(m);
             }
         }
+        self.local
+            .model
+            .clone()
+            .ok_or_else(|| EngineError::Down("No model is loaded.".into()))
+    }
+
+    /// The local model's KV cache (call `model()` first).
+    pub fn kv(&mut self) -> &mut KvState {
+        &mut self.local.kv
     }
 }
 
@@ -320,9 +393,26 @@ impl Engine {
             ));
         }
         let store = self.history().report();
-        let status = match (state, &error) {
-            (ModelState::Failed, _) | (ModelState::Unloaded, Some(_)) => "down",
-            _ if store.status != "ok" => "degraded",
+        let provider = cfg.provider.report();
+        let local_down = matches!(
+            (state, &error),
+            (ModelState::Failed, _) | (ModelState::Unloaded, Some(_))
+        );
+        // With a server, the local model matters only as its fallback; a server the probe could not
+        // reach is down unless the local model stands in for it.
+        let (down, degraded) = match &cfg.provider {
+            Provider::Local => (local_down, false),
+            Provider::Remote(r) => {
+                let server_down = provider.reachable == Some(false);
+                match r.fallback_to_local {
+                    false => (server_down, false),
+                    true => (server_down && local_down, server_down || local_down),
+                }
+            }
+        };
+        let status = match () {
+            _ if down => "down",
+            _ if degraded || store.status != "ok" => "degraded",
             _ => "ok",
         };
         HealthReport {
@@ -355,7 +445,7 @@ impl Engine {
             },
             kernels: crate::model::kernels::isa().name(),
             model_loads: self.loads.load(Ordering::Relaxed),
-            provider: cfg.provider.report(),
+            provider,
         }
     }
 
@@ -409,8 +499,7 @@ impl Engine {
     }
 
     fn worker_loop(&self) {
-        let mut kv = KvState::default();
-        let mut kv_owner: Option<Arc<LoadedModel>> = None;
+        let mut local = Local::default();
         loop {
             let job = {
                 let mut q = lock(&self.queue);
@@ -430,35 +519,24 @@ impl Engine {
                 mut on_token,
                 reply,
             } = task;
-            if kv_owner.as_ref().is_some_and(|m| !self.is_current(m)) {
+            if local.model.as_ref().is_some_and(|m| !self.is_current(m)) {
                 // Let the old weights go before a new model loads, instead of holding both.
-                kv = KvState::default();
-                kv_owner = None;
+                local = Local::default();
             }
             let outcome = catch_unwind(AssertUnwindSafe(|| -> Result<String> {
                 control.check()?;
-                let model = self.ensure_model(force_load)?;
-                control.check()?;
-                if !kv_owner.as_ref().is_some_and(|o| Arc::ptr_eq(o, &model)) {
-                    kv = model.net.new_state();
-                    kv_owner = Some(model.clone());
-                }
-                let mut ctx = JobCtx {
-                    model,
-                    kv: &mut kv,
-                    control: &control,
-                    on_token: on_token
-                        .as_mut()
-                        .map(|f| f.as_mut() as &mut (dyn FnMut(&str) + Send)),
-                    usage: Usage::default(),
-                };
+                let mut ctx = JobCtx::new(&mut local, &control);
+                ctx.force_load = force_load;
+                ctx.on_token = on_token
+                    .as_mut()
+                    .map(|f| f.as_mut() as &mut (dyn FnMut(&str) + Send));
                 work(&mut ctx)
             }));
             let result = match outcome {
                 Ok(r) => r,
                 Err(panic) => {
                     // The cache may be half-written: start the next job from scratch.
-                    kv.clear();
+                    local.kv.clear();
                     Err(EngineError::ActionFailed(format!(
                         "The engine hit an internal error in {action} and stopped this request ({}). \
 Other requests are not affected.",

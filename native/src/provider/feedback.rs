@@ -7,8 +7,11 @@
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{http, Remote};
-use crate::engine::JobControl;
+use std::sync::atomic::Ordering;
+
+use super::http::{self, Format};
+use super::Remote;
+use crate::engine::JobCtx;
 use crate::error::{EngineError, Result};
 use crate::tasks::constrained::{Item, Limits, MIN_QUOTE_CHARS};
 use crate::template::Message;
@@ -54,23 +57,16 @@ struct Raw {
 
 /// The comments the server gives for `messages` (which hold `essay`), anchored in the essay.
 pub fn comments(
+    ctx: &mut JobCtx,
     remote: &Remote,
     messages: &[Message],
     essay: &str,
     limits: &Limits,
-    control: &JobControl,
 ) -> Result<Vec<Item>> {
     let schema = schema(limits);
     let mut last = None;
     for _ in 0..2 {
-        let out = http::chat(
-            remote,
-            messages,
-            MAX_TOKENS,
-            Some(&schema),
-            control,
-            &mut |_| {},
-        )?;
+        let out = ask(ctx, remote, messages, &schema)?;
         match serde_json::from_str::<Answer>(out.text.trim()) {
             Ok(answer) => return Ok(items(answer, essay, limits)),
             Err(e) => last = Some(e),
@@ -81,6 +77,37 @@ pub fn comments(
         remote.host,
         last.map_or("no answer", |e| what_was_wrong(&e))
     )))
+}
+
+/// One request for JSON of `schema`, in the json_schema form; a server that refuses that form (HTTP
+/// 400, 422, 500: llama-cpp-python's) is asked in its json_object form, and from then on only in it.
+fn ask(
+    ctx: &mut JobCtx,
+    remote: &Remote,
+    messages: &[Message],
+    schema: &Value,
+) -> Result<http::Streamed> {
+    if !remote.json_object_form.load(Ordering::Relaxed) {
+        match http::answer(
+            ctx,
+            remote,
+            messages,
+            MAX_TOKENS,
+            Format::JsonSchema(schema),
+        ) {
+            Err(EngineError::ActionFailed(_)) => {}
+            done => return done,
+        }
+    }
+    let out = http::answer(
+        ctx,
+        remote,
+        messages,
+        MAX_TOKENS,
+        Format::JsonObject(schema),
+    )?;
+    remote.json_object_form.store(true, Ordering::Relaxed);
+    Ok(out)
 }
 
 fn what_was_wrong(e: &serde_json::Error) -> &'static str {

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::Remote;
-use crate::engine::{JobControl, JobCtx};
+use crate::engine::{JobControl, JobCtx, Usage};
 use crate::error::{EngineError, Result};
 use crate::tasks::generate::Finish;
 use crate::template::Message;
@@ -56,15 +56,26 @@ fn parts() -> Result<(&'static tokio::runtime::Runtime, &'static reqwest::Client
 pub struct Streamed {
     pub text: String,
     pub finish: Finish,
+    /// The server's token counts, when it reports them.
+    pub usage: Option<Usage>,
+}
+
+/// The answer's form (`response_format`).
+#[derive(Clone, Copy)]
+pub enum Format<'a> {
+    Text,
+    /// JSON of this schema, as OpenAI, vLLM, Ollama and llama.cpp's llama-server ask for it.
+    JsonSchema(&'a Value),
+    /// The same, as llama-cpp-python's server asks for it (it refuses the form above).
+    JsonObject(&'a Value),
 }
 
 /// `POST {base}/chat/completions` with `stream: true`: each delta goes to `on_delta` as it arrives.
-/// `schema`: the answer must be JSON of that schema (`response_format`).
 pub fn chat(
     remote: &Remote,
     messages: &[Message],
     max_tokens: usize,
-    schema: Option<&Value>,
+    format: Format,
     control: &JobControl,
     on_delta: &mut dyn FnMut(&str),
 ) -> Result<Streamed> {
@@ -79,12 +90,20 @@ pub fn chat(
         "stream": true,
         "max_tokens": max_tokens,
         "temperature": 0,
+        // The server's token counts in the last event (servers that don't know it ignore it).
+        "stream_options": { "include_usage": true },
     });
-    if let Some(schema) = schema {
-        body["response_format"] = json!({
-            "type": "json_schema",
-            "json_schema": { "name": "feedback", "strict": true, "schema": schema },
-        });
+    match format {
+        Format::Text => {}
+        Format::JsonSchema(schema) => {
+            body["response_format"] = json!({
+                "type": "json_schema",
+                "json_schema": { "name": "feedback", "strict": true, "schema": schema },
+            });
+        }
+        Format::JsonObject(schema) => {
+            body["response_format"] = json!({ "type": "json_object", "schema": schema });
+        }
     }
     let mut req = client
         .post(format!("{}/chat/completions", remote.base))
@@ -101,6 +120,7 @@ pub fn chat(
         let mut events = response.bytes_stream().eventsource();
         let mut text = String::new();
         let mut finish = None;
+        let mut usage = None;
         loop {
             let Some(event) = watch(control, events.next()).await? else {
                 // The stream ended without [DONE]: the answer may be cut anywhere.
@@ -118,6 +138,12 @@ pub fn chat(
             }
             let chunk: Chunk = serde_json::from_str(&event.data)
                 .map_err(|_| garbled(remote, "an event that is not a chat completion chunk"))?;
+            if let Some(u) = chunk.usage {
+                usage = Some(Usage {
+                    prompt_tokens: u.prompt_tokens,
+                    generated_tokens: u.completion_tokens,
+                });
+            }
             if let Some(choice) = chunk.choices.into_iter().next() {
                 if let Some(delta) = choice.delta.and_then(|d| d.content) {
                     if !delta.is_empty() {
@@ -137,21 +163,39 @@ pub fn chat(
         Ok(Streamed {
             text,
             finish: finish.unwrap_or(Finish::Stop),
+            usage,
         })
     })
 }
 
-/// `chat` for a job, its text streamed to the job's onToken: the remote answer to `messages`.
+/// `chat` for a job: the remote answer to `messages`, its text streamed to the job's onToken (in
+/// `Format::Text`) and its token counts added to the job's usage.
 pub fn answer(
     ctx: &mut JobCtx,
     remote: &Remote,
     messages: &[Message],
     max_tokens: usize,
+    format: Format,
 ) -> Result<Streamed> {
     let control = ctx.control;
-    chat(remote, messages, max_tokens, None, control, &mut |delta| {
-        ctx.emit(delta)
-    })
+    let streams = matches!(format, Format::Text);
+    let out = chat(
+        remote,
+        messages,
+        max_tokens,
+        format,
+        control,
+        &mut |delta| {
+            if streams {
+                ctx.emit(delta)
+            }
+        },
+    )?;
+    if let Some(u) = out.usage {
+        ctx.usage.prompt_tokens += u.prompt_tokens;
+        ctx.usage.generated_tokens += u.generated_tokens;
+    }
+    Ok(out)
 }
 
 /// `GET {base}/models`: the ids the server offers.
@@ -243,6 +287,15 @@ fn garbled(remote: &Remote, what: &str) -> EngineError {
 struct Chunk {
     #[serde(default)]
     choices: Vec<Choice>,
+    usage: Option<ServerUsage>,
+}
+
+#[derive(Deserialize)]
+struct ServerUsage {
+    #[serde(default)]
+    prompt_tokens: usize,
+    #[serde(default)]
+    completion_tokens: usize,
 }
 
 #[derive(Deserialize)]

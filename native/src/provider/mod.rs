@@ -11,12 +11,15 @@ pub mod feedback;
 pub mod http;
 
 use std::fmt;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
+use crate::engine::JobCtx;
 use crate::error::{EngineError, Result};
+use crate::tasks::results::Answered;
 
 /// Default deadline for one request to the server (each request's own timeoutMs still applies).
 pub const DEFAULT_TIMEOUT_MS: u64 = 60_000;
@@ -35,6 +38,7 @@ pub enum ProviderPatch {
     Local,
     OpenaiCompatible {
         base_url: String,
+        #[serde(default)]
         model: String,
         api_key: Option<String>,
         timeout_ms: Option<u64>,
@@ -63,6 +67,8 @@ pub struct Remote {
     api_key: Option<String>,
     pub timeout_ms: u64,
     pub fallback_to_local: bool,
+    /// The server refused `response_format` json_schema and takes json_object with a schema instead.
+    json_object_form: AtomicBool,
     /// The last reachability probe (shared with the probe thread).
     health: Mutex<Probe>,
 }
@@ -114,6 +120,24 @@ pub struct ProviderReport {
 
 impl ProviderPatch {
     pub fn into_provider(self) -> Result<Provider> {
+        Ok(match self.into_remote(true)? {
+            Some(remote) => Provider::Remote(remote),
+            None => Provider::Local,
+        })
+    }
+
+    /// The server's model list, for settings offered before they are saved ("Test connection"): the
+    /// model may still be unnamed. Blocks on the network (at most the probe's limit).
+    pub fn list_models(self) -> Result<Vec<String>> {
+        match self.into_remote(false)? {
+            Some(remote) => http::list_models(&remote),
+            None => Err(EngineError::invalid(
+                "listProviderModels needs an openai-compatible provider.",
+            )),
+        }
+    }
+
+    fn into_remote(self, needs_model: bool) -> Result<Option<Arc<Remote>>> {
         let ProviderPatch::OpenaiCompatible {
             base_url,
             model,
@@ -122,7 +146,7 @@ impl ProviderPatch {
             fallback_to_local,
         } = self
         else {
-            return Ok(Provider::Local);
+            return Ok(None);
         };
         let url = reqwest::Url::parse(base_url.trim()).map_err(|_| {
             EngineError::invalid("provider.baseUrl must be an http:// or https:// URL.")
@@ -139,7 +163,7 @@ impl ProviderPatch {
             ));
         }
         let model = model.trim().to_string();
-        if model.is_empty() || model.len() > 256 {
+        if (needs_model && model.is_empty()) || model.len() > 256 {
             return Err(EngineError::invalid(
                 "provider.model must name the server's model (1 to 256 characters).",
             ));
@@ -163,19 +187,63 @@ impl ProviderPatch {
             Some(p) => format!("{}:{p}", url.host_str().unwrap_or_default()),
             None => url.host_str().unwrap_or_default().to_string(),
         };
-        Ok(Provider::Remote(Arc::new(Remote {
+        Ok(Some(Arc::new(Remote {
             base: url.as_str().trim_end_matches('/').to_string(),
             host,
             model,
             api_key,
             timeout_ms,
             fallback_to_local: fallback_to_local.unwrap_or(false),
+            json_object_form: AtomicBool::new(false),
             health: Mutex::new(Probe::default()),
         })))
     }
 }
 
+/// Runs the model's part of a job on the configured server, or on this computer's model. With
+/// fallbackToLocal, a server that fails before any text was streamed, while the request still has
+/// time, is replaced by the local model for the rest of the job (`ctx.fallback` says why).
+pub fn run<T>(
+    ctx: &mut JobCtx,
+    remote: impl FnOnce(&mut JobCtx, &Remote) -> Result<T>,
+    local: impl FnOnce(&mut JobCtx) -> Result<T>,
+) -> Result<T> {
+    if let Provider::Remote(server) = ctx.provider.clone() {
+        match remote(ctx, &server) {
+            Err(e)
+                if server.fallback_to_local
+                    && !ctx.emitted
+                    && !matches!(
+                        e,
+                        EngineError::Cancelled(_) | EngineError::InvalidRequest(_)
+                    )
+                    && ctx.check().is_ok() =>
+            {
+                ctx.fallback = Some(e.to_string());
+                ctx.provider = Provider::Local;
+            }
+            done => return done,
+        }
+    }
+    local(ctx)
+}
+
+/// Which provider wrote a job's model part, for its result.
+pub fn answered(ctx: &JobCtx) -> Answered {
+    Answered {
+        answered_by: ctx.provider.kind(),
+        fallback_reason: ctx.fallback.clone(),
+    }
+}
+
 impl Provider {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Provider::Local => "local",
+            Provider::Remote(_) => "openai-compatible",
+        }
+    }
+
     /// What healthCheck says; starts a probe in the background when the last one is stale. Never
     /// waits on the network.
     pub fn report(&self) -> ProviderReport {

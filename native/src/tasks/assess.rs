@@ -19,8 +19,8 @@ use crate::store::text_hash;
 use crate::store::thread::Write;
 use crate::tasks::check::{comment_of, dialect_or_default, personal_words};
 use crate::tasks::constrained::{self, Item, Limits};
-use crate::tasks::fit_essay;
 use crate::tasks::prompts::{echoes_prompt, PROMPTS};
+use crate::tasks::reader::Reader;
 use crate::tasks::requests::{utf16_len, AssessInput};
 use crate::tasks::results::{Anchor, Assessment, Comment, CommentKind, TutorRead};
 use crate::tasks::summary::summarize;
@@ -58,31 +58,36 @@ pub fn assess(ctx: &mut JobCtx, input: AssessInput) -> Result<Assessment> {
     // The checker runs on the quick thread while the model reads the essay here: on two cores it
     // adds nothing to the assessment's time.
     let checked = check_beside(&input);
-    let essay = fit_essay(ctx, &input.text, FEEDBACK_RESERVE, MODEL_ESSAY_TOKENS)?;
-    let tutor_read = (essay.len() < input.text.len()).then(|| TutorRead {
-        end: utf16_len(common_prefix(&input.text, &essay)),
-    });
     let mut task = PROMPTS.assess.clone();
     if let Some(extra) = &input.instruction {
         task.push_str("\nAlso: ");
         task.push_str(extra);
     }
-    let messages = essay_turn(&essay, &task);
-    let items = match engine().config().provider {
+    let fit = |reader: &Reader| reader.fit_essay(&input.text, FEEDBACK_RESERVE, MODEL_ESSAY_TOKENS);
+    let (items, essay) = provider::run(
+        ctx,
         // The school's server writes the comments under the same JSON schema; its quotes are
         // anchored in the essay as ours are.
-        Provider::Remote(remote) => provider::feedback::comments(
-            &remote,
-            &messages,
-            &input.text,
-            &MODEL_LIMITS,
-            ctx.control,
-        )?,
-        Provider::Local => {
-            let ids = ctx.model.chat_tokens(&messages)?;
-            constrained::decode(ctx, &ids, &input.text, &MODEL_LIMITS)?.0
-        }
-    };
+        |ctx, remote| {
+            let essay = fit(&Reader::Server)?;
+            let messages = essay_turn(&essay, &task);
+            let items =
+                provider::feedback::comments(ctx, remote, &messages, &input.text, &MODEL_LIMITS)?;
+            Ok((items, essay))
+        },
+        |ctx| {
+            let model = ctx.model()?;
+            let essay = fit(&Reader::Local(model.clone()))?;
+            let ids = model.chat_tokens(&essay_turn(&essay, &task))?;
+            Ok((
+                constrained::decode(ctx, &ids, &input.text, &MODEL_LIMITS)?.0,
+                essay,
+            ))
+        },
+    )?;
+    let tutor_read = (essay.len() < input.text.len()).then(|| TutorRead {
+        end: utf16_len(common_prefix(&input.text, &essay)),
+    });
     let analysis = checked();
     let mut comments = rule_comments(&input.text, &analysis.findings);
     // A clean essay and a model with nothing usable to add give no comments: the summary says so.
@@ -96,12 +101,17 @@ pub fn assess(ctx: &mut JobCtx, input: AssessInput) -> Result<Assessment> {
         tutor_read,
         saved: false,
         usage: ctx.usage,
+        answered: provider::answered(ctx),
+    };
+    let model = match &ctx.provider {
+        Provider::Remote(remote) => format!("{} ({})", remote.model, remote.host),
+        Provider::Local => ctx.model()?.name.clone(),
     };
     // A failed save marks the store degraded (healthCheck says why) and `saved` false; the feedback
     // is still given.
     result.saved = engine()
         .history()
-        .write(saving(&input, &ctx.model.name, &result))
+        .write(saving(&input, &model, &result))
         .is_ok();
     Ok(result)
 }

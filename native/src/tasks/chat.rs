@@ -13,16 +13,17 @@ use std::sync::Arc;
 use crate::analysis::{self, Finding};
 use crate::engine::{engine, JobCtx};
 use crate::error::{EngineError, Result};
+use crate::provider::http::Format;
 use crate::provider::{self, Provider};
 use crate::store::chat::{self as history, ChatMessage, Role};
 use crate::store::text_hash;
 use crate::tasks::check::{dialect_or_default, personal_words};
-use crate::tasks::fit_essay;
-use crate::tasks::generate::{generate, prompt_budget, Finish, GenParams};
+use crate::tasks::generate::{generate, Finish, GenParams};
 use crate::tasks::grounding::{asks_to_quote, ground};
 use crate::tasks::prompts::PROMPTS;
+use crate::tasks::reader::Reader;
 use crate::tasks::requests::ChatInput;
-use crate::tasks::results::ChatReply;
+use crate::tasks::results::{Answered, ChatReply};
 use crate::template::Message;
 
 pub const CHAT_MAX_TOKENS: usize = 256;
@@ -76,21 +77,29 @@ pub fn chat(ctx: &mut JobCtx, input: ChatInput) -> Result<ChatReply> {
             .collect(),
         None => Vec::new(),
     };
-    let (reply, finish, history_used) = match essay {
-        None if mentions(&input.message, ABOUT_MY_TEXT) => {
-            // Nothing to read: say so rather than let the model imagine an essay.
-            let reply = "I can't see an essay yet. Paste it into the editor (or open it), then ask me again and I'll answer about your own words.".to_string();
-            ctx.emit(&reply);
-            (reply, Finish::Stop, 0)
-        }
+    let canned = match essay {
+        // Nothing to read: say so rather than let the model imagine an essay.
+        None if mentions(&input.message, ABOUT_MY_TEXT) => Some("I can't see an essay yet. Paste it into the editor (or open it), then ask me again and I'll answer about your own words.".to_string()),
         // About mistakes, the checker's findings are the answer: exact quotes, real fixes. A small
         // model asked the same invents mistakes and quotes.
         Some(text) if mentions(&input.message, ABOUT_MISTAKES) => {
-            let reply = mistakes_answer(text, &findings);
-            ctx.emit(&reply);
-            (reply, Finish::Stop, 0)
+            Some(mistakes_answer(text, &findings))
         }
-        _ => answer(ctx, &input, essay, &findings)?,
+        _ => None,
+    };
+    let (reply, finish, history_used, answered) = match canned {
+        Some(reply) => {
+            ctx.emit(&reply);
+            let answered = Answered {
+                answered_by: Provider::Local.kind(),
+                fallback_reason: None,
+            };
+            (reply, Finish::Stop, 0, answered)
+        }
+        None => {
+            let (reply, finish, used) = answer(ctx, &input, essay, &findings)?;
+            (reply, finish, used, provider::answered(ctx))
+        }
     };
     if reply.is_empty() {
         return Err(EngineError::InvalidResponse(
@@ -113,6 +122,7 @@ pub fn chat(ctx: &mut JobCtx, input: ChatInput) -> Result<ChatReply> {
         finish_reason: finish,
         history_used,
         saved,
+        answered,
     })
 }
 
@@ -123,9 +133,54 @@ fn answer(
     essay: Option<&str>,
     findings: &[Finding],
 ) -> Result<(String, Finish, usize)> {
-    let system = match essay {
+    let past = match input.file_id.clone() {
+        // A history that can't be read (the store reports why) leaves a question without context,
+        // not unanswered.
+        Some(id) => engine()
+            .history()
+            .read(move |s| history::history(s, &id))
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
+    // The prompt as the answering model can read it (a server's context is estimated, not counted).
+    let prompt = |reader: &Reader| -> Result<Vec<Message>> {
+        let system = system_turn(reader, essay, findings)?;
+        let budget = reader.budget(CHAT_MAX_TOKENS);
+        conversation(system, &past, &input.message, budget, |m| reader.count(m))
+    };
+    let (text, finish, messages) = provider::run(
+        ctx,
+        // The school's server writes the answer; the grounding below is the same.
+        |ctx, remote| {
+            let messages = prompt(&Reader::Server)?;
+            let out =
+                provider::http::answer(ctx, remote, &messages, CHAT_MAX_TOKENS, Format::Text)?;
+            Ok((out.text, out.finish, messages.len()))
+        },
+        |ctx| {
+            let model = ctx.model()?;
+            let messages = prompt(&Reader::Local(model.clone()))?;
+            let ids = model.chat_tokens(&messages)?;
+            let params = GenParams {
+                stop_on_repeat: true,
+                require_text: true,
+                ..GenParams::greedy(CHAT_MAX_TOKENS)
+            };
+            let out = generate(ctx, &ids, &params)?;
+            Ok((out.text, out.finish, messages.len()))
+        },
+    )?;
+    let reply = ground(text.trim(), essay, asks_to_quote(&input.message));
+    let reply = or_nothing_left(reply, essay.is_some());
+    // The past messages the answer was given with (older ones did not fit the context).
+    Ok((reply, finish, messages - 2))
+}
+
+/// The tutor's system turn: the essay (as much as the model reads) and what the checker found in it.
+fn system_turn(reader: &Reader, essay: Option<&str>, findings: &[Finding]) -> Result<Message> {
+    Ok(match essay {
         Some(text) => {
-            let fitted = fit_essay(ctx, text, CHAT_MAX_TOKENS + 200, usize::MAX)?;
+            let fitted = reader.fit_essay(text, CHAT_MAX_TOKENS + 200, usize::MAX)?;
             let found = if findings.is_empty() {
                 PROMPTS.tutor_no_findings.clone()
             } else {
@@ -141,42 +196,7 @@ fn answer(
             ))
         }
         None => Message::system(format!("{}\n\n{}", PROMPTS.tutor, PROMPTS.tutor_no_essay)),
-    };
-    let past = match input.file_id.clone() {
-        // A history that can't be read (the store reports why) leaves a question without context,
-        // not unanswered.
-        Some(id) => engine()
-            .history()
-            .read(move |s| history::history(s, &id))
-            .unwrap_or_default(),
-        None => Vec::new(),
-    };
-    let budget = prompt_budget(ctx, CHAT_MAX_TOKENS);
-    let model = ctx.model.clone();
-    let messages = conversation(system, &past, &input.message, budget, |m| {
-        model.chat_tokens(m).map(|ids| ids.len())
-    })?;
-    let (text, finish) = match engine().config().provider {
-        // The school's server writes the answer; the grounding below is the same.
-        Provider::Remote(remote) => {
-            let out = provider::http::answer(ctx, &remote, &messages, CHAT_MAX_TOKENS)?;
-            (out.text, out.finish)
-        }
-        Provider::Local => {
-            let ids = model.chat_tokens(&messages)?;
-            let params = GenParams {
-                stop_on_repeat: true,
-                require_text: true,
-                ..GenParams::greedy(CHAT_MAX_TOKENS)
-            };
-            let out = generate(ctx, &ids, &params)?;
-            (out.text, out.finish)
-        }
-    };
-    let reply = ground(text.trim(), essay, asks_to_quote(&input.message));
-    let reply = or_nothing_left(reply, essay.is_some());
-    // The past messages the answer was given with (older ones did not fit the context).
-    Ok((reply, finish, messages.len() - 2))
+    })
 }
 
 /// Nothing left after grounding: the model had only invented words to offer (without an essay,

@@ -7,11 +7,11 @@ use crate::tasks::requests::CompleteInput;
 use crate::tasks::results::Completion;
 
 pub fn complete(ctx: &mut JobCtx, input: CompleteInput) -> Result<Completion> {
-    let ids = ctx
-        .model
+    let model = ctx.model()?;
+    let ids = model
         .codec
         .encode(&input.prompt, input.parse_special_tokens.unwrap_or(false))?;
-    let ids = ctx.model.with_bos(ids)?;
+    let ids = model.with_bos(ids)?;
     let params = GenParams {
         max_tokens: input.max_tokens.unwrap_or(128) as usize,
         temperature: input.temperature.unwrap_or(0.8),

@@ -54,7 +54,7 @@ pub fn decode(
     essay: &str,
     limits: &Limits,
 ) -> Result<(Vec<Item>, String)> {
-    let model = ctx.model.clone();
+    let model = ctx.model()?;
     let vocab = model.codec.token_bytes();
     let index = EssayIndex::new(essay);
     let mut d = Decoder {
@@ -109,7 +109,7 @@ impl Decoder {
         if text.is_empty() {
             return Ok(());
         }
-        let ids = ctx.model.codec.encode(text, false)?;
+        let ids = ctx.model()?.codec.encode(text, false)?;
         self.logits = feed(ctx, &ids)?;
         self.json.push_str(text);
         Ok(())

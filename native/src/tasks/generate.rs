@@ -55,13 +55,9 @@ pub struct GenOutput {
     pub finish: Finish,
 }
 
-/// Tokens the prompt may use at most so that `reserve` tokens can still be generated.
-pub fn prompt_budget(ctx: &JobCtx, reserve: usize) -> usize {
-    ctx.model.net.context.saturating_sub(reserve)
-}
-
 pub fn generate(ctx: &mut JobCtx, prompt: &[u32], p: &GenParams) -> Result<GenOutput> {
-    let context = ctx.model.net.context;
+    let model = ctx.model()?;
+    let context = model.net.context;
     if prompt.is_empty() {
         return Err(EngineError::invalid(
             "The prompt is empty after tokenization.",
@@ -75,7 +71,6 @@ a shorter text.",
         )));
     }
     let max_new = p.max_tokens.min(context - prompt.len());
-    let model = ctx.model.clone();
     let codec = &model.codec;
     let mut logits = prefill(ctx, prompt)?;
 
@@ -135,7 +130,7 @@ a shorter text.",
 /// question); at least one token is run so that there are logits for the next one.
 pub fn prefill(ctx: &mut JobCtx, prompt: &[u32]) -> Result<Vec<f32>> {
     let mut common = ctx
-        .kv
+        .kv()
         .tokens
         .iter()
         .zip(prompt)
@@ -144,7 +139,7 @@ pub fn prefill(ctx: &mut JobCtx, prompt: &[u32]) -> Result<Vec<f32>> {
     if common == prompt.len() {
         common = common.saturating_sub(1);
     }
-    ctx.kv.truncate(common);
+    ctx.kv().truncate(common);
     ctx.usage.prompt_tokens += prompt.len() - common;
     run(ctx, &prompt[common..])
 }
@@ -156,10 +151,10 @@ pub fn feed(ctx: &mut JobCtx, tokens: &[u32]) -> Result<Vec<f32>> {
 }
 
 fn run(ctx: &mut JobCtx, tokens: &[u32]) -> Result<Vec<f32>> {
-    let model = ctx.model.clone();
+    let model = ctx.model()?;
     let control = ctx.control;
     let mut check = || control.check();
-    model.net.forward(ctx.kv, tokens, &mut check)
+    model.net.forward(ctx.kv(), tokens, &mut check)
 }
 
 fn find_stop(text: &str, stops: &[String], from: usize) -> Option<usize> {

@@ -71,6 +71,18 @@ pub struct Assessment {
     pub saved: bool,
     /// Tokens the model ran: the essay prompts and the comments and summary it wrote.
     pub usage: Usage,
+    #[serde(flatten)]
+    pub answered: Answered,
+}
+
+/// Which provider wrote the model's part of a result: "local" or "openai-compatible", and, when the
+/// server failed and the local model answered instead (fallbackToLocal), why.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Answered {
+    pub answered_by: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fallback_reason: Option<String>,
 }
 
 /// The part of the essay the model read: from the start to `end` (a UTF-16 offset).
@@ -98,12 +110,16 @@ pub struct ChatReply {
     /// With a fileId: whether the exchange went into the history.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub saved: Option<bool>,
+    #[serde(flatten)]
+    pub answered: Answered,
 }
 
 /// generateFeedbackSummary.
 #[derive(Debug, Serialize)]
 pub struct Summary {
     pub summary: String,
+    #[serde(flatten)]
+    pub answered: Answered,
 }
 
 /// complete.

@@ -3,13 +3,14 @@
 //! and found, so a summary is never empty or generic.
 
 use crate::analysis::{self, Category, Metrics};
-use crate::engine::{engine, JobCtx};
+use crate::engine::JobCtx;
 use crate::error::Result;
-use crate::provider::{self, Provider};
+use crate::provider;
+use crate::provider::http::Format;
 use crate::tasks::assess::{essay_turn, MODEL_ESSAY_TOKENS};
-use crate::tasks::fit_essay;
 use crate::tasks::generate::{generate, GenParams};
 use crate::tasks::prompts::{echoes_prompt, PROMPTS};
+use crate::tasks::reader::Reader;
 use crate::tasks::requests::SummaryInput;
 use crate::tasks::results::{Comment, Summary};
 
@@ -19,7 +20,10 @@ pub fn summary(ctx: &mut JobCtx, input: SummaryInput) -> Result<Summary> {
     let comments = input.comments.unwrap_or_default();
     let metrics = analysis::metrics(&input.text);
     let summary = summarize(ctx, &input.text, &comments, &metrics)?;
-    Ok(Summary { summary })
+    Ok(Summary {
+        summary,
+        answered: provider::answered(ctx),
+    })
 }
 
 /// A short, specific summary: the model's sentence on the essay's main strength (when it gives a usable
@@ -30,17 +34,25 @@ pub fn summarize(
     comments: &[Comment],
     metrics: &Metrics,
 ) -> Result<String> {
-    let essay = fit_essay(ctx, text, SUMMARY_MAX_TOKENS, MODEL_ESSAY_TOKENS)?;
-    let messages = essay_turn(&essay, &PROMPTS.summary);
-    let said = match engine().config().provider {
-        Provider::Remote(remote) => {
-            provider::http::answer(ctx, &remote, &messages, SUMMARY_MAX_TOKENS)?.text
-        }
-        Provider::Local => {
-            let ids = ctx.model.chat_tokens(&messages)?;
-            generate(ctx, &ids, &GenParams::greedy(SUMMARY_MAX_TOKENS))?.text
-        }
+    let prompt = |reader: &Reader| -> Result<_> {
+        let essay = reader.fit_essay(text, SUMMARY_MAX_TOKENS, MODEL_ESSAY_TOKENS)?;
+        Ok(essay_turn(&essay, &PROMPTS.summary))
     };
+    let said = provider::run(
+        ctx,
+        |ctx, remote| {
+            let messages = prompt(&Reader::Server)?;
+            Ok(
+                provider::http::answer(ctx, remote, &messages, SUMMARY_MAX_TOKENS, Format::Text)?
+                    .text,
+            )
+        },
+        |ctx| {
+            let model = ctx.model()?;
+            let ids = model.chat_tokens(&prompt(&Reader::Local(model.clone()))?)?;
+            Ok(generate(ctx, &ids, &GenParams::greedy(SUMMARY_MAX_TOKENS))?.text)
+        },
+    )?;
     let mut summary = strength_sentence(&said, text).unwrap_or_default();
     if !summary.is_empty() {
         summary.push(' ');
