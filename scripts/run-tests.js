@@ -94,6 +94,8 @@ const steps = [
     args: ['test', '--release', '--all-features', '--', '--ignored'],
   },
   { name: 'build addon', groups: ['node', 'e2e'], cmd: process.execPath, args: ['scripts/build-native.js'] },
+  // The provider suites' real server; installed once (a few minutes), then only checked.
+  { name: "llama.cpp's server for the provider tests", groups: ['node'], cmd: process.execPath, args: ['scripts/llama-server.js'] },
   {
     name: 'addon is built',
     groups: ['fast'],

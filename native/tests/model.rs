@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use samsara_native::engine::{JobCtx, Local};
 use samsara_native::error::EngineError;
 use samsara_native::manifest::Manifest;
 use samsara_native::model::{self, LoadOptions, LoadedModel};
@@ -52,21 +53,6 @@ fn smollm2() -> LoadedModel {
 
 fn no_stop() -> Result<(), EngineError> {
     Ok(())
-}
-
-/// A job's context on `m` with this cache and control, streaming nowhere.
-fn job<'a>(
-    m: &std::sync::Arc<LoadedModel>,
-    kv: &'a mut samsara_native::model::transformer::KvState,
-    control: &'a samsara_native::engine::JobControl,
-) -> samsara_native::engine::JobCtx<'a> {
-    samsara_native::engine::JobCtx {
-        model: m.clone(),
-        kv,
-        control,
-        on_token: None,
-        usage: Default::default(),
-    }
 }
 
 fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
@@ -288,10 +274,10 @@ fn a_reply_that_must_have_text_passes_over_an_immediate_end() {
             true,
         )
         .unwrap_or_else(|e| panic!("prompt: {e}"));
-    let mut kv = m.net.new_state();
+    let mut local = Local::with_model(m.clone());
     let control = JobControl::new(300_000);
     let mut run = |require_text: bool| {
-        let mut ctx = job(&m, &mut kv, &control);
+        let mut ctx = JobCtx::new(&mut local, &control);
         let params = GenParams {
             require_text,
             ..GenParams::greedy(12)
@@ -347,9 +333,9 @@ fn constrained_feedback_is_valid_json_with_verbatim_quotes() {
             min_comment_bytes: 4,
         },
     ] {
-        let mut kv = m.net.new_state();
+        let mut local = Local::with_model(m.clone());
         let control = JobControl::new(300_000);
-        let mut ctx = job(&m, &mut kv, &control);
+        let mut ctx = JobCtx::new(&mut local, &control);
         let (items, json) = constrained::decode(&mut ctx, &prompt, &essay, &limits)
             .unwrap_or_else(|e| panic!("decode: {e}"));
         let v: serde_json::Value =

@@ -211,12 +211,14 @@ test('configure refuses a bad provider with INVALID_REQUEST and keeps the one be
 });
 
 /** Streams `content` as the server's answer, in a few deltas. */
-function answerWith(content: string): (req: http.IncomingMessage, res: http.ServerResponse) => void {
+function answerWith(content: string, usage?: { prompt_tokens: number; completion_tokens: number }): (req: http.IncomingMessage, res: http.ServerResponse) => void {
   return (_req, res) => {
     sse(res);
     const cut = Math.ceil(content.length / 3);
     for (let i = 0; i < content.length; i += cut) res.write(delta(content.slice(i, i + cut)));
     res.write(delta('', 'stop'));
+    // As OpenAI and vLLM send it with stream_options.include_usage: a last chunk without choices.
+    if (usage) res.write(`data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', choices: [], usage })}\n\n`);
     res.end('data: [DONE]\n\n');
   };
 }
@@ -286,6 +288,7 @@ test('generateFeedbackSummary through the provider: its sentence, streamed, then
   const deltas: string[] = [];
   const r = await native.generateFeedbackSummary({ fileId: 'remote-summary', text: ESSAY }, { onToken: (t) => deltas.push(t) });
   assert.ok(r.summary.startsWith('Your essay makes a clear, well-supported argument.'), r.summary);
+  assert.equal(r.answeredBy, 'openai-compatible');
   assert.ok(deltas.length >= 2, `streamed in ${deltas.length} deltas`);
 });
 
@@ -295,15 +298,17 @@ test('a server that refuses response_format json_schema is asked in the json_obj
   const good = JSON.stringify({ comments: [{ quote: 'the the hardest', comment: 'Delete the second "the" in "the the hardest".' }] });
   handler = (req, res) => {
     const body = JSON.parse(seen.at(-1)!.body);
-    if (!body.response_format) return answerWith('A clear essay.')(req, res);
+    assert.deepEqual(body.stream_options, { include_usage: true });
+    if (!body.response_format) return answerWith('A clear essay.', { prompt_tokens: 300, completion_tokens: 9 })(req, res);
     forms.push(body.response_format.type);
     // llama-cpp-python's server: json_schema fails its request validation (HTTP 500).
     if (body.response_format.type === 'json_schema') return res.writeHead(500).end('{"error":"validation"}');
     assert.deepEqual(body.response_format.schema.required, ['comments']);
-    answerWith(good)(req, res);
+    answerWith(good, { prompt_tokens: 400, completion_tokens: 30 })(req, res);
   };
   const r = await native.assessEssay({ fileId: 'remote-json-object', text: ESSAY });
   assert.ok(r.comments.some((c) => c.source === 'model' && c.anchor?.quote === 'the the hardest'));
+  assert.deepEqual(r.usage, { promptTokens: 700, generatedTokens: 39 }, "the server's own counts");
   await native.assessEssay({ fileId: 'remote-json-object', text: ESSAY });
   assert.deepEqual(forms, ['json_schema', 'json_object', 'json_object']);
 });

@@ -50,19 +50,23 @@ test('chat: the answer streams in as deltas (at least 2), is grounded as local c
   assert.equal(h.modelLoads, 0);
 });
 
-test('assessEssay: the comments come from the server under the JSON schema, every quote a verbatim span; the checker runs here', async () => {
+test('assessEssay: the comments come from the server under the JSON schema, its quotes the essay\'s own sentences; the checker runs here', async () => {
   const before = served('/v1/chat/completions');
   const r = await native.assessEssay({ fileId: 'llama-server-assess', text: ESSAY });
   assert.equal(r.answeredBy, 'openai-compatible');
   // The comments (json_object + schema: this server refuses json_schema, so the provider asks again in
   // its form) and the summary.
   assert.ok(served('/v1/chat/completions') - before >= 2, server.log.slice(-10).join('\n'));
+  const model = r.comments.filter((c) => c.source === 'model');
+  // The schema offers the essay's sentences as the quotes: even this small model quotes verbatim.
+  assert.ok(model.some((c) => c.anchor), `the server's comments: ${JSON.stringify(model)}`);
   for (const c of r.comments.filter((c) => c.anchor)) {
     assert.equal(ESSAY.slice(c.anchor!.start, c.anchor!.end), c.anchor!.quote, 'every quote is the essay\'s own words');
   }
   assert.ok(r.comments.some((c) => c.source === 'rules'), 'the checker ran locally');
   assert.ok(r.summary.length > 0);
-  assert.ok(r.usage.generatedTokens > 0, `the server's token counts: ${JSON.stringify(r.usage)}`);
+  // This server reports no token counts in a stream, so none are added (a server that does: faults.test.ts).
+  assert.deepEqual(r.usage, { promptTokens: 0, generatedTokens: 0 });
   // The next assessment goes straight to the form this server takes.
   const again = served('/v1/chat/completions');
   await native.assessEssay({ fileId: 'llama-server-assess', text: ESSAY });

@@ -46,7 +46,7 @@ test(`${STUDENTS} students at once: each answered or refused with a code, no lea
     }
   })();
 
-  const topics = ['my introduction', 'my conclusion', 'a topic sentence', 'using evidence', 'a counter-argument'];
+  const topics = ['an introduction', 'a conclusion', 'a topic sentence', 'using evidence', 'a counter-argument'];
   const outcomes = await Promise.allSettled(
     Array.from({ length: STUDENTS }, (_, i) =>
       native.chat({ message: `I am student ${i + 1}. Give me one short tip about ${topics[i % topics.length]}.` }),

@@ -10,7 +10,7 @@ pub mod checker;
 mod confusions;
 mod metrics;
 mod rules;
-mod segment;
+pub(crate) mod segment;
 mod sentence_start;
 mod spelling;
 mod tokens;

@@ -1,8 +1,10 @@
 //! The model's comments from a remote server: requested with `response_format` json_schema (the shape
-//! our constrained decoder writes locally), then checked as if they were ours. A quote that is not a
-//! verbatim span of the essay is moved to the one span that matches it but for case, spacing and
-//! quotation marks; when there is no such span, or more than one, the comment is dropped. A response
-//! that is not JSON of the schema is asked for once more.
+//! our constrained decoder writes locally), then checked as if they were ours. Where the essay allows,
+//! the schema lists its sentences (long ones in clauses) as the only quotes there are, so the server's
+//! own grammar keeps quotes verbatim, as our decoder does locally; a small model left free invents
+//! them. A quote that is still not a verbatim span of the essay is moved to the one span that matches
+//! it but for case, spacing and quotation marks; when there is no such span, or more than one, the
+//! comment is dropped. A response that is not JSON of the schema is asked for once more.
 
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -11,6 +13,7 @@ use std::sync::atomic::Ordering;
 
 use super::http::{self, Format};
 use super::Remote;
+use crate::analysis::segment::Essay;
 use crate::engine::JobCtx;
 use crate::error::{EngineError, Result};
 use crate::tasks::constrained::{Item, Limits, MIN_QUOTE_CHARS};
@@ -19,8 +22,20 @@ use crate::template::Message;
 /// Tokens the server may write for the comments.
 const MAX_TOKENS: usize = 700;
 
-/// The JSON schema of the answer, with the local decoder's limits.
-pub fn schema(limits: &Limits) -> Value {
+/// A quote the schema offers: a sentence, or a clause of a longer one.
+const QUOTE_CHARS: usize = 160;
+/// Beyond this many quotes (or characters in all), the schema would outgrow what servers take
+/// (OpenAI: 500 values, 15,000 characters), and quotes are free strings, anchored afterwards.
+const MAX_QUOTES: usize = 200;
+const MAX_QUOTES_CHARS: usize = 14_000;
+
+/// The JSON schema of the answer, with the local decoder's limits; its quotes are the sentences of
+/// `seen` (the essay as sent) where they fit the schema.
+pub fn schema(limits: &Limits, seen: &str) -> Value {
+    let quote = match quotes(seen) {
+        Some(q) => json!({ "type": "string", "enum": q }),
+        None => json!({ "type": "string", "maxLength": limits.max_quote_bytes }),
+    };
     json!({
         "type": "object",
         "properties": {
@@ -30,7 +45,7 @@ pub fn schema(limits: &Limits) -> Value {
                 "items": {
                     "type": "object",
                     "properties": {
-                        "quote": { "type": "string", "maxLength": limits.max_quote_bytes },
+                        "quote": quote,
                         "comment": { "type": "string", "maxLength": limits.max_comment_bytes },
                     },
                     "required": ["quote", "comment"],
@@ -41,6 +56,47 @@ pub fn schema(limits: &Limits) -> Value {
         "required": ["comments"],
         "additionalProperties": false,
     })
+}
+
+/// The essay's sentences, long ones cut at commas, semicolons and colons into clauses of at most
+/// QUOTE_CHARS (merged while they fit), and "" (a comment on the whole essay); None when there are too
+/// many for a schema.
+fn quotes(essay: &str) -> Option<Vec<String>> {
+    let mut out = vec![String::new()];
+    let mut keep = |piece: &str| {
+        let piece = piece.trim();
+        if (MIN_QUOTE_CHARS..=QUOTE_CHARS).contains(&piece.chars().count())
+            && !out.iter().any(|q| q == piece)
+        {
+            out.push(piece.to_string());
+        }
+    };
+    for sentence in Essay::segment(essay).sentences() {
+        let s = sentence.text.trim();
+        if s.chars().count() <= QUOTE_CHARS {
+            keep(s);
+            continue;
+        }
+        let mut start = 0;
+        let mut last_cut = 0;
+        for (i, c) in s.char_indices() {
+            if matches!(c, ',' | ';' | ':') {
+                let end = i + c.len_utf8();
+                if s[start..end].chars().count() > QUOTE_CHARS && last_cut > start {
+                    keep(&s[start..last_cut]);
+                    start = last_cut;
+                }
+                last_cut = end;
+            }
+        }
+        if s[start..].chars().count() > QUOTE_CHARS && last_cut > start {
+            keep(&s[start..last_cut]);
+            start = last_cut;
+        }
+        keep(&s[start..]);
+    }
+    let chars: usize = out.iter().map(|q| q.chars().count()).sum();
+    (out.len() <= MAX_QUOTES && chars <= MAX_QUOTES_CHARS).then_some(out)
 }
 
 #[derive(Deserialize)]
@@ -56,14 +112,16 @@ struct Raw {
 }
 
 /// The comments the server gives for `messages` (which hold `essay`), anchored in the essay.
+/// `seen` is the essay as the messages hold it (its start, when it is long).
 pub fn comments(
     ctx: &mut JobCtx,
     remote: &Remote,
     messages: &[Message],
+    seen: &str,
     essay: &str,
     limits: &Limits,
 ) -> Result<Vec<Item>> {
-    let schema = schema(limits);
+    let schema = schema(limits, seen);
     let mut last = None;
     for _ in 0..2 {
         let out = ask(ctx, remote, messages, &schema)?;
@@ -227,6 +285,61 @@ mod tests {
         assert_eq!(anchor("the OLD one is", ESSAY), None);
         assert_eq!(anchor("a brand new library", ESSAY), None);
     }
+
+    #[test]
+    fn the_schema_offers_the_essays_sentences_and_clauses_of_long_ones_as_its_quotes() {
+        let long =
+            "When the library closed, the students who had studied there every evening for years, \
+often until the doors were locked, had nowhere else to go; the town offered them nothing.";
+        let essay = format!("{ESSAY}\n\n{long}");
+        let q = quotes(&essay).unwrap_or_default();
+        assert_eq!(q[0], "");
+        assert!(
+            q.contains(&"My town need a new library.".to_string()),
+            "{q:?}"
+        );
+        assert!(
+            q.iter().all(|p| p.is_empty() || essay.contains(p.as_str())),
+            "{q:?}"
+        );
+        assert!(q.iter().all(|p| p.chars().count() <= QUOTE_CHARS));
+        assert!(
+            q.iter().any(|p| p.starts_with("When the library closed,")),
+            "{q:?}"
+        );
+        assert!(
+            q.iter()
+                .any(|p| p.ends_with("the town offered them nothing.")),
+            "{q:?}"
+        );
+        let s = schema(&MODEL_TEST_LIMITS, &essay);
+        assert_eq!(
+            s["properties"]["comments"]["items"]["properties"]["quote"]["enum"][1],
+            "My town need a new library."
+        );
+        // Too many sentences for a schema: free quotes, anchored afterwards.
+        let huge = "This is one more sentence here. ".repeat(400);
+        let numbered: String = (0..400)
+            .map(|i| format!("Sentence number {i} is here. "))
+            .collect();
+        assert!(
+            quotes(&huge).is_some_and(|q| q.len() == 2),
+            "duplicates count once"
+        );
+        assert!(quotes(&numbered).is_none());
+        let s = schema(&MODEL_TEST_LIMITS, &numbered);
+        assert_eq!(
+            s["properties"]["comments"]["items"]["properties"]["quote"]["maxLength"],
+            100
+        );
+    }
+
+    const MODEL_TEST_LIMITS: Limits = Limits {
+        max_items: 4,
+        max_quote_bytes: 100,
+        max_comment_bytes: 220,
+        min_comment_bytes: 12,
+    };
 
     #[test]
     fn an_answer_is_cut_to_the_limits_and_loses_the_comments_it_cannot_anchor() {

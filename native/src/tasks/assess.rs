@@ -71,8 +71,14 @@ pub fn assess(ctx: &mut JobCtx, input: AssessInput) -> Result<Assessment> {
         |ctx, remote| {
             let essay = fit(&Reader::Server)?;
             let messages = essay_turn(&essay, &task);
-            let items =
-                provider::feedback::comments(ctx, remote, &messages, &input.text, &MODEL_LIMITS)?;
+            let items = provider::feedback::comments(
+                ctx,
+                remote,
+                &messages,
+                &essay,
+                &input.text,
+                &MODEL_LIMITS,
+            )?;
             Ok((items, essay))
         },
         |ctx| {
