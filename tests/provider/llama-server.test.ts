@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import * as native from '../../native/index.js';
-import { ESSAY, rejectsWith, sleep } from '../addon/helpers';
+import { ESSAY, SMOLLM2, rejectsWith, sleep } from '../addon/helpers';
 import { MODEL_ALIAS, connectionsTo, startLlamaServer, type LlamaServer } from './llama-server';
 
 const KEY = 'sk-llama-NEVER-SHOW-91c2';
@@ -130,7 +130,6 @@ test('a request past its deadline: ENGINE_TIMEOUT, the connection closed', async
 });
 
 test('fallbackToLocal: the server gone, the local model answers and the result says so', async () => {
-  const { SMOLLM2 } = await import('../addon/helpers');
   native.configure({ modelPath: SMOLLM2 });
   native.configure({ provider: { kind: 'openai-compatible', baseUrl: 'http://127.0.0.1:9/v1', model: MODEL_ALIAS, apiKey: KEY, fallbackToLocal: true } });
   try {
