@@ -208,8 +208,13 @@ export class ProviderStore {
     return { models };
   }
 
+  /** `message` with the saved key (and `typed`, a key that came with a request) replaced. */
+  redact(message: string, typed?: string): string {
+    return ProviderStore.redactAll(message, [typed, this.key]);
+  }
+
   /** `message` with every secret in it replaced. */
-  static redact(message: string, secrets: ReadonlyArray<string | undefined>): string {
+  static redactAll(message: string, secrets: ReadonlyArray<string | undefined>): string {
     let out = message;
     for (const s of secrets) {
       if (!s) continue;
@@ -397,7 +402,7 @@ export class ProviderStore {
 
   /** An engine error as a ProviderError: its code, its message in words, every secret replaced. */
   private failure(e: unknown, secrets: ReadonlyArray<string | undefined>): ProviderError {
-    if (e instanceof ProviderError) return new ProviderError(e.code, ProviderStore.redact(e.message, secrets));
+    if (e instanceof ProviderError) return new ProviderError(e.code, ProviderStore.redactAll(e.message, secrets));
     const code = codeOf(e);
     if (!code || !(e instanceof Error)) {
       return new ProviderError('ENGINE_ACTION_FAILED', 'Something went wrong with the school server settings. Try again; if it keeps happening, restart Samsara.');
@@ -406,7 +411,7 @@ export class ProviderStore {
     for (const [field, words] of FIELD_WORDS) message = message.replace(field, words);
     // "the API key must be …" starts a sentence (a host name at the start keeps its case).
     message = message.replace(/^the /, 'The ');
-    return new ProviderError(code, ProviderStore.redact(message, secrets));
+    return new ProviderError(code, ProviderStore.redactAll(message, secrets));
   }
 
   private logApplied(reason: 'startup' | 'saved', started: number, outcome: 'ok' | 'error', code?: ErrorCode): void {

@@ -193,7 +193,7 @@ export function settingsPatchSchema(cores = availableParallelism()) {
  */
 function serverAddress() {
   return z
-    .string({ error: says('The server address must be text.') })
+    .string({ error: (issue) => (issue.input === undefined ? ENTER_ADDRESS : says('The server address must be text.')) })
     .trim()
     .max(2048, { message: says('The server address is too long: the limit is 2,048 characters.') })
     .superRefine((s, ctx) => {
@@ -210,6 +210,7 @@ function serverAddress() {
       else if (u.search !== '' || u.hash !== '' || /[?#]/.test(s)) ctx.addIssue({ code: 'custom', message: says(NO_QUERY_IN_ADDRESS) });
     });
 }
+const ENTER_ADDRESS = says("Enter the school server's address first, for example https://llm.school.example/v1.");
 const SERVER_EXAMPLE = says('The server address must start with http:// or https://, for example https://llm.school.example/v1.');
 const NO_SECRET_IN_ADDRESS = says('The server address must not contain a user name or password: put the key in the API key field.');
 const NO_QUERY_IN_ADDRESS = says('The server address must not contain ? or #: give the API root, for example https://llm.school.example/v1, and put the key in the API key field.');
@@ -249,7 +250,7 @@ export const providerPatchSchema = z
 /** testProvider's argument: the address (required) and a key typed (else main uses the saved one). */
 export const providerTestSchema = z.strictObject(
   {
-    baseUrl: serverAddress().refine((s) => s !== '', { message: says("Enter the school server's address first, for example https://llm.school.example/v1.") }),
+    baseUrl: serverAddress().refine((s) => s !== '', { message: ENTER_ADDRESS }),
     apiKey: apiKey.optional(),
   },
   { error: (issue) => (issue.code === 'invalid_type' ? says("Testing a school server needs its address.") : undefined) },

@@ -100,6 +100,8 @@ export interface ProviderBackend {
   get(): Promise<ProviderSettings>;
   set(patch: ProviderPatch): Promise<ProviderSettings>;
   test(input: ProviderTestInput): Promise<ProviderTestResult>;
+  /** `message` with the saved key (and the `typed` one) replaced: the last check before a message leaves main. */
+  redact(message: string, typed?: string): string;
 }
 
 /** What the model actions use: the manager (list, download, add, remove) and the switch (select). */
@@ -433,21 +435,25 @@ export class SamsaraService {
     if (refused) return refused;
     const p = this.providerBackend;
     if (!p) return fail('INVALID_REQUEST', 'Choosing a school server works only in the Samsara app.');
+    // Whatever key came with the request, for the last check of the answer's message.
+    const typed = (argument as { apiKey?: unknown } | null)?.apiKey;
+    const hide = (r: ApiResult<unknown>): ApiResult<unknown> =>
+      r.ok ? r : fail(r.error.code, p.redact(r.error.message, typeof typed === 'string' ? typed : undefined));
     let run: () => Promise<unknown>;
     if (action === 'setProvider') {
       const patch = providerPatchSchema.safeParse(argument);
-      if (!patch.success) return fail('INVALID_REQUEST', describeIssue(patch.error));
+      if (!patch.success) return hide(fail('INVALID_REQUEST', describeIssue(patch.error)));
       run = () => p.set(patch.data);
     } else if (action === 'testProvider') {
       const input = providerTestSchema.safeParse(argument);
-      if (!input.success) return fail('INVALID_REQUEST', describeIssue(input.error));
+      if (!input.success) return hide(fail('INVALID_REQUEST', describeIssue(input.error)));
       run = () => p.test(input.data);
     } else {
       const none = noArgumentSchema.safeParse(argument);
       if (!none.success) return fail('INVALID_REQUEST', none.error.issues[0]?.message ?? 'This takes no argument.');
       run = () => p.get();
     }
-    return this.logged(action, run);
+    return hide(await this.logged(action, run));
   }
 
   /**
