@@ -20,9 +20,6 @@ export function showAnsweredBy(node: HTMLElement, r: AnsweredBy | null): void {
 export function answeredByNote(r: AnsweredBy): HTMLElement | null {
   const n = answeredNote(r);
   if (!n) return null;
-  return el(
-    'em',
-    { class: 'msg-note answered-by', 'data-testid': 'chat-answered-by', 'data-fallback': String(n.fallback), title: n.reason },
-    n.fallback ? ` ${n.text}` : ` — ${n.text.charAt(0).toLowerCase()}${n.text.slice(1)}`,
-  );
+  // A line of its own under the reply (styles.css).
+  return el('span', { class: 'msg-note answered-by', 'data-testid': 'chat-answered-by', 'data-fallback': String(n.fallback), title: n.reason }, n.text);
 }

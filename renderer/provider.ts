@@ -54,7 +54,9 @@ export function startProvider(): void {
 /** Reads the settings again and shows them (the panel calls this when it opens). */
 export async function refreshProvider(): Promise<void> {
   showError(null);
+  form.dataset.loaded = 'false';
   const r = await window.api.getProvider();
+  form.dataset.loaded = 'true';
   if (!r.ok) {
     showError(r.error);
     return;
