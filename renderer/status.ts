@@ -94,7 +94,6 @@ export function startStatus(): void {
 function render(node: HTMLElement, details: HTMLElement, h: HealthReport): void {
   const server = providerStatus(h);
   node.dataset.state = server?.state ?? h.model.state;
-  node.dataset.provider = h.provider.kind;
   node.textContent = server?.text ?? statusText(h);
   // A school server's rows first, then this computer's model (it answers when the server can't, if allowed).
   const rows = [...providerDetails(h), ...(server ? ([['This computer', statusText(h)]] as Array<[string, string]>) : []), ...modelDetails(h)];
