@@ -1,6 +1,6 @@
 // Lifecycle log lines for main: one JSON object per line. What goes in is fixed by the LogEntry type:
-// ids, action names, durations, outcomes and codes; never essay or chat text.
-import type { ErrorCode } from '../preload/api';
+// ids, action names, durations, outcomes and codes; never essay or chat text, and never an API key.
+import type { ErrorCode, KeyStorage, ProviderKind } from '../preload/api';
 
 export type LogEntry =
   | { event: 'request.start'; requestId: string; action: string }
@@ -27,6 +27,19 @@ export type LogEntry =
   /** The engine configured for a model of the manager: chosen now ('selected') or at start-up ('saved'). */
   | { event: 'model.switch'; modelId: string; contextSize: number; reason: 'selected' | 'saved' | 'reverted' }
   | { event: 'model.load'; modelId: string; durationMs: number; outcome: 'ok' | 'error'; code?: ErrorCode }
+  /**
+   * The provider given to the engine at start-up or by a save (the kind now in use and where its key is
+   * kept; never the key, and not the address).
+   */
+  | {
+      event: 'provider.applied';
+      reason: 'startup' | 'saved';
+      kind: ProviderKind;
+      keyStorage: KeyStorage;
+      durationMs: number;
+      outcome: 'ok' | 'error';
+      code?: ErrorCode;
+    }
   | { event: 'app.error'; where: string; code?: ErrorCode };
 
 export type Logger = (entry: LogEntry) => void;

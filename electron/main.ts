@@ -1,6 +1,6 @@
 // Electron's main process: one hardened window serving the built renderer over app://, the IPC
 // handlers, the model warm-up after the window shows, and a clean engine shutdown on quit.
-import { app, BrowserWindow, dialog, Menu, protocol, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, Menu, protocol, safeStorage, session, shell } from 'electron';
 import { appendFileSync, mkdirSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type * as Native from '../native/index';
@@ -14,6 +14,7 @@ import type { ModelManager } from './models/manager';
 import { appModelManager } from './models/setup';
 import { allowPermission } from './permissions';
 import { distPaths, modelFromEnv, modelsDir, nativeEntry, resolveModelPath, resolveStorePath, userModelsDir, type AppLocation } from './paths';
+import { PROVIDER_FILE, ProviderStore, providerEngineOf, systemSecrets } from './provider-settings';
 import { SamsaraService } from './service';
 import { decideStart, scrubEnv } from './startup';
 import { mainWindowOptions } from './window-options';
@@ -90,6 +91,13 @@ function start(): void {
   engine.configure({ modelPath, storePath });
   // selectModel switches the engine's model at run time (electron/models/engine-switch.ts).
   const switcher = new EngineSwitch({ engine, manager: models, log });
+  // Settings → School server: <userData>/provider.json, the API key sealed with the system's safeStorage.
+  const provider = new ProviderStore({
+    file: path.join(app.getPath('userData'), PROVIDER_FILE),
+    secrets: systemSecrets(safeStorage, process.platform),
+    engine: providerEngineOf(engine),
+    log,
+  });
   const service = new SamsaraService({
     engine,
     log,
@@ -97,10 +105,17 @@ function start(): void {
     // Settings' "Open folder": the history file (the engine's path, never the page's) in the file manager.
     showItemInFolder: (file) => shell.showItemInFolder(file),
     models: { manager: models, switcher },
+    provider,
   });
   // The student's saved dialect and threads, and the model chosen in Settings → Models (else the
-  // bundled default; $SAMSARA_MODEL wins in development), go to the engine before the warm-up loads it.
-  const settingsApplied = Promise.all([service.applySavedSettings(), switcher.applySaved(modelPath, modelFromEnv(where) !== undefined)]);
+  // bundled default; $SAMSARA_MODEL wins in development), go to the engine before the warm-up loads it;
+  // so does the school server, once the app is ready (safeStorage can't decrypt before 'ready' on Linux
+  // and Windows).
+  const settingsApplied = Promise.all([
+    service.applySavedSettings(),
+    switcher.applySaved(modelPath, modelFromEnv(where) !== undefined),
+    app.whenReady().then(() => provider.load()),
+  ]);
   log({ event: 'app.start', version: app.getVersion(), packaged: app.isPackaged, modelPath, storePath });
 
   app.on('web-contents-created', (_event, contents) => hardenWebContents(contents));

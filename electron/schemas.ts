@@ -183,6 +183,79 @@ export function settingsPatchSchema(cores = availableParallelism()) {
   );
 }
 
+// ---- the school server (setProvider, testProvider) ------------------------------------------------
+// No message here repeats what was typed: a key put into the wrong field must not come back in an error.
+
+/**
+ * A server address: http(s), with a host, no user name or password (the key has its own field), no
+ * query or fragment (requests go to `{baseUrl}/chat/completions`). Empty is allowed where the provider is
+ * local (the field may be cleared); setProvider requires it for a school server.
+ */
+function serverAddress() {
+  return z
+    .string({ error: (issue) => (issue.input === undefined ? ENTER_ADDRESS : says('The server address must be text.')) })
+    .trim()
+    .max(2048, { message: says('The server address is too long: the limit is 2,048 characters.') })
+    .superRefine((s, ctx) => {
+      if (s === '') return;
+      let u: URL;
+      try {
+        u = new URL(s);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: says(SERVER_EXAMPLE) });
+        return;
+      }
+      if ((u.protocol !== 'http:' && u.protocol !== 'https:') || u.hostname === '') ctx.addIssue({ code: 'custom', message: says(SERVER_EXAMPLE) });
+      else if (u.username !== '' || u.password !== '') ctx.addIssue({ code: 'custom', message: says(NO_SECRET_IN_ADDRESS) });
+      else if (u.search !== '' || u.hash !== '' || /[?#]/.test(s)) ctx.addIssue({ code: 'custom', message: says(NO_QUERY_IN_ADDRESS) });
+    });
+}
+const ENTER_ADDRESS = says("Enter the school server's address first, for example https://llm.school.example/v1.");
+const SERVER_EXAMPLE = says('The server address must start with http:// or https://, for example https://llm.school.example/v1.');
+const NO_SECRET_IN_ADDRESS = says('The server address must not contain a user name or password: put the key in the API key field.');
+const NO_QUERY_IN_ADDRESS = says('The server address must not contain ? or #: give the API root, for example https://llm.school.example/v1, and put the key in the API key field.');
+
+/** An API key as typed (spaces around it are dropped): one word of printable characters. */
+const apiKey = z
+  .string({ error: says('The API key must be text.') })
+  .trim()
+  .min(1, { message: says('The API key is empty.') })
+  .max(4096, { message: says('The API key is too long: the limit is 4,096 characters.') })
+  .refine((k) => !/[\s\p{Cc}]/u.test(k), { message: says('The API key must be one word, without spaces or line breaks: copy it again.') });
+
+export const providerKindSchema = z.enum(['local', 'openai-compatible'], {
+  error: says('The provider must be "local" (this computer) or "openai-compatible" (a school server).'),
+});
+
+/** setProvider's argument: some of the settings, a new key or clearKey (the provider store checks the rest). */
+export const providerPatchSchema = z
+  .strictObject(
+    {
+      kind: providerKindSchema.optional(),
+      baseUrl: serverAddress().optional(),
+      model: z
+        .string({ error: says('The model name must be text.') })
+        .trim()
+        .max(256, { message: says('The model name is too long: the limit is 256 characters.') })
+        .optional(),
+      fallbackToLocal: z.boolean({ error: says('The fallback setting must be on or off (true or false).') }).optional(),
+      timeoutMs: wholeNumber(100, 600_000, 'The time limit must be a whole number of milliseconds from 100 to 600,000.').optional(),
+      apiKey: apiKey.optional(),
+      clearKey: z.literal(true, { error: says('Clearing the saved key takes true.') }).optional(),
+    },
+    { error: (issue) => (issue.code === 'invalid_type' ? says('The school server settings to change must be an object.') : undefined) },
+  )
+  .refine((p) => !(p.apiKey !== undefined && p.clearKey), { message: says('Give a new API key or clear the saved one, not both.') });
+
+/** testProvider's argument: the address (required) and a key typed (else main uses the saved one). */
+export const providerTestSchema = z.strictObject(
+  {
+    baseUrl: serverAddress().refine((s) => s !== '', { message: ENTER_ADDRESS }),
+    apiKey: apiKey.optional(),
+  },
+  { error: (issue) => (issue.code === 'invalid_type' ? says("Testing a school server needs its address.") : undefined) },
+);
+
 /** getSettings and openHistoryFolder take no argument (the harness's HTTP transport sends null for none). */
 export const noArgumentSchema = z.null({ error: says('This takes no argument.') }).optional();
 

@@ -13,6 +13,11 @@ import {
   type HealthReport,
   type HistoryAction,
   type ModelAction,
+  type ProviderAction,
+  type ProviderPatch,
+  type ProviderSettings,
+  type ProviderTestInput,
+  type ProviderTestResult,
   type RequestAction,
   type SettingsAction,
 } from '../preload/api';
@@ -21,6 +26,7 @@ import type { Logger } from './log';
 import type { EngineSwitch } from './models/engine-switch';
 import { ModelError } from './models/errors';
 import type { ModelManager } from './models/manager';
+import { ProviderError } from './provider-settings';
 import {
   FIELD_NAMES,
   checkerSchemas,
@@ -31,6 +37,8 @@ import {
   noArgumentSchema,
   parseDownloadTarget,
   payloadSchemas,
+  providerPatchSchema,
+  providerTestSchema,
   settingsPatchSchema,
   ticketSchema,
 } from './schemas';
@@ -80,6 +88,20 @@ export interface ServiceOptions {
   showItemInFolder?: (path: string) => void;
   /** The model manager and the engine switch (electron/models/); without them the model actions answer that they can't. */
   models?: ModelBackend;
+  /**
+   * The school server's settings (electron/provider-settings.ts: the key stays in there); without them
+   * the provider actions answer that they can't.
+   */
+  provider?: ProviderBackend;
+}
+
+/** What the provider actions use (ProviderStore; its errors are ProviderErrors, the key never in them). */
+export interface ProviderBackend {
+  get(): Promise<ProviderSettings>;
+  set(patch: ProviderPatch): Promise<ProviderSettings>;
+  test(input: ProviderTestInput): Promise<ProviderTestResult>;
+  /** `message` with the saved key (and the `typed` one) replaced: the last check before a message leaves main. */
+  redact(message: string, typed?: string): string;
 }
 
 /** What the model actions use: the manager (list, download, add, remove) and the switch (select). */
@@ -180,6 +202,7 @@ export class SamsaraService {
    */
   private readonly downloads = new Map<string, { target: string; controller: AbortController }>();
   private readonly modelBackend?: ModelBackend;
+  private readonly providerBackend?: ProviderBackend;
   private closing = false;
 
   constructor(options: ServiceOptions) {
@@ -189,6 +212,7 @@ export class SamsaraService {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.showItemInFolder = options.showItemInFolder;
     this.modelBackend = options.models;
+    this.providerBackend = options.provider;
   }
 
   /** Only the top frame of a page from a trusted origin may use the engine. */
@@ -402,6 +426,37 @@ export class SamsaraService {
   }
 
   /**
+   * getProvider, setProvider or testProvider: the school server's settings (electron/provider-settings.ts).
+   * The key goes in (setProvider's apiKey, testProvider's) and never comes out: answers hold `hasKey` and
+   * `keyStorage`, errors have it replaced, and the log has only the action, its duration and code.
+   */
+  async provider(action: ProviderAction, sender: Sender, argument: unknown): Promise<ApiResult<unknown>> {
+    const refused = this.refusal(action, sender);
+    if (refused) return refused;
+    const p = this.providerBackend;
+    if (!p) return fail('INVALID_REQUEST', 'Choosing a school server works only in the Samsara app.');
+    // Whatever key came with the request, for the last check of the answer's message.
+    const typed = (argument as { apiKey?: unknown } | null)?.apiKey;
+    const hide = (r: ApiResult<unknown>): ApiResult<unknown> =>
+      r.ok ? r : fail(r.error.code, p.redact(r.error.message, typeof typed === 'string' ? typed : undefined));
+    let run: () => Promise<unknown>;
+    if (action === 'setProvider') {
+      const patch = providerPatchSchema.safeParse(argument);
+      if (!patch.success) return hide(fail('INVALID_REQUEST', describeIssue(patch.error)));
+      run = () => p.set(patch.data);
+    } else if (action === 'testProvider') {
+      const input = providerTestSchema.safeParse(argument);
+      if (!input.success) return hide(fail('INVALID_REQUEST', describeIssue(input.error)));
+      run = () => p.test(input.data);
+    } else {
+      const none = noArgumentSchema.safeParse(argument);
+      if (!none.success) return fail('INVALID_REQUEST', none.error.issues[0]?.message ?? 'This takes no argument.');
+      run = () => p.get();
+    }
+    return hide(await this.logged(action, run));
+  }
+
+  /**
    * downloadModel: a catalogue id or {url, sha256?, sizeBytes?, name?} in a request envelope (a ticket,
    * so the window can cancel it). `progress` receives its progress events when the envelope asks for a
    * stream. No deadline: a big model over a slow line takes as long as it takes.
@@ -496,6 +551,9 @@ export class SamsaraService {
     // The model manager's messages are written for the student (they name the model, the server's
     // answer, the sizes or the file's problem) and carry no essay or chat text: they go as they are.
     if (e instanceof ModelError) return fail(e.code, clip(e.message));
+    // The provider store's messages are written for the student (they name the server) and have the
+    // API key replaced.
+    if (e instanceof ProviderError) return fail(e.code, clip(e.message));
     const code = codeOf(e);
     return fail(code, userMessage(code, e instanceof Error ? e.message : '', this.timeoutMs));
   }

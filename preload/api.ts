@@ -15,6 +15,7 @@ import type {
   StoredAssessment,
 } from '../native/index';
 import type { DownloadProgress, DownloadSpec, InstalledModel, ModelListing, SelectedModel } from './models';
+import type { AnsweredBy, ProviderPatch, ProviderSettings, ProviderTestInput, ProviderTestResult } from './provider';
 
 export type {
   DownloadProgress,
@@ -26,6 +27,15 @@ export type {
   ModelSource,
   SelectedModel,
 } from './models';
+export type {
+  AnsweredBy,
+  KeyStorage,
+  ProviderKind,
+  ProviderPatch,
+  ProviderSettings,
+  ProviderTestInput,
+  ProviderTestResult,
+} from './provider';
 export type {
   Anchor,
   Assessment,
@@ -39,6 +49,7 @@ export type {
   EssayMetrics,
   HealthReport,
   ModelInfo,
+  ProviderReport,
   Settings,
   StoreReport,
   StoredAssessment,
@@ -110,9 +121,10 @@ export interface PendingRequest<T> extends PromiseLike<ApiResult<T>> {
 }
 
 export interface SamsaraApi {
-  assessEssay(input: AssessInput, options?: RequestOptions): PendingRequest<Assessment>;
-  chat(input: ChatInput, options?: RequestOptions): PendingRequest<ChatReply>;
-  generateFeedbackSummary(input: SummaryInput, options?: RequestOptions): PendingRequest<{ summary: string }>;
+  /** `answeredBy`/`fallbackReason`: the school server or this computer answered (preload/provider.ts). */
+  assessEssay(input: AssessInput, options?: RequestOptions): PendingRequest<Assessment & AnsweredBy>;
+  chat(input: ChatInput, options?: RequestOptions): PendingRequest<ChatReply & AnsweredBy>;
+  generateFeedbackSummary(input: SummaryInput, options?: RequestOptions): PendingRequest<{ summary: string } & AnsweredBy>;
   healthCheck(): Promise<ApiResult<HealthReport>>;
   /** Saved assessments of an essay, newest first (answers at once, even while a request runs). */
   listAssessments(fileId: string): Promise<ApiResult<StoredAssessment[]>>;
@@ -170,6 +182,19 @@ export interface SamsaraApi {
    * on the model it started with.
    */
   selectModel(id: string): Promise<ApiResult<SelectedModel>>;
+  /** Where chat, the model's comments and summaries are computed (this computer or a school server); never the key. */
+  getProvider(): Promise<ApiResult<ProviderSettings>>;
+  /**
+   * Changes the provider (a new `apiKey`, or `clearKey`), gives it to the engine and keeps it (the key
+   * encrypted with the system's safeStorage, or for this session only). A change the engine refuses
+   * changes nothing. Answers the settings, never the key.
+   */
+  setProvider(patch: ProviderPatch): Promise<ApiResult<ProviderSettings>>;
+  /**
+   * "Test connection": the server's models (GET {baseUrl}/models) with the key typed, else the saved
+   * key when the address is the saved server's. Saves nothing.
+   */
+  testProvider(input: ProviderTestInput): Promise<ApiResult<ProviderTestResult>>;
 }
 
 export interface PdfExportInput {
@@ -201,6 +226,9 @@ export const API_FUNCTIONS = [
   'addModelFile',
   'removeModel',
   'selectModel',
+  'getProvider',
+  'setProvider',
+  'testProvider',
 ] as const;
 
 /** The long-running actions: they stream, can be cancelled, and have a deadline. */
@@ -253,6 +281,17 @@ export function isModelAction(action: string): action is ModelAction {
   return (MODEL_ACTIONS as readonly string[]).includes(action);
 }
 
+/**
+ * The school server's actions (quick, no stream, cancel or deadline of main's own: testProvider has the
+ * engine's): getProvider takes nothing, setProvider a ProviderPatch, testProvider a ProviderTestInput.
+ */
+export const PROVIDER_ACTIONS = ['getProvider', 'setProvider', 'testProvider'] as const;
+export type ProviderAction = (typeof PROVIDER_ACTIONS)[number];
+
+export function isProviderAction(action: string): action is ProviderAction {
+  return (PROVIDER_ACTIONS as readonly string[]).includes(action);
+}
+
 /** One IPC channel per action; main handles these and nothing else (the action whitelist). */
 export const CHANNELS = {
   assessEssay: 'samsara:assessEssay',
@@ -277,6 +316,9 @@ export const CHANNELS = {
   addModelFile: 'samsara:addModelFile',
   removeModel: 'samsara:removeModel',
   selectModel: 'samsara:selectModel',
+  getProvider: 'samsara:getProvider',
+  setProvider: 'samsara:setProvider',
+  testProvider: 'samsara:testProvider',
   cancel: 'samsara:cancel',
   /** main → renderer: streamed text of one request, `(ticket, text)`. */
   token: 'samsara:token',

@@ -9,6 +9,8 @@ import type {
   InstalledModel,
   ModelAction,
   PendingRequest,
+  ProviderAction,
+  ProviderSettings,
   RequestAction,
   RequestEnvelope,
   RequestOptions,
@@ -18,7 +20,7 @@ import type {
 } from './api';
 
 /** The calls that are one quick answer (no ticket, stream or cancel). */
-export type InvokeAction = 'healthCheck' | HistoryAction | CheckerAction | SettingsAction | ModelAction | 'exportPdf';
+export type InvokeAction = 'healthCheck' | HistoryAction | CheckerAction | SettingsAction | ModelAction | ProviderAction | 'exportPdf';
 
 export interface Transport {
   /** Sends one request; `onToken` receives its streamed text. Rejects when main can't be reached. */
@@ -113,5 +115,8 @@ export function createApi(transport: Transport): SamsaraApi {
     addModelFile: () => invoke('addModelFile'),
     removeModel: (id) => invoke('removeModel', id),
     selectModel: (id) => invoke('selectModel', id),
+    getProvider: () => invoke<ProviderSettings>('getProvider'),
+    setProvider: (patch) => invoke<ProviderSettings>('setProvider', patch),
+    testProvider: (input) => invoke('testProvider', input),
   };
 }

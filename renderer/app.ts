@@ -3,6 +3,7 @@ import { startAnnouncer } from './announce';
 import { restoreChat, startChat } from './chat';
 import { startFeedback } from './feedback';
 import { startModels } from './models';
+import { startProvider } from './provider';
 import { startSettings } from './settings';
 import { startStatus } from './status';
 import { clearToasts } from './toast';
@@ -10,6 +11,7 @@ import { clearToasts } from './toast';
 startAnnouncer();
 startSettings();
 startModels();
+startProvider();
 startChat();
 startFeedback((fileId) => {
   // Another essay: the messages were about the last one (not "history is not being saved", about all).

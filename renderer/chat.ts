@@ -1,6 +1,8 @@
 // The chat panel: the reply streams into its bubble as it is generated; Stop cancels it.
-import type { ChatReply, PendingRequest } from '../preload/api';
+import type { AnsweredBy, ChatReply, PendingRequest } from '../preload/api';
 import { announcePolite } from './announce';
+import { answeredByNote } from './answered-by';
+import { answeredNote } from './provider-text';
 import { byId, el } from './dom';
 import { currentFileId, essayText } from './feedback';
 import { clipTo, LIMITS, watchLimit } from './limits';
@@ -18,7 +20,7 @@ const limitNote = byId('chat-limit');
 /** Whether the question is over its limit (then Send is disabled and the note under the box says so). */
 let tooLong: () => boolean = () => false;
 
-let running: PendingRequest<ChatReply> | null = null;
+let running: PendingRequest<ChatReply & AnsweredBy> | null = null;
 /** The essay whose chat is shown. */
 let shownFor = '';
 
@@ -115,13 +117,16 @@ async function ask(): Promise<void> {
   reply.classList.remove('streaming');
   if (r.ok) {
     body.textContent = r.data.reply;
-    announcePolite(`Tutor: ${r.data.reply}`);
+    const from = answeredByNote(r.data);
+    const said = answeredNote(r.data);
+    announcePolite(`Tutor: ${r.data.reply}${said ? ` (${said.text.replace(/\.$/, '')})` : ''}`);
     clear.disabled = false;
     if (r.data.finishReason) reply.dataset.finish = r.data.finishReason;
     if (r.data.finishReason === 'length') {
       // The token limit stopped the answer mid-way: say so, in words (not only a style).
       reply.append(el('em', { class: 'msg-note', 'data-testid': 'chat-cutoff' }, ' — cut off (length limit)'));
     }
+    if (from) reply.append(from);
     if (r.data.saved === false) {
       // The history file did not take it: the answer is here now, but not after a restart.
       reply.dataset.saved = 'false';

@@ -7,6 +7,7 @@
 // (its text, saved assessments and chat; after an inline confirmation) or one saved assessment.
 import {
   DIALECTS,
+  type AnsweredBy,
   type Assessment,
   type Comment,
   type Dialect,
@@ -48,6 +49,7 @@ import { spanPieces, type Span } from './highlight';
 import { categoryOf, dialectLabel } from './labels';
 import { LiveChecker, type LiveInput } from './live';
 import { announcePolite } from './announce';
+import { showAnsweredBy } from './answered-by';
 import { countWords, metricsLine, plural, rememberEngineCount } from './numbers';
 import { describeShortcut, isSubmitKey } from './shortcuts';
 import { ignoredOf, saveDialect, saveIgnored, savedDialect } from './prefs';
@@ -70,6 +72,7 @@ const liveSection = byId('live-section');
 const liveList = byId<HTMLOListElement>('live-comments');
 const summary = byId('summary');
 const metrics = byId('metrics');
+const answeredBy = byId('answered-by');
 const empty = byId('feedback-empty');
 const note = byId('feedback-note');
 const deleteDates = byId<HTMLUListElement>('essay-delete-dates');
@@ -130,7 +133,7 @@ let ignored = new Set<string>();
 /** The personal dictionary (lower case): spelling comments on these words are not shown. */
 const dictionary = new Set<string>();
 let undoPoint: UndoPoint | null = null;
-let running: PendingRequest<Assessment> | null = null;
+let running: PendingRequest<Assessment & AnsweredBy> | null = null;
 /** The saved assessment in the panel (null: none, or one that was not saved). */
 let shownId: string | null = null;
 /** The essay's saved assessments, as last listed. */
@@ -572,6 +575,7 @@ function clearShown(): void {
   summary.hidden = true;
   metrics.hidden = true;
   showTutorRead(tutorNote, '', undefined);
+  showAnsweredBy(answeredBy, null);
   void versionNote.feedbackFor(null);
   setExportAvailable(false);
   notSaved(false);
@@ -791,7 +795,8 @@ async function assess(): Promise<void> {
     return;
   }
   showAssessment(r.data, input.value === text);
-  announcePolite(`Assessment finished: ${plural(r.data.comments.length, 'comment')}${r.data.summary ? ' and a summary' : ''}.`);
+  showAnsweredBy(answeredBy, r.data);
+  announcePolite(`Assessment finished: ${plural(r.data.comments.length, 'comment')}${r.data.summary ? ' and a summary' : ''}.${answeredBy.hidden ? '' : ` ${answeredBy.textContent?.replace(/\.$/, '')}.`}`);
   if (r.data.dialect && dialectSelect.value === 'auto') showDetected(r.data.dialect);
   void versionNote.feedbackFor(await assessedHash);
   showAnnotated();
@@ -828,6 +833,8 @@ function showAssessment(
   current: boolean,
 ): void {
   shown = { comments: a.comments, summary: a.summary, metrics: a.metrics, tutorRead: a.tutorRead, current };
+  // Who answered is known for a fresh result only (assess shows it after this).
+  showAnsweredBy(answeredBy, null);
   // Which part the tutor read (long essays), said of the text it was about.
   showTutorRead(tutorNote, input.value, current ? a.tutorRead : undefined);
   summary.hidden = !a.summary;

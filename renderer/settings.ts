@@ -6,6 +6,7 @@
 import { DIALECTS, SETTING_RANGES, type Dialect, type Settings, type Theme } from '../preload/api';
 import { byId } from './dom';
 import { refreshModels } from './models';
+import { refreshProvider } from './provider';
 import { plural } from './numbers';
 
 const THEME_CACHE = 'samsara.theme';
@@ -162,6 +163,7 @@ async function open(): Promise<void> {
   showError('');
   panel.showModal();
   void refreshModels();
+  void refreshProvider();
   const health = await window.api.healthCheck();
   if (health.ok) {
     threadsInUse = health.data.model.state === 'ready' ? health.data.threads : null;

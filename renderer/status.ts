@@ -8,6 +8,7 @@ import type { HealthReport } from '../preload/api';
 import { announcePolite } from './announce';
 import { byId, el } from './dom';
 import { modelDetails, statusText } from './model-name';
+import { providerDetails, providerStatus } from './provider-text';
 import { showToast } from './toast';
 
 const FAST_MS = 400;
@@ -58,7 +59,9 @@ export function startStatus(): void {
       // Until the engine works on the chosen file, the switch is a load that has not started yet.
       const pending = switching !== null && (h.model.path !== switching || h.model.state === 'unloaded');
       if (switching !== null && !pending && h.model.state !== 'loading') switching = null;
-      state = pending ? 'loading' : h.model.state;
+      // With a school server, the pill is about the server (this computer's model is in the details).
+      const server = pending ? null : providerStatus(h);
+      state = pending ? 'loading' : server ? `server-${server.state}` : h.model.state;
       if (pending) renderSwitching(node, details, h);
       else render(node, details, h);
       warnAboutStore(h);
@@ -71,7 +74,7 @@ export function startStatus(): void {
       details.replaceChildren(el('p', {}, r.error.message));
     }
     // The first state is what the page opened with; changes after it are news.
-    if (lastState && state !== lastState && state !== 'loading') announcePolite(node.textContent ?? '');
+    if (lastState && state !== lastState && state !== 'loading' && state !== 'server-loading') announcePolite(node.textContent ?? '');
     lastState = state;
     inFlight = false;
     if (again) {
@@ -89,11 +92,12 @@ export function startStatus(): void {
 }
 
 function render(node: HTMLElement, details: HTMLElement, h: HealthReport): void {
-  node.dataset.state = h.model.state;
-  node.textContent = statusText(h);
-  details.replaceChildren(
-    el('dl', {}, ...modelDetails(h).flatMap(([label, value]) => [el('dt', {}, label), el('dd', {}, value)])),
-  );
+  const server = providerStatus(h);
+  node.dataset.state = server?.state ?? h.model.state;
+  node.textContent = server?.text ?? statusText(h);
+  // A school server's rows first, then this computer's model (it answers when the server can't, if allowed).
+  const rows = [...providerDetails(h), ...(server ? ([['This computer', statusText(h)]] as Array<[string, string]>) : []), ...modelDetails(h)];
+  details.replaceChildren(el('dl', {}, ...rows.flatMap(([label, value]) => [el('dt', {}, label), el('dd', {}, value)])));
 }
 
 /** The chosen model is about to load (the engine has not started on it yet). */

@@ -42,6 +42,7 @@ const FAST = [
   'tests/electron/log.test.ts',
   'tests/electron/main-startup.test.ts',
   'tests/electron/packaging.test.ts',
+  'tests/electron/provider-settings.test.ts',
   'tests/electron/security.test.ts',
   'tests/electron/startup.test.ts',
   'tests/eval/fixtures.test.ts',
@@ -50,6 +51,7 @@ const FAST = [
   'tests/models/manager.test.ts',
   'tests/service/messages.test.ts',
   'tests/service/models.test.ts',
+  'tests/service/provider.test.ts',
   'tests/service/service-stub-engine.test.ts',
 ];
 

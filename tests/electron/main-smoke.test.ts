@@ -2,7 +2,8 @@
 // API (Electron's binary can't be downloaded here) and the real addon and model: it registers the
 // app:// scheme and its IPC channels (one per action, plus cancel), opens one window with the hardened options, serves the
 // renderer with the CSP, warms the model up after the window shows, adds a model through the Open
-// dialog and switches the engine to it (Settings → Models), and shuts the engine down on quit.
+// dialog and switches the engine to it (Settings → Models), saves a school server with its key sealed
+// by a TEST STAND-IN for safeStorage (Settings → School server), and shuts the engine down on quit.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import Module from 'node:module';
@@ -11,6 +12,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import type { BrowserWindowConstructorOptions } from 'electron';
 import { CHANNELS, EVENT_CHANNELS } from '../../preload/api';
+import { standInSecrets } from '../harness/secrets-stand-in';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const logs = fs.mkdtempSync(path.join(os.tmpdir(), 'samsara-main-'));
@@ -28,6 +30,9 @@ let permissionHandlers = 0;
 let appMenu: Array<{ submenu?: Array<{ role?: string }> }> | undefined;
 const openDialogs: Array<{ window: unknown; options: unknown }> = [];
 const openAnswers: string[] = [];
+/** TEST STAND-IN for Electron's safeStorage (AES-GCM under a test key: tests/harness/secrets-stand-in.ts). */
+const safeStorage = { ...standInSecrets(), getSelectedStorageBackend: () => 'gnome_libsecret' };
+const API_KEY = 'sk-smoke-7Tq2Lm9Xw4Vb1Nc8';
 
 class FakeWindow {
   readonly events = new Map<string, Listener>();
@@ -110,6 +115,7 @@ const fakeElectron = {
   },
   BrowserWindow: FakeWindow,
   ipcMain: { handle: (channel: string, fn: Listener) => handlers.set(channel, fn) },
+  safeStorage,
 };
 
 test('main boots, serves the renderer, answers IPC, warms up, and shuts down on quit', { timeout: 60_000 }, async () => {
@@ -229,6 +235,21 @@ test('main boots, serves the renderer, answers IPC, warms up, and shuts down on 
   }
   assert.equal(((await handlers.get(CHANNELS.selectModel)?.(stranger, added.data.id)) as { ok: boolean }).ok, false, 'a stranger is refused');
 
+  // Settings → School server over IPC: saved in <userData>/provider.json with the key sealed by (the
+  // stand-in for) safeStorage, given to the engine, never answered back; then back to this computer.
+  type Provider = { ok: boolean; data: { kind: string; hasKey: boolean; keyStorage: string } };
+  const school = { kind: 'openai-compatible', baseUrl: 'http://127.0.0.1:9/v1', model: 'm1', apiKey: API_KEY };
+  const set = (await handlers.get(CHANNELS.setProvider)?.(ours, school)) as Provider;
+  assert.deepEqual([set.ok, set.data.hasKey, set.data.keyStorage], [true, true, 'encrypted'], JSON.stringify(set));
+  assert.ok(!JSON.stringify(set).includes(API_KEY));
+  const providerFile = fs.readFileSync(path.join(userData, 'provider.json'), 'utf8');
+  assert.ok(providerFile.includes('"sealed"') && !providerFile.includes(API_KEY), 'the key only sealed in the file');
+  const engineProvider = (await health(ours)).data as unknown as { provider: { kind: string; baseUrl?: string } };
+  assert.deepEqual([engineProvider.provider.kind, engineProvider.provider.baseUrl], ['openai-compatible', 'http://127.0.0.1:9/v1']);
+  assert.equal(((await handlers.get(CHANNELS.getProvider)?.(stranger, undefined)) as { ok: boolean }).ok, false, 'a stranger is refused');
+  assert.equal(((await handlers.get(CHANNELS.setProvider)?.(ours, { kind: 'local' })) as Provider).data.kind, 'local');
+  assert.equal(((await health(ours)).data as unknown as { provider: { kind: string } }).provider.kind, 'local');
+
   // Quit waits for the engine to shut down, then quits for real.
   let prevented = false;
   for (const fn of appListeners.get('before-quit') ?? []) fn({ preventDefault: () => (prevented = true) });
@@ -241,10 +262,11 @@ test('main boots, serves the renderer, answers IPC, warms up, and shuts down on 
   for (const fn of appListeners.get('before-quit') ?? []) fn({ preventDefault: () => assert.fail('second quit is not held') });
 
   const log = fs.readFileSync(path.join(logs, 'main.log'), 'utf8');
-  for (const event of ['app.start', 'engine.warmup', 'request.start', 'request.end', 'request.refused', 'model.switch', 'model.load', 'engine.shutdown']) {
+  for (const event of ['app.start', 'engine.warmup', 'request.start', 'request.end', 'request.refused', 'model.switch', 'model.load', 'provider.applied', 'engine.shutdown']) {
     assert.ok(log.includes(`"event":"${event}"`), `main.log has ${event}`);
   }
   assert.ok(!log.includes('Say hello'), 'no chat text in the log');
   assert.ok(!log.includes('grobe') && !log.includes('freind'), 'no checked text or dictionary word in the log');
+  assert.ok(!log.includes(API_KEY), 'no API key in the log');
   assert.ok(printed.join('').includes('"event":"app.start"'), 'the log also goes to stdout');
 });

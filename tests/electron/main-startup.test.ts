@@ -78,6 +78,8 @@ async function boot(o: { isPackaged: boolean; gotLock: boolean; argv?: string[] 
     session: { defaultSession: { setPermissionRequestHandler: () => {}, setPermissionCheckHandler: () => {} } },
     Menu: { buildFromTemplate: (t: Boot['menu']) => t, setApplicationMenu: (m: Boot['menu']) => (b.menu = m) },
     dialog: { showErrorBox: (title: string, text: string) => assert.fail(`error box: ${title}: ${text}`) },
+    // TEST STAND-IN for safeStorage: a computer that can't encrypt (the school server's key is then session-only).
+    safeStorage: { isEncryptionAvailable: () => false, encryptString: () => assert.fail('never without encryption'), decryptString: () => assert.fail('never') },
     BrowserWindow: FakeWindow,
     ipcMain: { handle: (channel: string, fn: Listener) => b.handlers.set(channel, fn) },
   };

@@ -12,7 +12,7 @@ import { contentSecurityPolicy, serveStatic } from '../../electron/content-polic
 import { hardenWebContents, type PreventableEvent } from '../../electron/hardening';
 import type { SamsaraService } from '../../electron/service';
 import { mainWindowOptions } from '../../electron/window-options';
-import { API_FUNCTIONS, CHANNELS, CHECKER_ACTIONS, EVENT_CHANNELS, HISTORY_ACTIONS, MODEL_ACTIONS, REQUEST_ACTIONS, SETTINGS_ACTIONS } from '../../preload/api';
+import { API_FUNCTIONS, CHANNELS, CHECKER_ACTIONS, EVENT_CHANNELS, HISTORY_ACTIONS, MODEL_ACTIONS, PROVIDER_ACTIONS, REQUEST_ACTIONS, SETTINGS_ACTIONS } from '../../preload/api';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -149,6 +149,13 @@ test('the preload exposes exactly window.api with the listed functions, never ip
   download.cancel();
   assert.deepEqual(ipc.invoked.at(-1), [CHANNELS.cancel, d.ticket]);
   await download;
+  // The school server: its settings and test input as given; nothing of main's comes back but the answer.
+  await (api.getProvider as () => Promise<unknown>)();
+  assert.deepEqual(ipc.invoked.at(-1), [CHANNELS.getProvider, undefined]);
+  await (api.setProvider as (p: unknown) => Promise<unknown>)({ kind: 'local' });
+  assert.deepEqual(ipc.invoked.at(-1), [CHANNELS.setProvider, { kind: 'local' }]);
+  await (api.testProvider as (i: unknown) => Promise<unknown>)({ baseUrl: 'https://llm.school.example/v1' });
+  assert.deepEqual(ipc.invoked.at(-1), [CHANNELS.testProvider, { baseUrl: 'https://llm.school.example/v1' }]);
   // (Made in the preload's context: compared as JSON, the other realm's prototypes aside.)
   assert.deepEqual(JSON.parse(JSON.stringify(progress)), [{ bytes: 5, total: 10, bytesPerSecond: 1, etaSeconds: 5 }]);
 
@@ -192,6 +199,7 @@ test('main handles exactly one channel per action and nothing else', () => {
       settings: (action: string, sender: unknown) => calls.push({ action, sender }),
       models: (action: string, sender: unknown) => calls.push({ action, sender }),
       downloadModel: (sender: unknown) => calls.push({ action: 'downloadModel', sender }),
+      provider: (action: string, sender: unknown) => calls.push({ action, sender }),
     } as unknown as SamsaraService;
     const mainFrame = { url: 'app://samsara/index.html', parent: null };
     const window = { isDestroyed: () => false, webContents: { id: 7 } } as unknown as Parameters<typeof registerIpc>[1];
@@ -202,6 +210,7 @@ test('main handles exactly one channel per action and nothing else', () => {
       ...CHECKER_ACTIONS.map((a) => CHANNELS[a]),
       ...SETTINGS_ACTIONS.map((a) => CHANNELS[a]),
       ...MODEL_ACTIONS.map((a) => CHANNELS[a]),
+      ...PROVIDER_ACTIONS.map((a) => CHANNELS[a]),
       CHANNELS.healthCheck,
       CHANNELS.exportPdf,
       CHANNELS.downloadModel,
@@ -226,6 +235,8 @@ test('main handles exactly one channel per action and nothing else', () => {
     invoke(CHANNELS.openHistoryFolder, { sender: { id: 7 }, senderFrame: { url: 'app://samsara/x.html', parent: mainFrame } });
     invoke(CHANNELS.selectModel, { sender: { id: 7 }, senderFrame: mainFrame });
     invoke(CHANNELS.downloadModel, { sender: { id: 8 }, senderFrame: mainFrame });
+    invoke(CHANNELS.setProvider, { sender: { id: 7 }, senderFrame: mainFrame });
+    invoke(CHANNELS.testProvider, { sender: { id: 7 }, senderFrame: { url: 'app://samsara/x.html', parent: mainFrame } });
     assert.deepEqual(
       calls.map((c) => [c.action, (c.sender as { isMainFrame: boolean }).isMainFrame]),
       [
@@ -242,6 +253,8 @@ test('main handles exactly one channel per action and nothing else', () => {
         ['openHistoryFolder', false],
         ['selectModel', true],
         ['downloadModel', false],
+        ['setProvider', true],
+        ['testProvider', false],
       ],
     );
   } finally {

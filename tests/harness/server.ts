@@ -12,6 +12,12 @@
 //                               no native dialog): the files it answers, separated by path.delimiter,
 //                               one per call, then "cancelled". Without it, addModelFile answers that
 //                               only the app can open a file.
+//   Settings → School server: the settings are main's own module (electron/provider-settings.ts) in
+//   provider.json beside $SAMSARA_STORE (a temporary folder when history is in memory), with a TEST
+//   STAND-IN for Electron's safeStorage (tests/harness/secrets-stand-in.ts: AES-GCM under a fixed test
+//   key; a browser harness has no keychain).
+//   $SAMSARA_TEST_SAFE_STORAGE=unavailable   the stand-in says encryption is unavailable (a Linux
+//                               session without a secret store): a key is kept for the session only.
 import * as esbuild from 'esbuild';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -23,8 +29,10 @@ import { jsonLogger, stdoutSink } from '../../electron/log';
 import { EngineSwitch } from '../../electron/models/engine-switch';
 import { appModelManager } from '../../electron/models/setup';
 import { modelFromEnv, modelsDir, resolveModelPath, userModelsDir, type AppLocation } from '../../electron/paths';
+import { PROVIDER_FILE, ProviderStore, providerEngineOf } from '../../electron/provider-settings';
 import { SamsaraService, type ChooseModelFile, type Sender } from '../../electron/service';
-import { isCheckerAction, isHistoryAction, isModelAction, isSettingsAction } from '../../preload/api';
+import { isCheckerAction, isHistoryAction, isModelAction, isProviderAction, isSettingsAction } from '../../preload/api';
+import { standInSecrets } from './secrets-stand-in';
 
 /** The environment variable of the stand-in for main's Open dialog (tests only). */
 export const OPEN_DIALOG_STAND_IN = 'SAMSARA_TEST_OPEN_DIALOG';
@@ -95,6 +103,15 @@ export async function startHarness(port = 0): Promise<{ url: string; close(): Pr
     isPackaged: false,
   });
   const switcher = new EngineSwitch({ engine, manager: models, log });
+  // As main: the school server's settings, in provider.json beside the history file (or a temporary
+  // folder), the key sealed by the TEST STAND-IN for safeStorage.
+  const providerDir = store ? path.dirname(path.resolve(store)) : mkdtempSync(path.join(os.tmpdir(), 'samsara-harness-provider-'));
+  const provider = new ProviderStore({
+    file: path.join(providerDir, PROVIDER_FILE),
+    secrets: standInSecrets({ available: process.env.SAMSARA_TEST_SAFE_STORAGE !== 'unavailable' }),
+    engine: providerEngineOf(engine),
+    log,
+  });
   const chooseModelFile = openDialogStandIn(process.env);
   const timeoutMs = Number(process.env.SAMSARA_TIMEOUT_MS) || undefined;
   // Both are set once the server listens (the origin needs the port), before any request can arrive.
@@ -125,7 +142,8 @@ export async function startHarness(port = 0): Promise<{ url: string; close(): Pr
           isHistoryAction(action) ||
           isCheckerAction(action) ||
           isSettingsAction(action) ||
-          isModelAction(action)
+          isModelAction(action) ||
+          isProviderAction(action)
         ) {
           // openHistoryFolder: no showItemInFolder here, so the service answers that only the app can.
           const result =
@@ -139,7 +157,9 @@ export async function startHarness(port = 0): Promise<{ url: string; close(): Pr
                     ? await service.settings(action, sender, body)
                     : isModelAction(action)
                       ? await service.models(action, sender, body, chooseModelFile)
-                      : await service.history(action, sender, body);
+                      : isProviderAction(action)
+                        ? await service.provider(action, sender, body)
+                        : await service.history(action, sender, body);
           res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result));
           return;
         }
@@ -184,17 +204,19 @@ export async function startHarness(port = 0): Promise<{ url: string; close(): Pr
     log,
     trustedOrigins: [origin],
     models: { manager: models, switcher },
+    provider,
     ...(timeoutMs ? { timeoutMs } : {}),
   });
-  // As main does: the saved dialect and threads, and the model chosen in Settings (unless $SAMSARA_MODEL
-  // names one), before any request can load the model.
-  await Promise.all([ready.applySavedSettings(), switcher.applySaved(modelPath, modelFromEnv(where) !== undefined)]);
+  // As main does: the saved dialect and threads, the model chosen in Settings (unless $SAMSARA_MODEL
+  // names one) and the school server, before any request can load the model.
+  await Promise.all([ready.applySavedSettings(), switcher.applySaved(modelPath, modelFromEnv(where) !== undefined), provider.load()]);
   service = ready;
   return {
     url: `${origin}/`,
     close: async () => {
       await ready.shutdown();
       if (scratch) rmSync(scratch, { recursive: true, force: true });
+      if (!store) rmSync(providerDir, { recursive: true, force: true });
       // An open page keeps polling healthCheck over keep-alive connections: close them, or close()
       // waits for the page.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
