@@ -137,7 +137,8 @@ function start(): void {
     window.once('ready-to-show', () => {
       window.show();
       // After the first paint, so loading the weights never delays the window.
-      setTimeout(() => void settingsApplied.then(() => service.warmUp()), 0);
+      // Not when a school server answers everything: the model would only take memory.
+      setTimeout(() => void settingsApplied.then(() => (provider.needsLocalModel() ? service.warmUp() : undefined)), 0);
     });
     void window.loadURL(`${APP_ORIGIN}/index.html`);
   }

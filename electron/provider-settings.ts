@@ -21,7 +21,6 @@ import type * as Native from '../native/index';
 import type { ErrorCode } from '../preload/api';
 import type {
   KeyStorage,
-  ListProviderModels,
   ProviderKind,
   ProviderPatch,
   ProviderSettings,
@@ -38,7 +37,7 @@ export interface Secrets {
 }
 
 /** What the settings need of the engine: configure, and the model list of "Test connection". */
-export type ProviderEngine = Pick<typeof Native, 'configure'> & { listProviderModels: ListProviderModels };
+export type ProviderEngine = Pick<typeof Native, 'configure' | 'listProviderModels'>;
 
 export const PROVIDER_FILE = 'provider.json';
 
@@ -123,19 +122,9 @@ export function systemSecrets(s: Secrets & { getSelectedStorageBackend?: () => s
   };
 }
 
-/**
- * The native module as a ProviderEngine. An addon without `listProviderModels` (built before issue 19's
- * model list) answers "Test connection" with ENGINE_DOWN instead of a TypeError.
- */
-export function providerEngineOf(native: Pick<typeof Native, 'configure'>): ProviderEngine {
-  const list = (native as { listProviderModels?: unknown }).listProviderModels;
-  return {
-    configure: (config) => native.configure(config),
-    listProviderModels: (query) =>
-      typeof list === 'function'
-        ? (list as ListProviderModels).call(native, query)
-        : Promise.reject(new ProviderError('ENGINE_DOWN', "This build of Samsara's engine can't list a server's models. Update Samsara.")),
-  };
+/** The native module as a ProviderEngine. */
+export function providerEngineOf(native: Pick<typeof Native, 'configure' | 'listProviderModels'>): ProviderEngine {
+  return { configure: (config) => native.configure(config), listProviderModels: (query) => native.listProviderModels(query) };
 }
 
 export class ProviderStore {
@@ -160,6 +149,14 @@ export class ProviderStore {
   load(): Promise<void> {
     this.loading ??= this.read();
     return this.loading;
+  }
+
+  /**
+   * Whether this computer's model may answer: the local provider, or a school server with the fallback
+   * on. Without it, the start-up warm-up doesn't load the model (its memory stays free).
+   */
+  needsLocalModel(): boolean {
+    return this.state.kind === 'local' || this.state.fallbackToLocal;
   }
 
   /** The settings as the page may see them (never the key). */

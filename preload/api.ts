@@ -122,8 +122,8 @@ export interface PendingRequest<T> extends PromiseLike<ApiResult<T>> {
 
 export interface SamsaraApi {
   /** `answeredBy`/`fallbackReason`: the school server or this computer answered (preload/provider.ts). */
-  assessEssay(input: AssessInput, options?: RequestOptions): PendingRequest<Assessment & AnsweredBy>;
-  chat(input: ChatInput, options?: RequestOptions): PendingRequest<ChatReply & AnsweredBy>;
+  assessEssay(input: AssessInput, options?: RequestOptions): PendingRequest<Assessment>;
+  chat(input: ChatInput, options?: RequestOptions): PendingRequest<ChatReply>;
   generateFeedbackSummary(input: SummaryInput, options?: RequestOptions): PendingRequest<{ summary: string } & AnsweredBy>;
   healthCheck(): Promise<ApiResult<HealthReport>>;
   /** Saved assessments of an essay, newest first (answers at once, even while a request runs). */

@@ -2,11 +2,8 @@
 // which provider answered a request): pure types, the one definition. electron/provider-settings.ts
 // implements them in main (and in plain Node); the renderer shows them. No Node or Electron imports
 // here: the renderer's tsconfig compiles this file without Node's types.
-//
-// MIRROR of native/index.d.ts additions (issue 19, the addon's side is merged separately): the native
-// module gains `listProviderModels` and the results' `answeredBy` / `fallbackReason`. Until then they are
-// declared here; at the merge, check them against native/index.d.ts (and the mirror can then name the
-// native types instead).
+// The addon's own parts (listProviderModels, the results' answeredBy / fallbackReason) are its types.
+import type { Answered, listProviderModels } from '../native/index';
 
 /** Where chat, the model's comments and summaries are computed ('local': this computer's model). */
 export type ProviderKind = 'local' | 'openai-compatible';
@@ -58,24 +55,8 @@ export interface ProviderTestResult {
   models: string[];
 }
 
-/** MIRROR of the addon's `listProviderModels` argument (native/index.d.ts, issue 19). */
-export interface ProviderModelsQuery {
-  kind: 'openai-compatible';
-  baseUrl: string;
-  model?: string;
-  apiKey?: string;
-  timeoutMs?: number;
-}
+/** The argument of the addon's `listProviderModels` (GET {baseUrl}/models). */
+export type ProviderModelsQuery = Parameters<typeof listProviderModels>[0];
 
-/** MIRROR of the addon's `listProviderModels(provider): Promise<string[]>` (GET {baseUrl}/models). */
-export type ListProviderModels = (provider: ProviderModelsQuery) => Promise<string[]>;
-
-/**
- * MIRROR of what assessEssay, chat and generateFeedbackSummary results gain (issue 19): who answered,
- * and why this computer did when the school server failed (fallbackToLocal). Optional here so that the
- * types hold before and after the addon's side is merged.
- */
-export interface AnsweredBy {
-  answeredBy?: ProviderKind;
-  fallbackReason?: string;
-}
+/** Who answered a request, and why this computer did when the school server failed (fallbackToLocal). */
+export type AnsweredBy = Answered;

@@ -331,15 +331,6 @@ test('Test connection: the typed key, else the saved one only for its own server
   assert.deepEqual(await s.test({ baseUrl: SCHOOL }), { models: ['a', 'b'] });
 });
 
-test('an addon without listProviderModels answers Test connection with ENGINE_DOWN, not a TypeError', async () => {
-  const engine = providerEngineOf({ configure: () => undefined });
-  await assert.rejects(engine.listProviderModels({ kind: 'openai-compatible', baseUrl: SCHOOL }), (err: unknown) => {
-    assert.ok(err instanceof ProviderError);
-    assert.equal(err.code, 'ENGINE_DOWN');
-    return true;
-  });
-});
-
 test('saves run one at a time, each on what the one before it saved', async () => {
   const file = tempFile();
   const s = store(file);
@@ -347,4 +338,14 @@ test('saves run one at a time, each on what the one before it saved', async () =
   const got = await s.get();
   assert.deepEqual([got.kind, got.model, got.fallbackToLocal, got.hasKey], ['openai-compatible', 'b', false, true]);
   assert.equal((JSON.parse(fs.readFileSync(file, 'utf8')) as { model: string }).model, 'b');
+});
+
+test("the start-up warm-up loads this computer's model only when it may answer", async () => {
+  const s = store(tempFile());
+  await s.load();
+  assert.equal(s.needsLocalModel(), true, 'local');
+  await s.set(school);
+  assert.equal(s.needsLocalModel(), true, 'a school server with the fallback');
+  await s.set({ fallbackToLocal: false });
+  assert.equal(s.needsLocalModel(), false, 'a school server alone');
 });
