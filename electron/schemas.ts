@@ -347,4 +347,7 @@ export const assessmentSchema = z.strictObject({
   saved: z.boolean(),
   /** Tokens the model ran (prompts not cached, and what it wrote). */
   usage: z.strictObject({ promptTokens: z.number().int().nonnegative(), generatedTokens: z.number().int().nonnegative() }),
+  /** Who wrote the model's part, and why this computer did when the school server failed. */
+  answeredBy: z.enum(['local', 'openai-compatible']),
+  fallbackReason: z.string().optional(),
 });
