@@ -27,6 +27,7 @@ import type {
   ProviderTestInput,
   ProviderTestResult,
 } from '../preload/provider';
+import { errorCodeOf as codeOf } from './error-codes';
 import type { Logger } from './log';
 
 /** Exactly the shape of Electron's safeStorage that this module uses (main passes the real one). */
@@ -82,15 +83,6 @@ const fileSchema = z.object({
 });
 type SavedFile = z.infer<typeof fileSchema>;
 
-const ERROR_CODES: readonly ErrorCode[] = [
-  'INVALID_REQUEST',
-  'ENGINE_TIMEOUT',
-  'ENGINE_DOWN',
-  'ENGINE_INVALID_RESPONSE',
-  'ENGINE_ACTION_FAILED',
-  'ENGINE_BUSY',
-  'CANCELLED',
-];
 
 /** The engine's field names in its messages ("provider.baseUrl must be …"), said in words. */
 const FIELD_WORDS: ReadonlyArray<[RegExp, string]> = [
@@ -444,9 +436,4 @@ function sameServer(a: string, b: string): boolean {
   } catch {
     return false;
   }
-}
-
-function codeOf(e: unknown): ErrorCode | undefined {
-  const code = (e as { code?: unknown } | null)?.code;
-  return ERROR_CODES.includes(code as ErrorCode) ? (code as ErrorCode) : undefined;
 }

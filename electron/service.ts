@@ -26,6 +26,7 @@ import type { Logger } from './log';
 import type { EngineSwitch } from './models/engine-switch';
 import { ModelError } from './models/errors';
 import type { ModelManager } from './models/manager';
+import { errorCodeOf } from './error-codes';
 import { ProviderError } from './provider-settings';
 import {
   FIELD_NAMES,
@@ -115,22 +116,6 @@ export type ChooseModelFile = () => Promise<string | null>;
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
 
-/**
- * Every code once, in the order of native/src/error.rs: `satisfies` refuses an unknown code and the
- * check below a missing one (tests/contract ties ErrorCode in native/index.d.ts to the Rust enum).
- */
-const ERROR_CODES = [
-  'INVALID_REQUEST',
-  'ENGINE_TIMEOUT',
-  'ENGINE_DOWN',
-  'ENGINE_INVALID_RESPONSE',
-  'ENGINE_ACTION_FAILED',
-  'ENGINE_BUSY',
-  'CANCELLED',
-] as const satisfies readonly ErrorCode[];
-const errorCodesComplete: [ErrorCode] extends [(typeof ERROR_CODES)[number]] ? true : false = true;
-void errorCodesComplete;
-
 const MAX_MESSAGE = 600;
 
 /**
@@ -175,8 +160,7 @@ function clip(s: string): string {
 }
 
 function codeOf(e: unknown): ErrorCode {
-  const code = (e as { code?: unknown } | null)?.code;
-  return ERROR_CODES.includes(code as ErrorCode) ? (code as ErrorCode) : 'ENGINE_ACTION_FAILED';
+  return errorCodeOf(e) ?? 'ENGINE_ACTION_FAILED';
 }
 
 function fail(code: ErrorCode, message: string): { ok: false; error: ApiError } {
