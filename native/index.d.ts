@@ -347,3 +347,8 @@ export interface Limits {
   timeoutMs: number;
 }
 export const LIMITS: Readonly<Limits>;
+/**
+ * Which compiled addon was loaded (native/platform.js): `$SAMSARA_NATIVE_PATH`, `the build from source`
+ * (native/index.node), or a prebuilt platform package such as `@samsara/linux-x64-gnu@0.1.0`.
+ */
+export const ADDON: Readonly<{ from: string; file: string }>;

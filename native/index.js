@@ -14,16 +14,16 @@ function codedError(code, message) {
 }
 
 function loadAddon() {
-  const file = process.env.SAMSARA_NATIVE_PATH || path.join(__dirname, 'index.node');
   try {
-    return require(file);
+    return require('./platform').load();
   } catch (e) {
     throw codedError('ENGINE_DOWN',
-      `The native addon ${file} could not be loaded (${e.message}). Run \`npm install\` or \`npm run build:native\`.`);
+      `The native addon could not be loaded: ${e.message}. Run \`npm install\` (it uses the prebuilt binary for this platform, or builds from source with Rust).`);
   }
 }
 
-const raw = loadAddon();
+const loaded = loadAddon();
+const raw = loaded.addon;
 /** The limits the addon enforces (native/src/tasks/requests.rs is their one source). */
 const LIMITS = Object.freeze(JSON.parse(raw.limits()));
 
@@ -211,4 +211,6 @@ module.exports = {
   shutdown,
   DEFAULT_MODEL,
   LIMITS,
+  /** Which addon was loaded: `{ from, file }` (the build from source, a platform package, $SAMSARA_NATIVE_PATH). */
+  ADDON: Object.freeze({ from: loaded.from, file: loaded.file }),
 };

@@ -55,6 +55,10 @@ const FAST = [
   'tests/service/service-stub-engine.test.ts',
 ];
 
+function hasCargo() {
+  return spawnSync('cargo', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
 function testFiles(...dirs) {
   return dirs.flatMap((dir) =>
     fs.readdirSync(path.join(root, dir)).filter((f) => f.endsWith('.test.ts')).sort().map((f) => `${dir}/${f}`),
@@ -81,7 +85,6 @@ function noModels() {
 // One file at a time: the machine has 2 cores and some tests measure latency.
 const nodeTest = (files) => ['--import', 'tsx', '--test', '--test-concurrency=1', ...files];
 const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-const addon = path.join(root, 'native', 'index.node');
 const steps = [
   { name: 'rustfmt', groups: ['rust'], cmd: 'cargo', args: ['fmt', '--all', '--', '--check'] },
   { name: 'clippy', groups: ['rust'], cmd: 'cargo', args: ['clippy', '--release', '--all-targets', '--all-features', '--', '-D', 'warnings'] },
@@ -95,13 +98,27 @@ const steps = [
     cmd: 'cargo',
     args: ['test', '--release', '--all-features', '--', '--ignored'],
   },
-  { name: 'build addon', groups: ['node', 'e2e'], cmd: process.execPath, args: ['scripts/build-native.js'] },
+  // From source where Rust is at hand (the Rust changes under test); else the prebuilt platform package
+  // that `npm install` put in place (scripts/prebuilt-install.js runs the suites that way).
+  {
+    name: 'build addon',
+    groups: ['node', 'e2e'],
+    cmd: process.execPath,
+    args: ['native/install.js', ...(hasCargo() ? ['--from-source'] : [])],
+  },
   // The provider suites' real server; installed once (a few minutes), then only checked.
   { name: "llama.cpp's server for the provider tests", groups: ['node'], cmd: process.execPath, args: ['scripts/llama-server.js'] },
   {
     name: 'addon is built',
     groups: ['fast'],
-    check: () => (fs.existsSync(addon) || process.env.SAMSARA_NATIVE_PATH ? null : `${path.relative(root, addon)} is missing: run npm run build:native`),
+    check: () => {
+      try {
+        require(path.join(root, 'native', 'platform.js')).load();
+        return null;
+      } catch (e) {
+        return `no addon loads (${e.message}): run npm run build:native`;
+      }
+    },
   },
   { name: 'build app (dist/)', groups: ['fast', 'node', 'e2e'], cmd: process.execPath, args: ['scripts/build-app.js'] },
   { name: 'tsc --noEmit (main, preload, tests, scripts)', groups: ['fast', 'node'], cmd: process.execPath, args: [tsc, '--noEmit', '-p', 'tsconfig.json'] },

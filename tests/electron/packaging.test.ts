@@ -101,7 +101,7 @@ test('a packed app holds the built app and the addon, with the .node unpacked an
     assert.equal(r.status, 0, `electron-builder failed:\n${r.stdout}\n${r.stderr}`);
     const resources = path.join(work, 'out', 'linux-unpacked', 'resources');
     const files = asarFiles(path.join(resources, 'app.asar'));
-    for (const f of ['package.json', 'dist/electron/main.js', 'dist/preload/preload.js', 'dist/renderer/index.html', 'dist/renderer/app.js', 'dist/renderer/styles.css', 'native/index.js', 'native/package.json']) {
+    for (const f of ['package.json', 'dist/electron/main.js', 'dist/preload/preload.js', 'dist/renderer/index.html', 'dist/renderer/app.js', 'dist/renderer/styles.css', 'native/index.js', 'native/platform.js', 'native/package.json']) {
       assert.ok(files.has(f), `app.asar has ${f}`);
       assert.equal(files.get(f)?.unpacked, false);
     }

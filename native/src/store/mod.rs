@@ -174,7 +174,7 @@ fn open_file(path: &Path) -> rusqlite::Result<Connection> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_CREATE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let mut conn = Connection::open_with_flags(path, flags)?;
+    let mut conn = Connection::open_with_flags(sqlite_path(path), flags)?;
     conn.busy_timeout(OPEN_BUSY_TIMEOUT)?;
     // quick_check reads every page: a damaged file is found now, not halfway through a save.
     let check: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
@@ -198,6 +198,40 @@ fn open_file(path: &Path) -> rusqlite::Result<Connection> {
     schema::migrate(&mut conn)?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     Ok(conn)
+}
+
+/// The path as SQLite must be given it. Rust's std opens Windows paths longer than MAX_PATH (260) by
+/// itself; SQLite's C code needs their `\\?\` form. Written for Windows and reviewed; its runners test
+/// it (this machine has none); `long_path_form` itself is tested everywhere.
+fn sqlite_path(path: &Path) -> PathBuf {
+    if cfg!(windows) {
+        if let Some(long) = std::path::absolute(path)
+            .ok()
+            .and_then(|abs| abs.to_str().and_then(long_path_form))
+        {
+            return PathBuf::from(long);
+        }
+    }
+    path.to_path_buf()
+}
+
+/// The `\\?\` form of an absolute Windows path (`C:\…`, or `\\server\share\…`) that is too long for
+/// MAX_PATH once SQLite adds "-journal" to it; None when it fits or is already in a prefixed form.
+fn long_path_form(abs: &str) -> Option<String> {
+    const MAX_PATH: usize = 260;
+    // Bytes, not UTF-16 units: never fewer, so a path near the limit is prefixed rather than missed.
+    if abs.len() + "-journal".len() < MAX_PATH
+        || abs.starts_with(r"\\?\")
+        || abs.starts_with(r"\\.\")
+    {
+        return None;
+    }
+    if let Some(unc) = abs.strip_prefix(r"\\") {
+        return Some(format!(r"\\?\UNC\{unc}"));
+    }
+    let b = abs.as_bytes();
+    let drive = b.len() > 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && b[2] == b'\\';
+    drive.then(|| format!(r"\\?\{abs}"))
 }
 
 #[cfg(unix)]
@@ -246,3 +280,34 @@ pub fn text_hash(text: &str) -> String {
 
 /// The current time as SQLite writes it: ISO-8601 UTC with milliseconds.
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+
+#[cfg(test)]
+mod tests {
+    use super::long_path_form;
+
+    #[test]
+    fn long_windows_paths_get_their_verbatim_form_and_short_ones_stay() {
+        let short = r"C:\Users\Zoë Martín\AppData\Roaming\Samsara\history.db";
+        assert_eq!(long_path_form(short), None);
+        let deep = format!(
+            r"C:\Users\Zoë Martín\{}\history.db",
+            "Folder with a long name\\".repeat(12)
+        );
+        assert!(deep.len() > 260);
+        assert_eq!(long_path_form(&deep), Some(format!(r"\\?\{deep}")));
+        let unc = format!(r"\\school-server\profiles\{}\history.db", "x".repeat(260));
+        assert_eq!(
+            long_path_form(&unc),
+            Some(format!(
+                r"\\?\UNC\school-server\profiles\{}\history.db",
+                "x".repeat(260)
+            ))
+        );
+        let verbatim = format!(r"\\?\{deep}");
+        assert_eq!(long_path_form(&verbatim), None, "already in the long form");
+        // Near the limit: the journal's "-journal" suffix must fit too.
+        let edge = format!(r"C:\{}", "a".repeat(255 - 3));
+        assert_eq!(edge.len(), 255);
+        assert!(long_path_form(&edge).is_some());
+    }
+}
