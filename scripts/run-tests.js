@@ -123,6 +123,7 @@ const steps = [
   { name: 'build app (dist/)', groups: ['fast', 'node', 'e2e'], cmd: process.execPath, args: ['scripts/build-app.js'] },
   { name: 'tsc --noEmit (main, preload, tests, scripts)', groups: ['fast', 'node'], cmd: process.execPath, args: [tsc, '--noEmit', '-p', 'tsconfig.json'] },
   { name: 'tsc --noEmit (renderer)', groups: ['fast', 'node'], cmd: process.execPath, args: [tsc, '--noEmit', '-p', 'renderer/tsconfig.json'] },
+  { name: 'actionlint (.github/workflows)', groups: ['fast', 'node'], cmd: process.execPath, args: ['scripts/actionlint.js'] },
   {
     name: `node:test suites without a model (${fastFiles.length} files, models hidden)`,
     groups: ['fast', 'node'],
