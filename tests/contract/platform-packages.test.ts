@@ -41,9 +41,11 @@ test('native/package.json neon.platforms is the list, and native/platforms/ has 
     assert.equal(pkg.version, nativePkg.version, `${p} is versioned with samsara-native`);
     assert.equal(pkg.main, 'index.node');
     assert.deepEqual(pkg.files, ['index.node'], 'the addon only: never model weights');
-    assert.deepEqual(pkg.os, [expected[p].os]);
-    assert.deepEqual(pkg.cpu, [expected[p].cpu]);
-    assert.deepEqual(pkg.libc, expected[p].libc ? [expected[p].libc] : undefined);
+    const want = expected[p];
+    assert.ok(want, p);
+    assert.deepEqual(pkg.os, [want.os]);
+    assert.deepEqual(pkg.cpu, [want.cpu]);
+    assert.deepEqual(pkg.libc, want.libc ? [want.libc] : undefined);
   }
   // Written at release time (scripts/release-manifest.js): npm ci here can't lock unpublished packages.
   assert.equal(nativePkg.optionalDependencies, undefined);
