@@ -1,10 +1,10 @@
 // scripts/release-manifest.js (release.yml runs it before publishing samsara-native), on a temporary copy
 // of native/package.json and Cargo.lock: every platform package becomes an optional dependency at
-// samsara-native's version, and the lock file goes into the package. Also that neon.platforms, the
-// native/platforms/* folders and their versions agree. No build, no model.
+// samsara-native's version, and the lock file and the build flags go into the package. (That
+// neon.platforms, the native/platforms/* folders and their versions agree: platform-packages.test.ts.)
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -23,30 +23,19 @@ interface NativeManifest {
 const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
 const committed = readJson<NativeManifest>(path.join(ROOT, 'native', 'package.json'));
 
-/** A checkout holding only what the script reads: native/package.json and Cargo.lock. */
+/** A checkout holding only what the script reads: native/package.json, Cargo.lock, .cargo/config.toml. */
 function tempCheckout(t: TestContext): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'samsara-release-manifest-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   mkdirSync(path.join(dir, 'native'));
   copyFileSync(path.join(ROOT, 'native', 'package.json'), path.join(dir, 'native', 'package.json'));
   copyFileSync(path.join(ROOT, 'Cargo.lock'), path.join(dir, 'Cargo.lock'));
+  mkdirSync(path.join(dir, '.cargo'));
+  copyFileSync(path.join(ROOT, '.cargo', 'config.toml'), path.join(dir, '.cargo', 'config.toml'));
   return dir;
 }
 
 const runScript = (root: string) => spawnSync(process.execPath, [SCRIPT, '--root', root], { encoding: 'utf8' });
-
-test('neon.platforms are the native/platforms/* packages, each at samsara-native\'s version', () => {
-  const folders = readdirSync(path.join(ROOT, 'native', 'platforms'), { withFileTypes: true })
-    .filter((d) => d.isDirectory())
-    .map((d) => d.name)
-    .sort();
-  assert.deepEqual(Object.keys(committed.neon.platforms).sort(), folders);
-  for (const platform of folders) {
-    const pkg = readJson<{ name: string; version: string }>(path.join(ROOT, 'native', 'platforms', platform, 'package.json'));
-    assert.equal(pkg.name, `${committed.neon.org}/${platform}`);
-    assert.equal(pkg.version, committed.version, `${pkg.name} is ${pkg.version}, samsara-native is ${committed.version}`);
-  }
-});
 
 test('release-manifest writes the optional dependencies and ships Cargo.lock, only in the copy', (t) => {
   const dir = tempCheckout(t);
@@ -58,9 +47,10 @@ test('release-manifest writes the optional dependencies and ships Cargo.lock, on
   const written = readJson<NativeManifest>(path.join(dir, 'native', 'package.json'));
   const expected = Object.fromEntries(Object.keys(committed.neon.platforms).map((p) => [`${committed.neon.org}/${p}`, committed.version]));
   assert.deepEqual(written.optionalDependencies, expected);
-  assert.deepEqual(written.files, [...committed.files, 'Cargo.lock']);
+  assert.deepEqual(written.files, [...committed.files, 'Cargo.lock', '.cargo/config.toml']);
   assert.deepEqual({ ...written, optionalDependencies: undefined, files: committed.files }, { ...committed, optionalDependencies: undefined });
   assert.ok(readFileSync(path.join(dir, 'native', 'Cargo.lock')).equals(readFileSync(path.join(ROOT, 'Cargo.lock'))));
+  assert.ok(readFileSync(path.join(dir, 'native', '.cargo', 'config.toml')).equals(readFileSync(path.join(ROOT, '.cargo', 'config.toml'))));
   // The committed manifest stays installable by `npm ci`: no dependency on unpublished packages.
   assert.equal(committed.optionalDependencies, undefined);
 });
