@@ -31,6 +31,8 @@ function pathWithoutRust(env) {
 }
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'samsara-prebuilt-'));
+// Readable by others, as a clone's folder usually is: the reliability suite runs a child as `nobody`.
+fs.chmodSync(work, 0o755);
 const keep = process.argv.includes('--keep');
 process.on('exit', () => (keep ? say(`kept ${work}`) : fs.rmSync(work, { recursive: true, force: true })));
 
@@ -50,6 +52,12 @@ run('git', ['clone', '--quiet', root, clone]);
 for (const f of fs.readdirSync(path.join(root, 'models')).filter((f) => f.endsWith('.gguf'))) {
   fs.symlinkSync(path.join(root, 'models', f), path.join(clone, 'models', f));
 }
+// The evaluation's peer, Harper alone, is a Rust program (native/examples/harper_default.rs), not part of
+// the addon: built here (cargo skips it when it is up to date) and copied in, as a tool is installed.
+const harper = path.join('target', 'release', 'examples', process.platform === 'win32' ? 'harper_default.exe' : 'harper_default');
+run('cargo', ['build', '--release', '--quiet', '--example', 'harper_default'], { cwd: root });
+fs.mkdirSync(path.dirname(path.join(clone, harper)), { recursive: true });
+fs.copyFileSync(path.join(root, harper), path.join(clone, harper));
 
 // 3. No Rust: cargo and rustc are off PATH, and the clone must not find them.
 const env = { ...process.env, PATH: pathWithoutRust(process.env), SAMSARA_PREBUILT_DIR: packed, ELECTRON_SKIP_BINARY_DOWNLOAD: '1' };
