@@ -1,6 +1,6 @@
 // One IPC channel per action, each handed to the service; nothing else is handled (the whitelist).
 import { app, dialog, ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
-import { CHANNELS, CHECKER_ACTIONS, HISTORY_ACTIONS, MODEL_ACTIONS, PROVIDER_ACTIONS, REQUEST_ACTIONS, SETTINGS_ACTIONS } from '../preload/api';
+import { CHANNELS, CHECKER_ACTIONS, HISTORY_ACTIONS, MODEL_ACTIONS, PROVIDER_ACTIONS, REQUEST_ACTIONS, SETTINGS_ACTIONS, UPDATE_ACTIONS } from '../preload/api';
 import { writePdf, type ExportIo } from './export';
 import type { ChooseModelFile, Sender, SamsaraService } from './service';
 
@@ -68,6 +68,10 @@ export function registerIpc(service: SamsaraService, window: BrowserWindow): voi
   // getProvider (nothing), setProvider (a ProviderPatch, maybe with a new key), testProvider ({baseUrl, apiKey?}).
   for (const action of PROVIDER_ACTIONS) {
     ipcMain.handle(CHANNELS[action], (event, argument: unknown) => service.provider(action, senderOf(event, window), argument));
+  }
+  // getUpdates (nothing), setUpdates ({auto}).
+  for (const action of UPDATE_ACTIONS) {
+    ipcMain.handle(CHANNELS[action], (event, argument: unknown) => service.updates(action, senderOf(event, window), argument));
   }
   ipcMain.handle(CHANNELS.exportPdf, (event, argument: unknown) =>
     service.exportPdf(senderOf(event, window), argument, exportIo(event, window)),

@@ -1,6 +1,6 @@
 // Lifecycle log lines for main: one JSON object per line. What goes in is fixed by the LogEntry type:
 // ids, action names, durations, outcomes and codes; never essay or chat text, and never an API key.
-import type { ErrorCode, KeyStorage, ProviderKind } from '../preload/api';
+import type { ErrorCode, KeyStorage, ProviderKind, UpdateState } from '../preload/api';
 
 export type LogEntry =
   | { event: 'request.start'; requestId: string; action: string }
@@ -40,6 +40,8 @@ export type LogEntry =
       outcome: 'ok' | 'error';
       code?: ErrorCode;
     }
+  /** The updater's state changed (electron/updates.ts): the version it is about and electron-updater's error code. */
+  | { event: 'update'; state: UpdateState; version?: string; code?: string }
   | { event: 'app.error'; where: string; code?: ErrorCode };
 
 export type Logger = (entry: LogEntry) => void;

@@ -1,6 +1,7 @@
 // Electron's main process: one hardened window serving the built renderer over app://, the IPC
 // handlers, the model warm-up after the window shows, and a clean engine shutdown on quit.
 import { app, BrowserWindow, dialog, Menu, protocol, safeStorage, session, shell } from 'electron';
+import { autoUpdater } from 'electron-updater';
 import { appendFileSync, mkdirSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type * as Native from '../native/index';
@@ -17,6 +18,7 @@ import { distPaths, modelFromEnv, modelsDir, nativeEntry, resolveModelPath, reso
 import { PROVIDER_FILE, ProviderStore, providerEngineOf, systemSecrets } from './provider-settings';
 import { SamsaraService } from './service';
 import { decideStart, scrubEnv } from './startup';
+import { UPDATES_FILE, Updates } from './updates';
 import { mainWindowOptions } from './window-options';
 
 const APP_ORIGIN = 'app://samsara';
@@ -98,6 +100,14 @@ function start(): void {
     engine: providerEngineOf(engine),
     log,
   });
+  // Settings → Updates: electron-updater in the installed app only (app-update.yml, the GitHub release);
+  // the setting and the last check in <userData>/updates.json.
+  const updates = new Updates({
+    updater: app.isPackaged ? autoUpdater : null,
+    file: path.join(app.getPath('userData'), UPDATES_FILE),
+    currentVersion: app.getVersion(),
+    log,
+  });
   const service = new SamsaraService({
     engine,
     log,
@@ -106,6 +116,7 @@ function start(): void {
     showItemInFolder: (file) => shell.showItemInFolder(file),
     models: { manager: models, switcher },
     provider,
+    updates,
   });
   // The student's saved dialect and threads, and the model chosen in Settings → Models (else the
   // bundled default; $SAMSARA_MODEL wins in development), go to the engine before the warm-up loads it;
@@ -139,6 +150,8 @@ function start(): void {
       // After the first paint, so loading the weights never delays the window.
       // Not when a school server answers everything: the model would only take memory.
       setTimeout(() => void settingsApplied.then(() => (provider.needsLocalModel() ? service.warmUp() : undefined)), 0);
+      // The first update check waits for the window too (then at most one a day).
+      setTimeout(() => void updates.start(), 0);
     });
     void window.loadURL(`${APP_ORIGIN}/index.html`);
   }
@@ -171,6 +184,7 @@ function start(): void {
   // Quit waits for the engine: running work is cancelled and the model freed before the process ends.
   let engineStopped = false;
   app.on('before-quit', (event) => {
+    updates.stop();
     if (engineStopped) return;
     event.preventDefault();
     service

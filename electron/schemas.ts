@@ -256,6 +256,12 @@ export const providerTestSchema = z.strictObject(
   { error: (issue) => (issue.code === 'invalid_type' ? says("Testing a school server needs its address.") : undefined) },
 );
 
+/** setUpdates' argument: automatic updates on or off. */
+export const updatesPatchSchema = z.strictObject(
+  { auto: z.boolean({ error: says('Automatic updates must be on or off (true or false).') }) },
+  { error: (issue) => (issue.code === 'invalid_type' ? says('The update setting to change must be an object.') : undefined) },
+);
+
 /** getSettings and openHistoryFolder take no argument (the harness's HTTP transport sends null for none). */
 export const noArgumentSchema = z.null({ error: says('This takes no argument.') }).optional();
 

@@ -20,6 +20,9 @@ import {
   type ProviderTestResult,
   type RequestAction,
   type SettingsAction,
+  type UpdateAction,
+  type UpdateStatus,
+  type UpdatesPatch,
 } from '../preload/api';
 import { savePdf, type ExportIo } from './export';
 import type { Logger } from './log';
@@ -42,7 +45,9 @@ import {
   providerTestSchema,
   settingsPatchSchema,
   ticketSchema,
+  updatesPatchSchema,
 } from './schemas';
+import { UpdatesError } from './updates';
 
 /** The part of the native module the service uses (a stub can stand in for it in tests of this layer). */
 export type Engine = Pick<
@@ -94,6 +99,14 @@ export interface ServiceOptions {
    * the provider actions answer that they can't.
    */
   provider?: ProviderBackend;
+  /** The updater's policy (electron/updates.ts); without it the update actions answer that they can't. */
+  updates?: UpdatesBackend;
+}
+
+/** What the update actions use (Updates; its errors are UpdatesErrors, written for the student). */
+export interface UpdatesBackend {
+  get(): Promise<UpdateStatus>;
+  set(patch: UpdatesPatch): Promise<UpdateStatus>;
 }
 
 /** What the provider actions use (ProviderStore; its errors are ProviderErrors, the key never in them). */
@@ -187,6 +200,7 @@ export class SamsaraService {
   private readonly downloads = new Map<string, { target: string; controller: AbortController }>();
   private readonly modelBackend?: ModelBackend;
   private readonly providerBackend?: ProviderBackend;
+  private readonly updatesBackend?: UpdatesBackend;
   private closing = false;
 
   constructor(options: ServiceOptions) {
@@ -197,6 +211,7 @@ export class SamsaraService {
     this.showItemInFolder = options.showItemInFolder;
     this.modelBackend = options.models;
     this.providerBackend = options.provider;
+    this.updatesBackend = options.updates;
   }
 
   /** Only the top frame of a page from a trusted origin may use the engine. */
@@ -441,6 +456,28 @@ export class SamsaraService {
   }
 
   /**
+   * getUpdates (nothing) or setUpdates ({auto}): Settings → Updates. Quick: the check and the download
+   * run in the background, and getUpdates says where they are.
+   */
+  async updates(action: UpdateAction, sender: Sender, argument: unknown): Promise<ApiResult<unknown>> {
+    const refused = this.refusal(action, sender);
+    if (refused) return refused;
+    const u = this.updatesBackend;
+    if (!u) return fail('INVALID_REQUEST', 'Updates are checked in the installed app only.');
+    let run: () => Promise<unknown>;
+    if (action === 'setUpdates') {
+      const patch = updatesPatchSchema.safeParse(argument);
+      if (!patch.success) return fail('INVALID_REQUEST', describeIssue(patch.error));
+      run = () => u.set(patch.data);
+    } else {
+      const none = noArgumentSchema.safeParse(argument);
+      if (!none.success) return fail('INVALID_REQUEST', none.error.issues[0]?.message ?? 'This takes no argument.');
+      run = () => u.get();
+    }
+    return this.logged(action, run);
+  }
+
+  /**
    * downloadModel: a catalogue id or {url, sha256?, sizeBytes?, name?} in a request envelope (a ticket,
    * so the window can cancel it). `progress` receives its progress events when the envelope asks for a
    * stream. No deadline: a big model over a slow line takes as long as it takes.
@@ -538,6 +575,8 @@ export class SamsaraService {
     // The provider store's messages are written for the student (they name the server) and have the
     // API key replaced.
     if (e instanceof ProviderError) return fail(e.code, clip(e.message));
+    // The update setting's one error says in words that it could not be saved.
+    if (e instanceof UpdatesError) return fail(e.code, clip(e.message));
     const code = codeOf(e);
     return fail(code, userMessage(code, e instanceof Error ? e.message : '', this.timeoutMs));
   }

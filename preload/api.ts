@@ -16,6 +16,7 @@ import type {
 } from '../native/index';
 import type { DownloadProgress, DownloadSpec, InstalledModel, ModelListing, SelectedModel } from './models';
 import type { AnsweredBy, ProviderPatch, ProviderSettings, ProviderTestInput, ProviderTestResult } from './provider';
+import type { UpdateStatus, UpdatesPatch } from './updates';
 
 export type {
   DownloadProgress,
@@ -36,6 +37,7 @@ export type {
   ProviderTestInput,
   ProviderTestResult,
 } from './provider';
+export type { UpdateState, UpdateStatus, UpdatesPatch } from './updates';
 export type {
   Anchor,
   Assessment,
@@ -195,6 +197,14 @@ export interface SamsaraApi {
    * key when the address is the saved server's. Saves nothing.
    */
   testProvider(input: ProviderTestInput): Promise<ApiResult<ProviderTestResult>>;
+  /**
+   * Settings → Updates: whether Samsara updates itself, and what the updater is doing (checking,
+   * downloading, a version ready to install when Samsara quits, …) with a plain message. Outside the
+   * installed app the state is 'unavailable'.
+   */
+  getUpdates(): Promise<ApiResult<UpdateStatus>>;
+  /** Turns automatic updates on or off (off: nothing is checked, downloaded or installed); answers the new status. */
+  setUpdates(patch: UpdatesPatch): Promise<ApiResult<UpdateStatus>>;
 }
 
 export interface PdfExportInput {
@@ -229,6 +239,8 @@ export const API_FUNCTIONS = [
   'getProvider',
   'setProvider',
   'testProvider',
+  'getUpdates',
+  'setUpdates',
 ] as const;
 
 /** The long-running actions: they stream, can be cancelled, and have a deadline. */
@@ -292,6 +304,14 @@ export function isProviderAction(action: string): action is ProviderAction {
   return (PROVIDER_ACTIONS as readonly string[]).includes(action);
 }
 
+/** The updater's actions (quick): getUpdates takes nothing, setUpdates an UpdatesPatch. */
+export const UPDATE_ACTIONS = ['getUpdates', 'setUpdates'] as const;
+export type UpdateAction = (typeof UPDATE_ACTIONS)[number];
+
+export function isUpdateAction(action: string): action is UpdateAction {
+  return (UPDATE_ACTIONS as readonly string[]).includes(action);
+}
+
 /** One IPC channel per action; main handles these and nothing else (the action whitelist). */
 export const CHANNELS = {
   assessEssay: 'samsara:assessEssay',
@@ -319,6 +339,8 @@ export const CHANNELS = {
   getProvider: 'samsara:getProvider',
   setProvider: 'samsara:setProvider',
   testProvider: 'samsara:testProvider',
+  getUpdates: 'samsara:getUpdates',
+  setUpdates: 'samsara:setUpdates',
   cancel: 'samsara:cancel',
   /** main → renderer: streamed text of one request, `(ticket, text)`. */
   token: 'samsara:token',

@@ -17,10 +17,12 @@ import type {
   SamsaraApi,
   Settings,
   SettingsAction,
+  UpdateAction,
+  UpdateStatus,
 } from './api';
 
 /** The calls that are one quick answer (no ticket, stream or cancel). */
-export type InvokeAction = 'healthCheck' | HistoryAction | CheckerAction | SettingsAction | ModelAction | ProviderAction | 'exportPdf';
+export type InvokeAction = 'healthCheck' | HistoryAction | CheckerAction | SettingsAction | ModelAction | ProviderAction | UpdateAction | 'exportPdf';
 
 export interface Transport {
   /** Sends one request; `onToken` receives its streamed text. Rejects when main can't be reached. */
@@ -118,5 +120,7 @@ export function createApi(transport: Transport): SamsaraApi {
     getProvider: () => invoke<ProviderSettings>('getProvider'),
     setProvider: (patch) => invoke<ProviderSettings>('setProvider', patch),
     testProvider: (input) => invoke('testProvider', input),
+    getUpdates: () => invoke<UpdateStatus>('getUpdates'),
+    setUpdates: (patch) => invoke<UpdateStatus>('setUpdates', patch),
   };
 }

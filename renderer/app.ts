@@ -6,12 +6,14 @@ import { startModels } from './models';
 import { startProvider } from './provider';
 import { startSettings } from './settings';
 import { startStatus } from './status';
+import { startUpdates } from './updates';
 import { clearToasts } from './toast';
 
 startAnnouncer();
 startSettings();
 startModels();
 startProvider();
+startUpdates();
 startChat();
 startFeedback((fileId) => {
   // Another essay: the messages were about the last one (not "history is not being saved", about all).

@@ -18,6 +18,8 @@
 //   key; a browser harness has no keychain).
 //   $SAMSARA_TEST_SAFE_STORAGE=unavailable   the stand-in says encryption is unavailable (a Linux
 //                               session without a secret store): a key is kept for the session only.
+//   Settings → Updates: main's own module (electron/updates.ts) without an updater, as in a development
+//   run (state 'unavailable'); the setting is kept in updates.json beside provider.json.
 import * as esbuild from 'esbuild';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -31,7 +33,8 @@ import { appModelManager } from '../../electron/models/setup';
 import { modelFromEnv, modelsDir, resolveModelPath, userModelsDir, type AppLocation } from '../../electron/paths';
 import { PROVIDER_FILE, ProviderStore, providerEngineOf } from '../../electron/provider-settings';
 import { SamsaraService, type ChooseModelFile, type Sender } from '../../electron/service';
-import { isCheckerAction, isHistoryAction, isModelAction, isProviderAction, isSettingsAction } from '../../preload/api';
+import { UPDATES_FILE, Updates } from '../../electron/updates';
+import { isCheckerAction, isHistoryAction, isModelAction, isProviderAction, isSettingsAction, isUpdateAction } from '../../preload/api';
 import { standInSecrets } from './secrets-stand-in';
 
 /** The environment variable of the stand-in for main's Open dialog (tests only). */
@@ -112,6 +115,8 @@ export async function startHarness(port = 0): Promise<{ url: string; close(): Pr
     engine: providerEngineOf(engine),
     log,
   });
+  // As main in development: no updater (only the installed app updates itself), the setting kept.
+  const updates = new Updates({ updater: null, file: path.join(providerDir, UPDATES_FILE), currentVersion: (require(path.join(root, 'package.json')) as { version: string }).version, log });
   const chooseModelFile = openDialogStandIn(process.env);
   const timeoutMs = Number(process.env.SAMSARA_TIMEOUT_MS) || undefined;
   // Both are set once the server listens (the origin needs the port), before any request can arrive.
@@ -143,7 +148,8 @@ export async function startHarness(port = 0): Promise<{ url: string; close(): Pr
           isCheckerAction(action) ||
           isSettingsAction(action) ||
           isModelAction(action) ||
-          isProviderAction(action)
+          isProviderAction(action) ||
+          isUpdateAction(action)
         ) {
           // openHistoryFolder: no showItemInFolder here, so the service answers that only the app can.
           const result =
@@ -159,7 +165,9 @@ export async function startHarness(port = 0): Promise<{ url: string; close(): Pr
                       ? await service.models(action, sender, body, chooseModelFile)
                       : isProviderAction(action)
                         ? await service.provider(action, sender, body)
-                        : await service.history(action, sender, body);
+                        : isUpdateAction(action)
+                          ? await service.updates(action, sender, body)
+                          : await service.history(action, sender, body);
           res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result));
           return;
         }
@@ -205,6 +213,7 @@ export async function startHarness(port = 0): Promise<{ url: string; close(): Pr
     trustedOrigins: [origin],
     models: { manager: models, switcher },
     provider,
+    updates,
     ...(timeoutMs ? { timeoutMs } : {}),
   });
   // As main does: the saved dialect and threads, the model chosen in Settings (unless $SAMSARA_MODEL
