@@ -195,10 +195,13 @@ export class Updates {
   /** Checks now when a day has passed since the last check, else sets a timer for when it will have. */
   private async schedule(): Promise<void> {
     this.stop();
+    // A check already running (the setting was just turned on) counts as today's.
+    if (this.running) await this.running;
     if (!this.updater || !this.saved.auto || this.downloaded) return;
     const since = this.saved.lastCheck === undefined ? Infinity : this.now() - this.saved.lastCheck;
     // A last check "in the future" (the clock was set back) does not hold checks off.
     if (since >= 0 && since < CHECK_INTERVAL_MS) {
+      this.stop();
       this.timer = setTimeout(() => void this.schedule(), CHECK_INTERVAL_MS - since);
       this.timer.unref();
       return;

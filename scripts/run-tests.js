@@ -45,6 +45,7 @@ const FAST = [
   'tests/electron/provider-settings.test.ts',
   'tests/electron/security.test.ts',
   'tests/electron/startup.test.ts',
+  'tests/electron/updates.test.ts',
   'tests/eval/fixtures.test.ts',
   'tests/renderer/',
   'tests/models/engine-switch.test.ts',

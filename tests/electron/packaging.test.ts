@@ -43,7 +43,7 @@ test('model path: the manifest\'s default in models/ (development, or $SAMSARA_M
   ].sort());
 });
 
-test('electron-builder config passes its schema and targets nsis (Windows) and dmg (macOS)', async () => {
+test('electron-builder config passes its schema and targets nsis (Windows) and dmg + zip (macOS), with fuses and the GitHub feed', async () => {
   const { validateConfiguration } = require('app-builder-lib/out/util/config/config') as {
     validateConfiguration(c: unknown, logger: unknown): Promise<void>;
   };
@@ -52,11 +52,21 @@ test('electron-builder config passes its schema and targets nsis (Windows) and d
   await validateConfiguration(c, new DebugLogger(false));
   await assert.rejects(validateConfiguration({ ...c, asarUnpak: [] }, new DebugLogger(false)), /asarUnpak/, 'the check can fail');
   assert.deepEqual((config.win as { target: string[] }).target, ['nsis']);
-  assert.deepEqual((config.mac as { target: string[] }).target, ['dmg']);
+  // The zip is what electron-updater installs on macOS; the dmg is for people.
+  assert.deepEqual((config.mac as { target: string[] }).target, ['dmg', 'zip']);
   assert.equal(config.asar, true);
   assert.deepEqual(config.asarUnpack, ['native/*.node']);
-  assert.equal((config.electronFuses as Record<string, boolean>).runAsNode, false);
-  assert.equal((config.electronFuses as Record<string, boolean>).onlyLoadAppFromAsar, true);
+  const fuses = config.electronFuses as Record<string, boolean>;
+  assert.equal(fuses.runAsNode, false);
+  // Asar integrity: the app loads only from app.asar, and Electron checks it against the hash embedded
+  // at build time (electron-builder 26 writes it when this fuse is on).
+  assert.equal(fuses.onlyLoadAppFromAsar, true);
+  assert.equal(fuses.enableEmbeddedAsarIntegrityValidation, true);
+  // Flipping fuses breaks an unsigned arm64 app's ad-hoc signature (it would not start): signed again.
+  assert.equal(fuses.resetAdHocDarwinSignature, true);
+  // The updater's feed: electron-builder writes app-update.yml from this, and the GitHub release holds
+  // latest.yml / latest-mac.yml (the release workflow sets the two variables).
+  assert.deepEqual(config.publish, { provider: 'github', owner: '${env.RELEASE_GH_OWNER}', repo: '${env.RELEASE_GH_REPO}' });
   assert.equal(pkg.main, 'dist/electron/main.js');
   assert.match(pkg.scripts.start ?? '', /electron \./);
   assert.match(pkg.scripts.dist ?? '', /electron-builder/);
