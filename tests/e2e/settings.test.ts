@@ -191,6 +191,33 @@ describe('settings, limits, assignment (real engine, real history file)', () => 
     await closeSettings(page);
   });
 
+  test('updates: the section says the harness is not the installed app; the checkbox toggles and is kept', async () => {
+    await openSettings(page);
+    const auto = page.getByTestId('updates-auto');
+    const status = page.getByTestId('updates-status');
+    await page.locator('#updates[data-loaded="true"]').waitFor({ state: 'attached' });
+    assert.ok(await page.getByTestId('updates-section').isVisible());
+    assert.equal(await page.getByLabel('Download and install updates automatically').getAttribute('data-testid'), 'updates-auto');
+    assert.equal(await status.textContent(), 'Updates are checked in the installed app only.');
+    assert.equal(await status.getAttribute('role'), 'status');
+    assert.ok(await auto.isChecked(), 'on by default');
+    await auto.uncheck();
+    await page.waitForFunction(() => window.api.getUpdates().then((r) => r.ok && !r.data.auto));
+    const r = await page.evaluate(() => window.api.getUpdates());
+    assert.ok(r.ok);
+    assert.equal(r.data.state, 'unavailable');
+    await closeSettings(page);
+    await page.reload();
+    await ready(page);
+    await openSettings(page);
+    await page.locator('#updates[data-loaded="true"]').waitFor({ state: 'attached' });
+    assert.equal(await auto.isChecked(), false, 'kept across a reload (updates.json)');
+    await noViolations(page, 'settings-updates');
+    await auto.check();
+    await page.waitForFunction(() => window.api.getUpdates().then((r) => r.ok && r.data.auto));
+    await closeSettings(page);
+  });
+
   test('limits: the counter names the limit near it; over it Assess is disabled with the reason, nothing sent', { timeout: 120_000 }, async () => {
     await page.getByTestId('new-essay').click();
     const counter = page.getByTestId('essay-counter');

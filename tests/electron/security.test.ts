@@ -12,7 +12,7 @@ import { contentSecurityPolicy, serveStatic } from '../../electron/content-polic
 import { hardenWebContents, type PreventableEvent } from '../../electron/hardening';
 import type { SamsaraService } from '../../electron/service';
 import { mainWindowOptions } from '../../electron/window-options';
-import { API_FUNCTIONS, CHANNELS, CHECKER_ACTIONS, EVENT_CHANNELS, HISTORY_ACTIONS, MODEL_ACTIONS, PROVIDER_ACTIONS, REQUEST_ACTIONS, SETTINGS_ACTIONS } from '../../preload/api';
+import { API_FUNCTIONS, CHANNELS, CHECKER_ACTIONS, EVENT_CHANNELS, HISTORY_ACTIONS, MODEL_ACTIONS, PROVIDER_ACTIONS, REQUEST_ACTIONS, SETTINGS_ACTIONS, UPDATE_ACTIONS } from '../../preload/api';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -200,6 +200,7 @@ test('main handles exactly one channel per action and nothing else', () => {
       models: (action: string, sender: unknown) => calls.push({ action, sender }),
       downloadModel: (sender: unknown) => calls.push({ action: 'downloadModel', sender }),
       provider: (action: string, sender: unknown) => calls.push({ action, sender }),
+      updates: (action: string, sender: unknown) => calls.push({ action, sender }),
     } as unknown as SamsaraService;
     const mainFrame = { url: 'app://samsara/index.html', parent: null };
     const window = { isDestroyed: () => false, webContents: { id: 7 } } as unknown as Parameters<typeof registerIpc>[1];
@@ -211,6 +212,7 @@ test('main handles exactly one channel per action and nothing else', () => {
       ...SETTINGS_ACTIONS.map((a) => CHANNELS[a]),
       ...MODEL_ACTIONS.map((a) => CHANNELS[a]),
       ...PROVIDER_ACTIONS.map((a) => CHANNELS[a]),
+      ...UPDATE_ACTIONS.map((a) => CHANNELS[a]),
       CHANNELS.healthCheck,
       CHANNELS.exportPdf,
       CHANNELS.downloadModel,
@@ -237,6 +239,8 @@ test('main handles exactly one channel per action and nothing else', () => {
     invoke(CHANNELS.downloadModel, { sender: { id: 8 }, senderFrame: mainFrame });
     invoke(CHANNELS.setProvider, { sender: { id: 7 }, senderFrame: mainFrame });
     invoke(CHANNELS.testProvider, { sender: { id: 7 }, senderFrame: { url: 'app://samsara/x.html', parent: mainFrame } });
+    invoke(CHANNELS.setUpdates, { sender: { id: 7 }, senderFrame: mainFrame });
+    invoke(CHANNELS.getUpdates, { sender: { id: 8 }, senderFrame: mainFrame });
     assert.deepEqual(
       calls.map((c) => [c.action, (c.sender as { isMainFrame: boolean }).isMainFrame]),
       [
@@ -255,6 +259,8 @@ test('main handles exactly one channel per action and nothing else', () => {
         ['downloadModel', false],
         ['setProvider', true],
         ['testProvider', false],
+        ['setUpdates', true],
+        ['getUpdates', false],
       ],
     );
   } finally {
