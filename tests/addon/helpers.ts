@@ -45,3 +45,15 @@ export async function cpuMsOver(ms: number): Promise<number> {
   const d = process.cpuUsage(before);
   return (d.user + d.system) / 1000;
 }
+
+/**
+ * The end of a suite that used a history file: the store thread opens and closes files after
+ * `configure()` has returned, so the file is closed there and a history call (queued behind the close)
+ * awaited before the folder is removed; otherwise SQLite may still be creating its -wal file in it.
+ */
+export async function closeStoreAndRemove(engine: typeof import('samsara-native'), dir: string): Promise<void> {
+  engine.configure({ storePath: '' });
+  await engine.getSettings().catch(() => undefined);
+  await engine.shutdown();
+  fs.rmSync(dir, { recursive: true, force: true });
+}

@@ -7,12 +7,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import * as native from 'samsara-native';
+import { closeStoreAndRemove } from './helpers';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'samsara-store-thread-'));
-after(() => {
-  native.configure({ storePath: '' });
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+after(() => closeStoreAndRemove(native, dir));
 
 /** Another program (Python's sqlite3) holding a write transaction on `file` until killed. */
 async function lockedBy(file: string) {

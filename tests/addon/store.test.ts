@@ -9,17 +9,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import * as native from 'samsara-native';
-import { ROOT, SMOLLM2 } from './helpers';
+import { closeStoreAndRemove, ROOT, SMOLLM2 } from './helpers';
 
 const ESSAY = `Libraries should stay open later. Many students work after school, so they can only study in the
 evening. A quiet room with books and free internet helps them finish homework. Longer hours would cost the
 town some money, but it is a small price for better grades.`;
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'samsara-store-'));
-after(async () => {
-  await native.shutdown();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+after(() => closeStoreAndRemove(native, dir));
 
 /** Runs `body` in a fresh Node process with the addon configured on `storePath`; returns its JSON output. */
 function inNewProcess(storePath: string, body: string): unknown {

@@ -12,7 +12,7 @@ import { jsonLogger } from '../../electron/log';
 import { SamsaraService, type Sender } from '../../electron/service';
 import type * as Native from '../../native/index';
 import type { ApiResult, HistoryAction } from '../../preload/api';
-import { SMOLLM2 } from '../addon/helpers';
+import { closeStoreAndRemove, SMOLLM2 } from '../addon/helpers';
 import { APP, APP_ORIGIN, envelope } from './helpers';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'samsara-service-delete-'));
@@ -24,10 +24,7 @@ const ESSAY_A = 'Schools should start later. Teenagers need more sleep, and ther
 const ESSAY_B = 'Homework helps students practise. But to much homework leaves no time for rest.';
 
 before(() => engine.configure({ modelPath: SMOLLM2, storePath }));
-after(async () => {
-  await engine.shutdown();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+after(() => closeStoreAndRemove(engine, dir));
 
 function data<T>(r: ApiResult<unknown>): T {
   assert.ok(r.ok, JSON.stringify(r));

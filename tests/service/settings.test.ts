@@ -12,7 +12,7 @@ import * as engine from 'samsara-native';
 import { jsonLogger } from '../../electron/log';
 import { SamsaraService, type Sender } from '../../electron/service';
 import type { ApiResult, Settings } from '../../preload/api';
-import { SMOLLM2 } from '../addon/helpers';
+import { closeStoreAndRemove, SMOLLM2 } from '../addon/helpers';
 import { APP, APP_ORIGIN } from './helpers';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'samsara-service-settings-'));
@@ -26,10 +26,7 @@ const harnessLike = new SamsaraService({ engine, log, trustedOrigins: [APP_ORIGI
 const CORES = os.availableParallelism();
 
 before(() => engine.configure({ modelPath: SMOLLM2, storePath }));
-after(async () => {
-  await engine.shutdown();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+after(() => closeStoreAndRemove(engine, dir));
 
 function data<T>(r: ApiResult<unknown>): T {
   assert.ok(r.ok, JSON.stringify(r));
