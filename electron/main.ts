@@ -2,7 +2,7 @@
 // handlers, the model warm-up after the window shows, and a clean engine shutdown on quit.
 import { app, BrowserWindow, dialog, Menu, protocol, safeStorage, session, shell } from 'electron';
 import { autoUpdater } from 'electron-updater';
-import { appendFileSync, mkdirSync, writeSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type * as Native from '../native/index';
 import { contentSecurityPolicy, serveStatic } from './content-policy';
@@ -100,10 +100,10 @@ function start(): void {
     engine: providerEngineOf(engine),
     log,
   });
-  // Settings → Updates: electron-updater in the installed app only (app-update.yml, the GitHub release);
-  // the setting and the last check in <userData>/updates.json.
+  // Settings → Updates: electron-updater in the installed app only (app-update.yml, the GitHub release;
+  // an installer built without a feed has none); the setting and the last check in <userData>/updates.json.
   const updates = new Updates({
-    updater: app.isPackaged ? autoUpdater : null,
+    updater: app.isPackaged && existsSync(path.join(process.resourcesPath, 'app-update.yml')) ? autoUpdater : null,
     file: path.join(app.getPath('userData'), UPDATES_FILE),
     currentVersion: app.getVersion(),
     log,

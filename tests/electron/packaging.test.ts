@@ -69,8 +69,17 @@ test('electron-builder config passes its schema and targets nsis (Windows) and d
   assert.deepEqual(config.publish, { provider: 'github', owner: '${env.RELEASE_GH_OWNER}', repo: '${env.RELEASE_GH_REPO}' });
   assert.equal(pkg.main, 'dist/electron/main.js');
   assert.match(pkg.scripts.start ?? '', /electron \./);
-  assert.match(pkg.scripts.dist ?? '', /electron-builder/);
+  for (const s of ['dist', 'dist:win', 'dist:mac']) assert.match(pkg.scripts[s] ?? '', /node scripts\/dist\.js/);
   assert.ok(pkg.devDependencies.electron && !pkg.dependencies?.electron, 'electron is a devDependency (electron-builder requires it)');
+});
+
+test("npm run dist names the update feed from the variables or a github.com origin (scripts/dist.js)", () => {
+  const { githubRepo } = require('../../scripts/dist.js') as { githubRepo: (url: string) => { owner: string; repo: string } | null };
+  assert.deepEqual(githubRepo('https://github.com/acme/samsara.git\n'), { owner: 'acme', repo: 'samsara' });
+  assert.deepEqual(githubRepo('git@github.com:acme/samsara.git'), { owner: 'acme', repo: 'samsara' });
+  assert.deepEqual(githubRepo('https://github.com/acme/samsara'), { owner: 'acme', repo: 'samsara' });
+  assert.equal(githubRepo('https://gitlab.com/acme/samsara.git'), null);
+  assert.equal(githubRepo('/work/main'), null);
 });
 
 /** The file list of an asar archive: a pickled JSON header after a 16-byte prefix. */
@@ -106,7 +115,8 @@ test('a packed app holds the built app and the addon, with the .node unpacked an
     const r = spawnSync(process.execPath, [cli, '--linux', 'dir', '--x64', '--config', path.join(work, 'config.json')], {
       cwd: ROOT,
       encoding: 'utf8',
-      env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1' },
+      // The update feed's repository, as the release workflow (or scripts/dist.js) gives it.
+      env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1', RELEASE_GH_OWNER: 'samsara-test', RELEASE_GH_REPO: 'samsara-app' },
     });
     assert.equal(r.status, 0, `electron-builder failed:\n${r.stdout}\n${r.stderr}`);
     const resources = path.join(work, 'out', 'linux-unpacked', 'resources');
@@ -119,6 +129,11 @@ test('a packed app holds the built app and the addon, with the .node unpacked an
     assert.ok(fs.existsSync(path.join(resources, 'app.asar.unpacked', 'native', 'index.node')));
     const names = [...files.keys()];
     assert.deepEqual(names.filter((n) => /node_modules|\.map$|^tests\/|^native\/src|\.ts$|harness/.test(n)), [], 'no sources, maps, tests or node_modules');
+    // The feed electron-updater reads in the installed app (electron/main.ts checks it is there).
+    const feed = fs.readFileSync(path.join(resources, 'app-update.yml'), 'utf8');
+    assert.match(feed, /^owner: samsara-test$/m);
+    assert.match(feed, /^repo: samsara-app$/m);
+    assert.match(feed, /^provider: github$/m);
     const model = path.join(resources, 'models', DEFAULT_MODEL_FILE);
     assert.equal(fs.statSync(model).size, fs.statSync(path.join(ROOT, 'models', DEFAULT_MODEL_FILE)).size, 'the default model is in resources/models');
     assert.equal(defaultModelFile(path.join(resources, 'models', 'manifest.json')), DEFAULT_MODEL_FILE, 'and the manifest that names it');
