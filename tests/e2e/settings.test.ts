@@ -213,6 +213,7 @@ describe('settings, limits, assignment (real engine, real history file)', () => 
     await page.locator('#updates[data-loaded="true"]').waitFor({ state: 'attached' });
     assert.equal(await auto.isChecked(), false, 'kept across a reload (updates.json)');
     await noViolations(page, 'settings-updates');
+    await shootAll(page, 'settings-updates', page.getByTestId('updates-section'));
     await auto.check();
     await page.waitForFunction(() => window.api.getUpdates().then((r) => r.ok && r.data.auto));
     await closeSettings(page);

@@ -142,21 +142,26 @@ test('the same version and an older one are not downloaded (no downgrade)', asyn
   }
 });
 
+/** A refused download: the state says why, the file was fetched and removed, nothing installs on quit. */
+async function assertRefused(a: ReturnType<typeof installedApp>, requests: string[], message: string, code: string) {
+  await a.updates.start();
+  const s = await a.updates.get();
+  assert.equal(s.state, 'error');
+  assert.equal(s.version, '0.2.0');
+  assert.equal(s.message, message);
+  assert.ok(requests.includes('/Samsara-Setup-0.2.0.exe'), 'it was downloaded');
+  assert.deepEqual(a.kept(), [], 'and removed');
+  assert.equal(a.app.quitHandlers.length, 0, 'nothing to install on quit');
+  assert.ok(!a.logs.some((e) => e.event === 'update' && e.state === 'ready'));
+  assert.ok(a.logs.some((e) => e.event === 'update' && e.state === 'error' && e.code === code));
+  a.updates.stop();
+}
+
 test('a download that does not match latest.yml\'s sha512 is refused and not kept', async () => {
   const server = await releaseServer({ version: '0.2.0', sha512: sha512(Buffer.from('another file')) });
   try {
     const a = installedApp(server.url);
-    await a.updates.start();
-    const s = await a.updates.get();
-    assert.equal(s.state, 'error');
-    assert.equal(s.version, '0.2.0');
-    assert.equal(s.message, 'Version 0.2.0 was not installed: the download did not match its checksum. Samsara will try again later.');
-    assert.ok(server.requests.includes('/Samsara-Setup-0.2.0.exe'), 'it was downloaded');
-    assert.deepEqual(a.kept(), [], 'and removed');
-    assert.equal(a.app.quitHandlers.length, 0, 'nothing to install on quit');
-    assert.ok(!a.logs.some((e) => e.event === 'update' && e.state === 'ready'));
-    assert.ok(a.logs.some((e) => e.event === 'update' && e.state === 'error' && e.code === 'ERR_CHECKSUM_MISMATCH'));
-    a.updates.stop();
+    await assertRefused(a, server.requests, 'Version 0.2.0 was not installed: the download did not match its checksum. Samsara will try again later.', 'ERR_CHECKSUM_MISMATCH');
   } finally {
     await server.close();
   }
@@ -167,15 +172,8 @@ test('an installer not signed by the publisher is refused and not kept', async (
   try {
     // What the real check answers for an installer signed by someone else (or not at all).
     const a = installedApp(server.url, { signature: 'publisherNames: Samsara contributors, raw info: {"Status":"NotSigned"}' });
-    await a.updates.start();
-    const s = await a.updates.get();
+    await assertRefused(a, server.requests, 'Version 0.2.0 was not installed: it is not signed by Samsara’s publisher. Samsara will try again later.', 'ERR_UPDATER_INVALID_SIGNATURE');
     assert.equal(a.signature.calls.length, 1);
-    assert.equal(s.state, 'error');
-    assert.equal(s.message, 'Version 0.2.0 was not installed: it is not signed by Samsara’s publisher. Samsara will try again later.');
-    assert.deepEqual(a.kept(), []);
-    assert.equal(a.app.quitHandlers.length, 0, 'not installed on quit');
-    assert.ok(a.logs.some((e) => e.event === 'update' && e.state === 'error' && e.code === 'ERR_UPDATER_INVALID_SIGNATURE'));
-    a.updates.stop();
   } finally {
     await server.close();
   }
