@@ -102,14 +102,12 @@ test('cancel mid-stream: CANCELLED within 100 ms, and the connection to the serv
   await rejectsWith(p, 'CANCELLED');
   const answeredMs = performance.now() - cancelledAt;
   assert.ok(answeredMs < 100, `cancel answered in ${answeredMs.toFixed(0)} ms`);
-  let open = connectionsTo(server.port);
-  for (let i = 0; i < 20 && open; i++) {
-    await sleep(10);
-    open = connectionsTo(server.port);
-  }
-  if (open !== undefined) {
-    assert.equal(openWhileStreaming, 1, 'one connection while the answer streamed');
-    assert.equal(open, 0, 'the connection was closed');
+  if (openWhileStreaming !== undefined) {
+    // The client may also hold an idle kept-alive connection (the health probe's): the streaming one
+    // is the one that must go.
+    assert.ok(openWhileStreaming >= 1, 'the answer streamed on a connection');
+    const open = await connectionsDownTo(openWhileStreaming - 1);
+    assert.ok(open <= openWhileStreaming - 1, `the connection was closed (${openWhileStreaming} → ${open})`);
   }
   // The server is free again: the next request is answered.
   const r = await native.chat({ message: 'One word for happy?' });
@@ -117,17 +115,27 @@ test('cancel mid-stream: CANCELLED within 100 ms, and the connection to the serv
 });
 
 test('a request past its deadline: ENGINE_TIMEOUT, the connection closed', async () => {
+  // Idle kept-alive connections before it (one may be reused for the request, none is added by it).
+  const before = connectionsTo(server.port);
   const started = performance.now();
   await rejectsWith(native.chat({ message: 'Write a long story about a library, with many chapters.' }, { timeoutMs: 300 }), 'ENGINE_TIMEOUT');
   const took = performance.now() - started;
   assert.ok(took < 300 + 150, `gave up after ${took.toFixed(0)} ms`);
-  let open = connectionsTo(server.port);
-  for (let i = 0; i < 20 && open; i++) {
-    await sleep(10);
-    open = connectionsTo(server.port);
+  if (before !== undefined) {
+    const open = await connectionsDownTo(before);
+    assert.ok(open <= before, `the connection was closed (${before} before, ${open} after)`);
   }
-  if (open !== undefined) assert.equal(open, 0, 'the connection was closed');
 });
+
+/** This process's connections to the server, once they are at most `target` (or after 200 ms). */
+async function connectionsDownTo(target: number): Promise<number> {
+  let open = connectionsTo(server.port) ?? 0;
+  for (let i = 0; i < 20 && open > target; i++) {
+    await sleep(10);
+    open = connectionsTo(server.port) ?? 0;
+  }
+  return open;
+}
 
 test('fallbackToLocal: the server gone, the local model answers and the result says so', async () => {
   native.configure({ modelPath: SMOLLM2 });
