@@ -11,11 +11,9 @@
 //
 //   provider.json  { version: 1, kind, baseUrl, model, fallbackToLocal, timeoutMs?, apiKey?: { sealed: base64 } }
 //
-// written to a temporary file and renamed (a crash leaves the old file or the new one, never half of
-// one), owner-only. A file that can't be read or parsed gives the local provider (logged, without its
-// contents); the next save replaces it.
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+// written whole or not at all, owner-only (atomic-file.ts). A file that can't be read or parsed gives
+// the local provider (logged, without its contents); the next save replaces it.
+import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type * as Native from '../native/index';
 import type { ErrorCode } from '../preload/api';
@@ -27,6 +25,7 @@ import type {
   ProviderTestInput,
   ProviderTestResult,
 } from '../preload/provider';
+import { writeFileAtomic } from './atomic-file';
 import { errorCodeOf as codeOf } from './error-codes';
 import type { Logger } from './log';
 
@@ -378,15 +377,7 @@ export class ProviderStore {
       ...(s.timeoutMs !== undefined ? { timeoutMs: s.timeoutMs } : {}),
       ...(sealed ? { apiKey: { sealed } } : {}),
     };
-    await mkdir(path.dirname(this.o.file), { recursive: true });
-    const tmp = `${this.o.file}.${process.pid}.tmp`;
-    try {
-      await writeFile(tmp, `${JSON.stringify(body, null, 2)}\n`, { mode: 0o600 });
-      await rename(tmp, this.o.file);
-    } catch (e) {
-      await rm(tmp, { force: true }).catch(() => undefined);
-      throw e;
-    }
+    await writeFileAtomic(this.o.file, `${JSON.stringify(body, null, 2)}\n`);
   }
 
   /** An engine error as a ProviderError: its code, its message in words, every secret replaced. */

@@ -180,6 +180,12 @@ function fail(code: ErrorCode, message: string): { ok: false; error: ApiError } 
   return { ok: false, error: { code, message } };
 }
 
+/** The refusal of an argument given to an action that takes none (getSettings, listModels, …), else null. */
+function argumentRefused(argument: unknown): { ok: false; error: ApiError } | null {
+  const none = noArgumentSchema.safeParse(argument);
+  return none.success ? null : fail('INVALID_REQUEST', none.error.issues[0]?.message ?? 'This takes no argument.');
+}
+
 function isRequestAction(action: string): action is RequestAction {
   return (REQUEST_ACTIONS as readonly string[]).includes(action);
 }
@@ -356,8 +362,8 @@ export class SamsaraService {
       if (!p.success) return fail('INVALID_REQUEST', describeIssue(p.error));
       run = () => this.engine.setSettings(p.data);
     } else {
-      const p = noArgumentSchema.safeParse(argument);
-      if (!p.success) return fail('INVALID_REQUEST', p.error.issues[0]?.message ?? 'This takes no argument.');
+      const extra = argumentRefused(argument);
+      if (extra) return extra;
       const open = this.showItemInFolder;
       if (action === 'openHistoryFolder' && !open) {
         return fail('INVALID_REQUEST', 'Opening the history folder works only in the Samsara app.');
@@ -409,8 +415,8 @@ export class SamsaraService {
       if (!p.success) return fail('INVALID_REQUEST', p.error.issues[0]?.message ?? "The model's id is not valid.");
       run = action === 'removeModel' ? () => m.manager.removeModel(p.data) : () => m.switcher.select(p.data);
     } else {
-      const p = noArgumentSchema.safeParse(argument);
-      if (!p.success) return fail('INVALID_REQUEST', p.error.issues[0]?.message ?? 'This takes no argument.');
+      const extra = argumentRefused(argument);
+      if (extra) return extra;
       if (action === 'listModels') {
         run = () => m.manager.listModels();
       } else {
@@ -448,8 +454,8 @@ export class SamsaraService {
       if (!input.success) return hide(fail('INVALID_REQUEST', describeIssue(input.error)));
       run = () => p.test(input.data);
     } else {
-      const none = noArgumentSchema.safeParse(argument);
-      if (!none.success) return fail('INVALID_REQUEST', none.error.issues[0]?.message ?? 'This takes no argument.');
+      const extra = argumentRefused(argument);
+      if (extra) return extra;
       run = () => p.get();
     }
     return hide(await this.logged(action, run));
@@ -470,8 +476,8 @@ export class SamsaraService {
       if (!patch.success) return fail('INVALID_REQUEST', describeIssue(patch.error));
       run = () => u.set(patch.data);
     } else {
-      const none = noArgumentSchema.safeParse(argument);
-      if (!none.success) return fail('INVALID_REQUEST', none.error.issues[0]?.message ?? 'This takes no argument.');
+      const extra = argumentRefused(argument);
+      if (extra) return extra;
       run = () => u.get();
     }
     return this.logged(action, run);

@@ -6,9 +6,9 @@
 // The policy: check once the window shows and then at most once a day (the last check is kept in
 // <userData>/updates.json with the setting), download in the background, install when Samsara quits,
 // never a downgrade or a pre-release. With the setting off nothing is checked, downloaded or installed.
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import type { AppUpdater } from 'electron-updater';
+import { writeFileAtomic } from './atomic-file';
 import type { UpdateState, UpdateStatus, UpdatesPatch } from '../preload/updates';
 import type { Logger } from './log';
 
@@ -184,12 +184,8 @@ export class Updates {
     return this.loaded;
   }
 
-  private async save(): Promise<void> {
-    await mkdir(path.dirname(this.file), { recursive: true });
-    // A whole file or the old one: written beside it, then renamed over it.
-    const temporary = `${this.file}.${process.pid}.tmp`;
-    await writeFile(temporary, `${JSON.stringify(this.saved)}\n`, { mode: 0o600 });
-    await rename(temporary, this.file);
+  private save(): Promise<void> {
+    return writeFileAtomic(this.file, `${JSON.stringify(this.saved)}\n`);
   }
 
   /** Checks now when a day has passed since the last check, else sets a timer for when it will have. */

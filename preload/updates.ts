@@ -19,8 +19,8 @@ export interface UpdateStatus {
   currentVersion: string;
   /** The version found, downloading or ready. */
   version?: string;
-  /** What is happening, in plain words for the Settings page. */
-  message?: string;
+  /** What is happening, in plain words for the Settings page (main words every state). */
+  message: string;
 }
 
 /** setUpdates' argument. */

@@ -1,8 +1,8 @@
 // The settings panel (a modal dialog: the focus moves in and comes back, Escape closes it): the English
 // to check in, the theme, the text size, the inference threads, where the history is kept, updates
-// (renderer/updates.ts), the school server (renderer/provider.ts) and the models (renderer/models.ts). The settings live in the history store (window.api.getSettings /
-// setSettings), not in the page; the theme is also remembered in localStorage only so that the first
-// paint already has it.
+// (renderer/updates.ts), the school server (renderer/provider.ts) and the models (renderer/models.ts).
+// The settings live in the history store (window.api.getSettings / setSettings), not in the page; the
+// theme is also remembered in localStorage only so that the first paint already has it.
 import { DIALECTS, SETTING_RANGES, type Dialect, type Settings, type Theme } from '../preload/api';
 import { byId } from './dom';
 import { refreshModels } from './models';

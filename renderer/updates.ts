@@ -3,7 +3,7 @@
 // The updater itself runs in main (electron/updates.ts); the page only reads and changes the setting.
 import type { UpdateStatus } from '../preload/api';
 import { byId } from './dom';
-import { updatesBusy, updatesStatusText } from './updates-text';
+import { updatesBusy } from './updates-state';
 
 const section = byId('updates');
 const auto = byId<HTMLInputElement>('updates-auto');
@@ -40,7 +40,7 @@ async function change(on: boolean): Promise<void> {
 
 function show(s: UpdateStatus): void {
   auto.checked = s.auto;
-  status.textContent = updatesStatusText(s);
+  status.textContent = s.message;
   status.dataset.state = s.state;
   status.setAttribute('aria-busy', String(updatesBusy(s)));
 }
